@@ -1,0 +1,47 @@
+"""The Datastore protocol: what the tool layer asks of any place image sets live.
+
+Every method takes and returns AWS HealthImaging's wire shapes exactly as boto3 does (request keys in camelCase,
+`searchCriteria` as AWS takes it, timestamps in responses as timezone-aware UTC datetimes), so the tools have one
+path and the local datastore can stand in for the service anywhere. Errors are those of `datastores.errors`.
+"""
+
+from typing import Any, Protocol
+
+
+class Datastore(Protocol):
+    def search_image_sets(
+        self,
+        datastore_id: str,
+        search_criteria: dict[str, Any] | None = None,
+        max_results: int | None = None,
+        next_token: str | None = None,
+    ) -> dict[str, Any]:
+        """SearchImageSets: {"imageSetsMetadataSummaries": [...], "sort": {...}?, "nextToken": str?}."""
+
+    def get_image_set(self, datastore_id: str, image_set_id: str, version_id: str | None = None) -> dict[str, Any]:
+        """GetImageSet: the image set's properties (state, version, timestamps, isPrimary)."""
+
+    def get_image_set_metadata(
+        self, datastore_id: str, image_set_id: str, version_id: str | None = None
+    ) -> bytes:
+        """GetImageSetMetadata: the metadata document as gzip-compressed JSON bytes, as AWS sends it."""
+
+    def list_image_set_versions(
+        self,
+        datastore_id: str,
+        image_set_id: str,
+        max_results: int | None = None,
+        next_token: str | None = None,
+    ) -> dict[str, Any]:
+        """ListImageSetVersions: {"imageSetPropertiesList": [...], "nextToken": str?}."""
+
+    def list_datastores(
+        self,
+        datastore_status: str | None = None,
+        max_results: int | None = None,
+        next_token: str | None = None,
+    ) -> dict[str, Any]:
+        """ListDatastores: {"datastoreSummaries": [...], "nextToken": str?}."""
+
+    def get_datastore(self, datastore_id: str) -> dict[str, Any]:
+        """GetDatastore: {"datastoreProperties": {...}}."""

@@ -1,0 +1,37 @@
+"""Where settings come from: a command-line option, else an IMAGESET_SEARCH_* environment variable, else a default.
+
+Desktop hosts configure a server through an `env` block, so every option has an environment variable too.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+ENV_PREFIX = "IMAGESET_SEARCH_"
+
+
+def env_name(option: str) -> str:
+    """`--endpoint-url` -> `IMAGESET_SEARCH_ENDPOINT_URL`."""
+    return ENV_PREFIX + option.lstrip("-").replace("-", "_").upper()
+
+
+def env_default(option: str, default=None):
+    """The environment's value for an option, for argparse's `default=`."""
+    return os.environ.get(env_name(option), default)
+
+
+def user_data_dir() -> Path:
+    """The per-user data folder of this platform (XDG on Linux, Application Support on macOS, LOCALAPPDATA)."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "imageset-search"
+
+
+def db_path(option_value: str | None = None) -> Path:
+    """The SQLite file of the local datastore: `--db`, else IMAGESET_SEARCH_DB, else the user data folder."""
+    value = option_value or os.environ.get(env_name("--db"))
+    return Path(value).expanduser() if value else user_data_dir() / "imageset-search.sqlite3"
