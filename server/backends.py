@@ -1,0 +1,20 @@
+"""Build the configured datastore: the embedded local one (default) or AWS HealthImaging through boto3."""
+
+from pathlib import Path
+from typing import Any
+
+from imageset_search.datastores.protocol import Datastore
+
+
+def open_datastore(backend: str = "local", db: str | Path | None = None, **aws_options: Any) -> Datastore:
+    """`backend` is "local" (an SQLite file, see `server.config.db_path`) or "aws" (options as AwsDatastore takes)."""
+    if backend == "local":
+        from imageset_search.datastores.local.store import LocalStore
+        from imageset_search.server.config import db_path
+
+        return LocalStore(db_path(str(db) if db else None))
+    if backend == "aws":
+        from imageset_search.datastores.aws.datastore import AwsDatastore
+
+        return AwsDatastore(**aws_options)
+    raise ValueError(f"unknown backend {backend!r}: use 'local' or 'aws'")
