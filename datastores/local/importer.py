@@ -1,0 +1,336 @@
+"""Read DICOM headers into `Instance` records and feed them to the local store in crash-safe batches.
+
+HealthImaging files each instance's attributes at four levels (Patient, Study, Series, Instance) and builds image
+sets from them; this module does the DICOM half of that: which attribute belongs to which level, JSON-ready values
+(through `dicom_values`), and the walk over files and folders. Grouping into image sets is the store's.
+
+Each batch is one `store.add_instances` call, one transaction: a kill mid-import leaves whole batches only, and
+running the same import again adds just what is missing (instances already stored are duplicates and add nothing).
+"""
+
+import logging
+import os
+import re
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from imageset_search.datastores.local.dicom_values import BINARY_VRS, element_value
+from imageset_search.datastores.local.records import Instance
+
+PATIENT_KEYWORDS = frozenset(
+    """PatientName PatientID IssuerOfPatientID IssuerOfPatientIDQualifiersSequence TypeOfPatientID PatientBirthDate
+    PatientBirthTime PatientSex QualityControlSubject OtherPatientIDs OtherPatientIDsSequence OtherPatientNames
+    EthnicGroup PatientSpeciesDescription PatientSpeciesCodeSequence PatientBreedDescription PatientBreedCodeSequence
+    BreedRegistrationSequence StrainDescription ResponsiblePerson ResponsiblePersonRole ResponsibleOrganization
+    PatientComments PatientIdentityRemoved DeidentificationMethod DeidentificationMethodCodeSequence""".split()
+)
+# The General Study and Patient Study modules: what is true of the study whichever series it is read from.
+STUDY_KEYWORDS = frozenset(
+    """StudyInstanceUID StudyDate StudyTime StudyID AccessionNumber IssuerOfAccessionNumberSequence StudyDescription
+    ReferringPhysicianName ReferringPhysicianIdentificationSequence ConsultingPhysicianName PhysiciansOfRecord
+    NameOfPhysiciansReadingStudy RequestingServiceCodeSequence ReferencedStudySequence ProcedureCodeSequence
+    ReasonForPerformedProcedureCodeSequence AdmittingDiagnosesDescription AdmittingDiagnosesCodeSequence PatientAge
+    PatientSize PatientWeight MedicalAlerts Allergies SmokingStatus PregnancyStatus LastMenstrualDate PatientState
+    AdmissionID ServiceEpisodeID ServiceEpisodeDescription Occupation AdditionalPatientHistory ReasonForVisit
+    PatientSexNeutered""".split()
+)
+# The General Series module.
+SERIES_KEYWORDS = frozenset(
+    """SeriesInstanceUID Modality SeriesNumber SeriesDescription SeriesDescriptionCodeSequence BodyPartExamined
+    Laterality SeriesDate SeriesTime PerformingPhysicianName ProtocolName OperatorsName PatientPosition
+    AnatomicalOrientationType SmallestPixelValueInSeries LargestPixelValueInSeries RelatedSeriesSequence
+    ReferencedPerformedProcedureStepSequence RequestAttributesSequence PerformedProcedureStepID
+    PerformedProcedureStepStartDate PerformedProcedureStepStartTime PerformedProcedureStepEndDate
+    PerformedProcedureStepEndTime PerformedProcedureStepDescription PerformedProtocolCodeSequence
+    CommentsOnThePerformedProcedureStep TreatmentSessionUID""".split()
+)
+# Counts the store derives from what it holds; a file's own copy would contradict them, so it is not kept.
+STORE_COUNTED = frozenset(
+    {"NumberOfStudyRelatedSeries", "NumberOfStudyRelatedInstances", "NumberOfSeriesRelatedInstances"}
+)
+# Instance field -> (metadata level, keyword). The summary fields of the image set, under AWS's DICOMTags names.
+SUMMARY_TAGS = {
+    "DICOMPatientId": ("patient", "PatientID"),
+    "DICOMPatientName": ("patient", "PatientName"),
+    "DICOMPatientBirthDate": ("patient", "PatientBirthDate"),
+    "DICOMPatientSex": ("patient", "PatientSex"),
+    "DICOMStudyInstanceUID": ("study", "StudyInstanceUID"),
+    "DICOMStudyId": ("study", "StudyID"),
+    "DICOMStudyDescription": ("study", "StudyDescription"),
+    "DICOMAccessionNumber": ("study", "AccessionNumber"),
+    "DICOMStudyDate": ("study", "StudyDate"),
+    "DICOMStudyTime": ("study", "StudyTime"),
+    "DICOMSeriesInstanceUID": ("series", "SeriesInstanceUID"),
+    "DICOMSeriesModality": ("series", "Modality"),
+    "DICOMSeriesBodyPart": ("series", "BodyPartExamined"),
+    "DICOMSeriesNumber": ("series", "SeriesNumber"),
+}
+REQUIRED_UIDS = (("study", "StudyInstanceUID"), ("series", "SeriesInstanceUID"), ("instance", "SOPInstanceUID"))
+DICOMDIR_CLASS_UID = "1.2.840.10008.1.3.10"
+_UID = re.compile(r"^[0-9]+(\.[0-9]+)*$")
+# Transfer syntax of a file without file meta, from how pydicom found it encoded: (implicit VR, little endian).
+_ENCODING_SYNTAX = {
+    (True, True): "1.2.840.10008.1.2",
+    (False, True): "1.2.840.10008.1.2.1",
+    (False, False): "1.2.840.10008.1.2.2",
+}
+
+
+class SkipFile(Exception):
+    """A file the import leaves out; `reason` says why in a few plain words and never quotes the file's values."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class ImportReport:
+    files_seen: int = 0
+    instances_added: int = 0
+    duplicates: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file path, reason)
+    image_sets_created: int = 0
+    image_sets_updated: int = 0
+
+
+def read_instance(path: str | os.PathLike) -> Instance:
+    """One file's header as an Instance (pixel data is never read); raises SkipFile when it cannot be imported."""
+    with _quiet_pydicom():
+        dataset = _read_dataset(Path(path))
+        try:
+            return _to_instance(dataset)
+        except SkipFile:
+            raise
+        except Exception as exc:  # a header pydicom parsed but whose values cannot be decoded
+            raise SkipFile(f"unreadable: {type(exc).__name__}") from None
+
+
+def import_paths(
+    store,
+    datastore_id: str,
+    paths: Iterable[str | os.PathLike],
+    *,
+    batch_size: int = 200,
+    progress: Callable[[int, int], None] | None = None,
+    now: datetime | None = None,
+) -> ImportReport:
+    """Import every file under `paths` (folders recursively, in sorted order) into the datastore.
+
+    A bad file is reported in `skipped` and the import goes on. Raises FileNotFoundError before storing anything
+    when a path does not exist.
+    """
+    files = list_files(paths)
+    report = ImportReport()
+    batch = _SeriesBatch(batch_size)
+    for done, path in enumerate(files, start=1):
+        report.files_seen += 1
+        try:
+            batch.append(read_instance(path))
+        except SkipFile as skip:
+            report.skipped.append((str(path), skip.reason))
+        if batch.full():
+            _add(store, datastore_id, batch.take_closed(), now, report)
+        if progress:
+            progress(done, len(files))
+    _add(store, datastore_id, batch.take_all(), now, report)
+    return report
+
+
+def list_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    """The files named or lying under `paths`, each once, folders walked in sorted order so imports repeat exactly."""
+    roots = [Path(path) for path in paths]
+    missing = [str(root) for root in roots if not root.exists()]
+    if missing:
+        raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
+    seen: set[Path] = set()
+    files = []
+    for file in (file for root in roots for file in _walk(root)):
+        key = file.resolve()
+        if key not in seen:
+            seen.add(key)
+            files.append(file)
+    return files
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    if not root.is_dir():
+        yield root
+        return
+    for folder, subfolders, names in os.walk(root):
+        subfolders.sort()
+        for name in sorted(names):
+            yield Path(folder) / name
+
+
+class _SeriesBatch:
+    """Instances waiting to be stored, kept so that one import does not split a series across two transactions.
+
+    The store bumps an image set's version each time a later call adds to it, so a series cut in two by a batch
+    boundary would come out as version 2 of a fresh import. Files of a series lie together in a sorted walk, so
+    the series being read last is held back until the walk moves on (or ends); the others go out when the batch
+    is full.
+    """
+
+    def __init__(self, size: int):
+        self.size = max(1, size)
+        self.by_series: dict[str, list[Instance]] = {}
+        self.count = 0
+        self.open_series: str | None = None
+
+    def append(self, instance: Instance) -> None:
+        self.by_series.setdefault(instance.series_instance_uid, []).append(instance)
+        self.open_series = instance.series_instance_uid
+        self.count += 1
+
+    def full(self) -> bool:
+        return self.count - len(self.by_series.get(self.open_series, ())) >= self.size
+
+    def take_closed(self) -> list[Instance]:
+        held = self.by_series.pop(self.open_series, [])
+        taken = self.take_all()
+        if held:
+            self.by_series[self.open_series] = held
+            self.count = len(held)
+        return taken
+
+    def take_all(self) -> list[Instance]:
+        taken = [instance for group in self.by_series.values() for instance in group]
+        self.by_series, self.count = {}, 0
+        return taken
+
+
+def _add(store, datastore_id: str, instances: Sequence[Instance], now, report: ImportReport) -> None:
+    if not instances:
+        return
+    result = store.add_instances(datastore_id, instances, now=now)
+    report.instances_added += result.instances_added
+    report.duplicates += result.duplicates
+    report.image_sets_created += result.image_sets_created
+    report.image_sets_updated += result.image_sets_updated
+
+
+@contextmanager
+def _quiet_pydicom():
+    """pydicom's warnings quote element values (patient data), so they stay out of logs and stderr while reading."""
+    logger = logging.getLogger("pydicom")
+    was_disabled = logger.disabled
+    logger.disabled = True
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.disabled = was_disabled
+
+
+def _read_dataset(path: Path):
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+
+    try:
+        return pydicom.dcmread(path, stop_before_pixels=True)
+    except InvalidDicomError:
+        if not _looks_headerless(path):
+            raise SkipFile("not a DICOM file") from None
+        try:
+            return pydicom.dcmread(path, stop_before_pixels=True, force=True)
+        except Exception as exc:
+            raise SkipFile(f"unreadable: {type(exc).__name__}") from None
+    except Exception as exc:
+        raise SkipFile(f"unreadable: {type(exc).__name__}") from None
+
+
+def _looks_headerless(path: Path) -> bool:
+    """Whether a file without the DICM preamble starts like a bare dataset (old ACR-NEMA style files do).
+
+    Forcing pydicom on anything else (a text file, a zip) parses garbage, so force is used only on these.
+    """
+    try:
+        with open(path, "rb") as handle:
+            start = handle.read(4)
+    except OSError:
+        return False
+    if len(start) < 4:
+        return False
+    groups = {int.from_bytes(start[:2], "little"), int.from_bytes(start[:2], "big")}
+    return bool(groups & {0x0002, 0x0008})
+
+
+def _to_instance(dataset) -> Instance:
+    if dataset.file_meta.get("MediaStorageSOPClassUID") == DICOMDIR_CLASS_UID:
+        raise SkipFile("a DICOMDIR (a folder index, not an instance)")
+    levels: dict[str, dict[str, Any]] = {"patient": {}, "study": {}, "series": {}, "instance": {}}
+    vrs: dict[str, str] = {}
+    for keyword, vr, value in _elements(dataset):
+        level = _level_of(keyword)
+        levels[level][keyword] = value
+        if level == "instance":
+            vrs[keyword] = vr
+    for level, keyword in REQUIRED_UIDS:
+        _check_uid(levels[level].get(keyword), keyword)
+    return Instance(
+        sop_instance_uid=levels["instance"]["SOPInstanceUID"],
+        series_instance_uid=levels["series"]["SeriesInstanceUID"],
+        tags={name: _single(levels[level].get(keyword)) for name, (level, keyword) in SUMMARY_TAGS.items()},
+        patient=levels["patient"],
+        study=levels["study"],
+        series=levels["series"],
+        instance=levels["instance"],
+        vrs=vrs,
+        transfer_syntax_uid=_transfer_syntax(dataset),
+    )
+
+
+def _elements(dataset) -> Iterator[tuple[str, str, Any]]:
+    """(keyword, VR, JSON value) of each public, non-binary attribute; one that fails to decode is left out."""
+    for tag in list(dataset.keys()):
+        try:
+            element = dataset[tag]
+        except Exception:
+            continue
+        if not element.keyword or tag.element == 0 or element.VR in BINARY_VRS or element.keyword in STORE_COUNTED:
+            continue
+        try:
+            value = element_value(element.VR, element.value, _item_to_json)
+        except Exception:
+            continue
+        yield element.keyword, element.VR, value
+
+
+def _item_to_json(item) -> dict[str, Any]:
+    return {keyword: value for keyword, _vr, value in _elements(item)}
+
+
+def _level_of(keyword: str) -> str:
+    if keyword in PATIENT_KEYWORDS:
+        return "patient"
+    if keyword in STUDY_KEYWORDS:
+        return "study"
+    if keyword in SERIES_KEYWORDS:
+        return "series"
+    return "instance"
+
+
+def _check_uid(value: Any, keyword: str) -> None:
+    if value is None:
+        raise SkipFile(f"no {keyword}")
+    if not isinstance(value, str) or len(value) > 64 or not _UID.match(value):
+        raise SkipFile(f"{keyword} is not a valid UID")
+
+
+def _single(value: Any) -> Any:
+    """A summary field holds one value: the first of a multi-valued attribute."""
+    return value[0] if isinstance(value, list) else value
+
+
+def _transfer_syntax(dataset) -> str | None:
+    uid = dataset.file_meta.get("TransferSyntaxUID")
+    if uid:
+        return str(uid)
+    return _ENCODING_SYNTAX.get(tuple(dataset.original_encoding))
