@@ -1,0 +1,156 @@
+"""AWS HealthImaging through boto3, behind the same Datastore protocol as the local store.
+
+The tool layer has one path for both backends, so this class returns exactly what the local store returns for the
+same inputs: boto3's response dicts without `ResponseMetadata`, timestamps as aware UTC datetimes, the metadata blob
+read in full (still gzip, as the service sends it), and failures as `datastores.errors` kinds (see `aws.errors`).
+Retries and backoff are botocore's (`retry_mode`, `max_attempts`: every attempt counted, the first included).
+"""
+
+from typing import Any
+
+from imageset_search.datastores.aws.client import ClientOptions, shared_client
+from imageset_search.datastores.aws.errors import Call, aws_errors
+from imageset_search.datastores.errors import ResourceNotFoundException, ValidationException
+
+RETRY_MODES = ("standard", "adaptive", "legacy")
+
+
+class AwsDatastore:
+    """HealthImaging over boto3; the client is built on first use and shared by every thread of the process."""
+
+    def __init__(
+        self,
+        region: str | None = None,
+        profile: str | None = None,
+        endpoint_url: str | None = None,
+        connect_timeout: float | None = None,
+        read_timeout: float | None = None,
+        ca_bundle: str | None = None,
+        verify_ssl: bool = True,
+        retry_mode: str = "standard",
+        max_attempts: int = 3,
+    ):
+        if retry_mode not in RETRY_MODES:
+            raise ValidationException(f"unknown retry mode {retry_mode!r}: use one of {', '.join(RETRY_MODES)}")
+        if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or max_attempts < 1:
+            raise ValidationException(f"max_attempts counts every attempt and must be 1 or more, got {max_attempts!r}")
+        self.options = ClientOptions(
+            region=region,
+            profile=profile,
+            endpoint_url=endpoint_url,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            ca_bundle=ca_bundle,
+            verify_ssl=verify_ssl,
+            retry_mode=retry_mode,
+            max_attempts=max_attempts,
+        )
+
+    def search_image_sets(
+        self,
+        datastore_id: str,
+        search_criteria: dict[str, Any] | None = None,
+        max_results: int | None = None,
+        next_token: str | None = None,
+    ) -> dict[str, Any]:
+        return self._call(
+            "SearchImageSets",
+            datastore_id,
+            datastoreId=datastore_id,
+            searchCriteria=search_criteria,
+            maxResults=max_results,
+            nextToken=next_token,
+        )
+
+    def get_image_set(self, datastore_id: str, image_set_id: str, version_id: str | None = None) -> dict[str, Any]:
+        return self._call(
+            "GetImageSet", datastore_id, datastoreId=datastore_id, imageSetId=image_set_id, versionId=version_id
+        )
+
+    def get_image_set_metadata(self, datastore_id: str, image_set_id: str, version_id: str | None = None) -> bytes:
+        """The gzip blob, read in full inside the error mapping: a stream that breaks mid-read is an error too."""
+        call = self._describe("GetImageSetMetadata", datastore_id)
+        response = self._call(
+            "GetImageSetMetadata", datastore_id, datastoreId=datastore_id, imageSetId=image_set_id, versionId=version_id
+        )
+        blob = response["imageSetMetadataBlob"]
+        with aws_errors(call):
+            try:
+                return blob.read()
+            finally:
+                blob.close()
+
+    def list_image_set_versions(
+        self,
+        datastore_id: str,
+        image_set_id: str,
+        max_results: int | None = None,
+        next_token: str | None = None,
+    ) -> dict[str, Any]:
+        return self._call(
+            "ListImageSetVersions",
+            datastore_id,
+            datastoreId=datastore_id,
+            imageSetId=image_set_id,
+            maxResults=max_results,
+            nextToken=next_token,
+        )
+
+    def list_datastores(
+        self,
+        datastore_status: str | None = None,
+        max_results: int | None = None,
+        next_token: str | None = None,
+    ) -> dict[str, Any]:
+        return self._call(
+            "ListDatastores", None, datastoreStatus=datastore_status, maxResults=max_results, nextToken=next_token
+        )
+
+    def get_datastore(self, datastore_id: str) -> dict[str, Any]:
+        return self._call("GetDatastore", datastore_id, datastoreId=datastore_id)
+
+    def resolve_datastore(self, datastore_id: str | None = None) -> str:
+        """The datastore to search: the one given, else the account's only ACTIVE one; else say which exist."""
+        if datastore_id:
+            return datastore_id
+        active = self._all_datastores("ACTIVE")
+        if len(active) == 1:
+            return active[0]["datastoreId"]
+        if not active:
+            raise ResourceNotFoundException(
+                "no ACTIVE HealthImaging datastore in this account and region: check --region/--profile, "
+                "or create one with `aws medical-imaging create-datastore`"
+            )
+        listed = ", ".join(f"{d['datastoreId']} ({d.get('datastoreName', '')})" for d in active)
+        raise ValidationException(f"{len(active)} ACTIVE datastores; pass --datastore-id with one of: {listed}")
+
+    def _all_datastores(self, status: str) -> list[dict[str, Any]]:
+        summaries, token = [], None
+        while True:
+            page = self.list_datastores(datastore_status=status, max_results=50, next_token=token)
+            summaries += page.get("datastoreSummaries", [])
+            token = page.get("nextToken")
+            if not token:
+                return summaries
+
+    @property
+    def client(self):
+        """The process's boto3 client for these options (built on first use)."""
+        return shared_client(self.options)
+
+    def _describe(self, operation: str, datastore_id: str | None) -> Call:
+        endpoint = self.options.endpoint_url or f"HealthImaging in {self.options.region or 'the default region'}"
+        return Call(operation, datastore_id, self.options.max_attempts, endpoint)
+
+    def _call(self, operation: str, datastore_id: str | None, **params: Any) -> dict[str, Any]:
+        """One boto3 call with the unset parameters left out (boto3 rejects None) and ResponseMetadata dropped."""
+        with aws_errors(self._describe(operation, datastore_id)):
+            method = getattr(self.client, _snake(operation))
+            response = method(**{name: value for name, value in params.items() if value is not None})
+        response.pop("ResponseMetadata", None)
+        return response
+
+
+def _snake(operation: str) -> str:
+    """`SearchImageSets` -> `search_image_sets`, boto3's method name."""
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in operation).lstrip("_")

@@ -1,0 +1,313 @@
+"""A local HTTP endpoint that speaks AWS HealthImaging's REST API over any Datastore (normally the local store).
+
+It exists so the AWS datastore can be proven for real: real boto3 and the real AWS CLI sign, serialize, retry and
+page requests over HTTP to it, unchanged, and it answers as the service does. Routes, query parameters, JSON bodies,
+epoch-second timestamps, the gzip metadata blob and the error format (`x-amzn-ErrorType` header plus
+`{"message": ...}`, AWS's status codes) follow botocore's model of the service (rest-json, 2023-07-19).
+
+Read-only: it serves the six read operations and nothing that writes. It checks that a request carries a SigV4
+Authorization header but not the signature itself, so any key pair works; it binds loopback by default.
+
+From a test:
+
+    with start_endpoint(store, faults=Faults(throttle=0.3)) as endpoint:
+        AwsDatastore(endpoint_url=endpoint.url, region="us-east-1").search_image_sets(...)
+        endpoint.faults = Faults(fail="1-")      # swap faults at any time; counts restart
+        endpoint.faults.requests                 # requests seen since the faults were set
+"""
+
+import json
+import logging
+import re
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from imageset_search.datastores.errors import DatastoreError, ValidationException
+from imageset_search.datastores.local.faults import Faults
+from imageset_search.datastores.protocol import Datastore
+
+log = logging.getLogger(__name__)
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+SIGV4_PARTS = ("AWS4-HMAC-SHA256 ", "Credential=", "SignedHeaders=", "Signature=")
+TIMESTAMP_FILTER_KEYS = ("createdAt", "updatedAt")
+
+
+@dataclass
+class Request:
+    """One parsed call: the route's path parameters, the query string (one value per name) and the raw body."""
+
+    path: dict[str, str]
+    query: dict[str, str]
+    body: bytes
+
+    def integer(self, name: str) -> int | None:
+        """A numeric query parameter; range checks are the datastore's, as in the service."""
+        value = self.query.get(name)
+        if value is None:
+            return None
+        try:
+            return int(value)
+        except ValueError:
+            raise ValidationException(
+                f"1 validation error detected: Value at '{name}' failed to satisfy constraint: "
+                "Member must be an integer between 1 and 50"
+            ) from None
+
+    def search_criteria(self) -> dict[str, Any] | None:
+        """The body is the bare searchCriteria object; its epoch-second instants become UTC datetimes."""
+        if not self.body.strip():
+            return None
+        try:
+            criteria = json.loads(self.body)
+        except ValueError:
+            raise ValidationException(
+                "the request body is not JSON: send the searchCriteria object, e.g. {} or "
+                '{"filters": [{"values": [{"DICOMPatientId": "..."}], "operator": "EQUAL"}]}'
+            ) from None
+        return instants_from_wire(criteria)
+
+
+@dataclass(frozen=True)
+class Route:
+    operation: str
+    method: str
+    pattern: re.Pattern
+    call: Callable[[Datastore, Request], Any]
+
+
+def route(operation: str, method: str, template: str, call: Callable[[Datastore, Request], Any]) -> Route:
+    """A route from botocore's URI template: `/datastore/{datastoreId}` matches one path segment per label."""
+    regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
+    return Route(operation, method, re.compile(f"^{regex}$"), call)
+
+
+IMAGE_SET = "/datastore/{datastoreId}/imageSet/{imageSetId}"
+ROUTES = [
+    route(
+        "SearchImageSets",
+        "POST",
+        "/datastore/{datastoreId}/searchImageSets",
+        lambda store, r: store.search_image_sets(
+            r.path["datastoreId"], r.search_criteria(), r.integer("maxResults"), r.query.get("nextToken")
+        ),
+    ),
+    route(
+        "GetImageSet",
+        "POST",
+        IMAGE_SET + "/getImageSet",
+        lambda store, r: store.get_image_set(r.path["datastoreId"], r.path["imageSetId"], r.query.get("version")),
+    ),
+    route(
+        "GetImageSetMetadata",
+        "POST",
+        IMAGE_SET + "/getImageSetMetadata",
+        lambda store, r: store.get_image_set_metadata(
+            r.path["datastoreId"], r.path["imageSetId"], r.query.get("version")
+        ),
+    ),
+    route(
+        "ListImageSetVersions",
+        "POST",
+        IMAGE_SET + "/listImageSetVersions",
+        lambda store, r: store.list_image_set_versions(
+            r.path["datastoreId"], r.path["imageSetId"], r.integer("maxResults"), r.query.get("nextToken")
+        ),
+    ),
+    route(
+        "ListDatastores",
+        "GET",
+        "/datastore",
+        lambda store, r: store.list_datastores(
+            r.query.get("datastoreStatus"), r.integer("maxResults"), r.query.get("nextToken")
+        ),
+    ),
+    route("GetDatastore", "GET", "/datastore/{datastoreId}", lambda store, r: store.get_datastore(r.path["datastoreId"])),
+]
+
+
+def instants_from_wire(criteria: Any) -> Any:
+    """Turn the epoch seconds botocore sends for createdAt/updatedAt filter values into aware UTC datetimes.
+
+    Anything malformed is passed on untouched, so the datastore's own validation answers it in its own words.
+    """
+    if not isinstance(criteria, dict) or not isinstance(criteria.get("filters"), list):
+        return criteria
+    for search_filter in criteria["filters"]:
+        values = search_filter.get("values") if isinstance(search_filter, dict) else None
+        for value in values if isinstance(values, list) else []:
+            for key in TIMESTAMP_FILTER_KEYS:
+                if isinstance(value, dict) and _is_number(value.get(key)):
+                    value[key] = EPOCH + timedelta(seconds=value[key])
+    return criteria
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def wire_value(value: Any) -> Any:
+    """JSON for what json cannot encode itself: datetimes as epoch seconds, exact to the microsecond."""
+    if isinstance(value, datetime):
+        delta = value - EPOCH if value.tzinfo else value.replace(tzinfo=timezone.utc) - EPOCH
+        seconds = delta.days * 86400 + delta.seconds
+        return float(f"{seconds}.{delta.microseconds:06d}") if delta.microseconds else seconds
+    raise TypeError(f"cannot send a {type(value).__name__} as JSON")
+
+
+def has_sigv4(headers) -> bool:
+    """True when the Authorization header has SigV4's shape; the signature itself is not verified."""
+    authorization = headers.get("Authorization", "")
+    return authorization.startswith(SIGV4_PARTS[0]) and all(part in authorization for part in SIGV4_PARTS[1:])
+
+
+class Handler(BaseHTTPRequestHandler):
+    """One connection; keep-alive, as botocore's connection pool expects, so every answer has a Content-Length."""
+
+    protocol_version = "HTTP/1.1"
+    server: "EndpointServer"
+
+    def do_GET(self):
+        self.answer("GET")
+
+    def do_POST(self):
+        self.answer("POST")
+
+    def answer(self, method: str):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        action = self.server.faults.next_request()
+        if self.server.faults.latency:
+            self.server.stopping.wait(self.server.faults.latency)
+        if action in ("drop", "hang"):
+            self.lose_connection(action)
+        elif action == "throttle":
+            self.send_error_json(429, "ThrottlingException", "Rate exceeded (fault injected by the local endpoint)")
+        elif action == "error":
+            self.send_error_json(500, "InternalServerException", "Internal failure (fault injected by the local endpoint)")
+        elif not has_sigv4(self.headers):
+            self.send_error_json(
+                403,
+                "MissingAuthenticationTokenException",
+                "the request is not SigV4-signed: sign it with AWS credentials "
+                "(this local endpoint accepts any key pair, e.g. AWS_ACCESS_KEY_ID=test)",
+            )
+        else:
+            self.dispatch(method, body)
+
+    def dispatch(self, method: str, body: bytes):
+        url = urlsplit(self.path)
+        path = unquote(url.path)
+        for candidate in ROUTES:
+            match = candidate.pattern.match(path)
+            if match and candidate.method == method:
+                query = {name: values[-1] for name, values in parse_qs(url.query, keep_blank_values=True).items()}
+                self.run(candidate, Request({k: unquote(v) for k, v in match.groupdict().items()}, query, body))
+                return
+        self.send_error_json(
+            404, "UnknownOperationException", f"no HealthImaging operation answers {method} {url.path} here"
+        )
+
+    def run(self, candidate: Route, request: Request):
+        try:
+            result = candidate.call(self.server.store, request)
+        except DatastoreError as exc:
+            log.info("%s -> %s", candidate.operation, exc.code)
+            self.send_error_json(exc.status, exc.code, exc.message)
+            return
+        except Exception as exc:  # a bug in the store must still answer in AWS's shape, without its details
+            log.error("%s failed in the datastore: %s", candidate.operation, type(exc).__name__)
+            self.send_error_json(500, "InternalServerException", f"{candidate.operation} failed inside the local datastore")
+            return
+        log.info("%s -> 200", candidate.operation)
+        if isinstance(result, bytes):  # GetImageSetMetadata: the gzip blob, sent as AWS sends it
+            self.send_body(200, result, {"Content-Type": "application/json", "Content-Encoding": "gzip"})
+        else:
+            self.send_json(200, result)
+
+    def send_json(self, status: int, document: Any, headers: dict[str, str] | None = None):
+        body = json.dumps(document, default=wire_value, separators=(",", ":")).encode()
+        self.send_body(status, body, {"Content-Type": "application/json", **(headers or {})})
+
+    def send_error_json(self, status: int, code: str, message: str):
+        self.send_json(status, {"message": message}, {"x-amzn-ErrorType": code})
+
+    def send_body(self, status: int, body: bytes, headers: dict[str, str]):
+        self.send_response(status)
+        for name, value in {**headers, "x-amzn-RequestId": str(uuid.uuid4()), "Content-Length": str(len(body))}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def lose_connection(self, action: str):
+        """"drop" closes at once; "hang" first stays silent past any sane read timeout (or until the endpoint stops)."""
+        if action == "hang":
+            self.server.stopping.wait(self.server.faults.hang_seconds)
+        self.close_connection = True
+
+    def log_message(self, format, *args):
+        """Silenced: the standard log line repeats the request line, whose query string carries page tokens."""
+
+
+class EndpointServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, address: tuple[str, int], store: Datastore, faults: Faults):
+        super().__init__(address, Handler)
+        self.store = store
+        self.faults = faults
+        self.stopping = threading.Event()
+
+    def handle_error(self, request, client_address):
+        """A client that hung up mid-answer (it timed out, or a fault dropped it) is normal here, not a crash."""
+        log.debug("connection from %s ended early", client_address[0], exc_info=True)
+
+
+class RunningEndpoint:
+    """An endpoint serving in a background thread: `.url` to point clients at, `.faults` to read or swap, `.stop()`.
+
+    Also a context manager that stops it on exit.
+    """
+
+    def __init__(self, server: EndpointServer):
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, name="healthimaging-endpoint", daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def faults(self) -> Faults:
+        return self._server.faults
+
+    @faults.setter
+    def faults(self, faults: Faults | None):
+        self._server.faults = faults or Faults()
+
+    def stop(self):
+        """Stop serving and close the socket; requests hanging on a fault are released at once."""
+        self._server.stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+    def __enter__(self) -> "RunningEndpoint":
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+
+def start_endpoint(
+    store: Datastore, host: str = "127.0.0.1", port: int = 0, faults: Faults | None = None
+) -> RunningEndpoint:
+    """Serve `store` over HealthImaging's REST API at http://host:port (port 0: a free one; see `.url`)."""
+    return RunningEndpoint(EndpointServer((host, port), store, faults or Faults()))

@@ -1,0 +1,135 @@
+"""Fault injection for the local HealthImaging endpoint: the misbehaviour a real service shows, on demand.
+
+The AWS datastore's retries, error mapping and the tool layer's partial-result handling can only be proven against a
+service that throttles, fails, hangs and drops connections. These faults make the local endpoint do that, either for
+a seeded-random share of requests or for an explicit sequence of them, so a test can say exactly what it wants:
+
+    Faults(throttle=0.3, seed=7)            # about 30% of requests answer 429 ThrottlingException
+    Faults(fail="3-")                       # request 3 and every later one answers 500 InternalServerException
+    Faults(fail="2,4", fail_kind="drop")    # requests 2 and 4 lose their connection, no answer at all
+    Faults(fail="1-", fail_kind="hang")     # every request hangs (past the client's read timeout)
+    Faults(latency=0.05)                    # every request waits 50 ms first
+
+Requests are numbered from 1 in arrival order, every request counting (a client's retry is a new request).
+"""
+
+import random
+import threading
+from dataclasses import dataclass, field
+
+FAIL_KINDS = ("error", "drop", "hang")
+
+
+@dataclass(frozen=True)
+class RequestRule:
+    """Which requests a fault hits: a share in [0, 1] (seeded random), or a sequence such as "3,4,5", "2-4", "6-"."""
+
+    share: float = 0.0
+    numbers: frozenset[int] = frozenset()
+    from_number: int | None = None  # "6-": request 6 and every one after it
+
+    @classmethod
+    def parse(cls, value: "float | str | RequestRule | None") -> "RequestRule":
+        """A float is a share; a string is a share ("0.3") or a sequence ("3,4,5", "2-4", "6-")."""
+        if value is None:
+            return cls()
+        if isinstance(value, RequestRule):
+            return value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return cls._share(float(value))
+        text = str(value).strip()
+        if "." in text:
+            return cls._share(_number(text, float))
+        return cls._sequence(text)
+
+    @classmethod
+    def _share(cls, share: float) -> "RequestRule":
+        if not 0.0 <= share <= 1.0:
+            raise ValueError(f"a fault share must be between 0 and 1, got {share}: send e.g. 0.3 for 30%")
+        return cls(share=share)
+
+    @classmethod
+    def _sequence(cls, text: str) -> "RequestRule":
+        numbers: set[int] = set()
+        from_number = None
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            low, dash, high = part.partition("-")
+            if dash and not high:
+                first = _request_number(low)
+                from_number = first if from_number is None else min(from_number, first)
+            elif dash:
+                numbers.update(range(_request_number(low), _request_number(high) + 1))
+            else:
+                numbers.add(_request_number(part))
+        return cls(numbers=frozenset(numbers), from_number=from_number)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.share or self.numbers or self.from_number)
+
+    def hits(self, number: int, draw: float) -> bool:
+        """Whether request `number` is hit; `draw` is this request's random number in [0, 1)."""
+        if number in self.numbers or (self.from_number is not None and number >= self.from_number):
+            return True
+        return draw < self.share
+
+
+def _number(text: str, kind):
+    try:
+        return kind(text)
+    except ValueError:
+        raise ValueError(
+            f"cannot read {text!r} as a fault rule: send a share like 0.3 or request numbers like 3,4,5 / 2-4 / 6-"
+        ) from None
+
+
+def _request_number(text: str) -> int:
+    number = _number(text.strip(), int)
+    if number < 1:
+        raise ValueError(f"request numbers start at 1, got {number}: send e.g. 1-3 or 6-")
+    return number
+
+
+@dataclass
+class Faults:
+    """What the endpoint does wrong, and a count of what it has seen (`requests`, `injected`), safe across threads.
+
+    `throttle` and `fail` take a RequestRule, a share (0.3) or a sequence ("3-"). `fail_kind` is "error" (500
+    InternalServerException), "drop" (close the connection without an answer) or "hang" (answer nothing for
+    `hang_seconds`, long enough to pass a client's read timeout). `latency` seconds are added to every request.
+    Throttling is checked first, so a request hit by both is throttled.
+    """
+
+    throttle: "RequestRule | float | str | None" = None
+    fail: "RequestRule | float | str | None" = None
+    fail_kind: str = "error"
+    latency: float = 0.0
+    hang_seconds: float = 30.0
+    seed: int = 0
+    requests: int = field(default=0, init=False)
+    injected: int = field(default=0, init=False)
+
+    def __post_init__(self):
+        self.throttle = RequestRule.parse(self.throttle)
+        self.fail = RequestRule.parse(self.fail)
+        if self.fail_kind not in FAIL_KINDS:
+            raise ValueError(f"unknown fail kind {self.fail_kind!r}: use one of {', '.join(FAIL_KINDS)}")
+        if self.latency < 0 or self.hang_seconds < 0:
+            raise ValueError("latency and hang_seconds are seconds and cannot be negative")
+        self._random = random.Random(self.seed)
+        self._lock = threading.Lock()
+
+    def next_request(self) -> str | None:
+        """Count one request and say what to do with it: None (answer it), "throttle", "error", "drop" or "hang"."""
+        with self._lock:
+            self.requests += 1
+            number = self.requests
+            throttle_draw, fail_draw = self._random.random(), self._random.random()
+            if self.throttle.hits(number, throttle_draw):
+                action = "throttle"
+            elif self.fail.hits(number, fail_draw):
+                action = self.fail_kind
+            else:
+                return None
+            self.injected += 1
+            return action
