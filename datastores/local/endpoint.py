@@ -292,6 +292,11 @@ class RunningEndpoint:
     def faults(self, faults: Faults | None):
         self._server.faults = faults or Faults()
 
+    def wait(self):
+        """Block until the endpoint stops; short joins keep the main thread responsive to Ctrl-C."""
+        while self._thread.is_alive():
+            self._thread.join(0.5)
+
     def stop(self):
         """Stop serving and close the socket; requests hanging on a fault are released at once."""
         self._server.stopping.set()
