@@ -1,0 +1,117 @@
+"""The SQLite layout of the local datastore, and how a connection to it is opened.
+
+One file holds several datastores. Image sets are rows with one column per searchable attribute and one index per
+attribute followed by the default sort key (updatedAt) and the tie-breaker (image set id), so every EQUAL search is
+an index range read in sort order; createdAt, updatedAt and the study date-and-time key each have their own
+(datastore, key, id) index for range filters and sorting. Instances are append-only rows tagged with the version
+that added them, and each version keeps its patient/study/series levels, so any version's metadata document can be
+rebuilt exactly. WAL mode lets searches read a consistent snapshot while an import writes.
+"""
+
+import secrets
+import sqlite3
+from pathlib import Path
+
+from imageset_search.datastores.errors import InternalServerException
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_SECONDS = 60
+
+TABLES = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE datastores (
+    ds INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE image_sets (
+    pk INTEGER PRIMARY KEY,
+    ds INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    is_primary INTEGER NOT NULL,
+    patient_id TEXT NOT NULL,
+    accession_number TEXT NOT NULL,
+    study_id TEXT NOT NULL,
+    study_uid TEXT NOT NULL,
+    series_uid TEXT NOT NULL,
+    study_dt TEXT NOT NULL,
+    n_instances INTEGER NOT NULL,
+    tags TEXT NOT NULL
+);
+CREATE TABLE instances (
+    image_set INTEGER NOT NULL,
+    sop_uid TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (image_set, sop_uid)
+) WITHOUT ROWID;
+CREATE TABLE versions (
+    image_set INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    levels TEXT NOT NULL,
+    PRIMARY KEY (image_set, version)
+) WITHOUT ROWID;
+"""
+
+INDEXES = """
+CREATE UNIQUE INDEX image_sets_by_id ON image_sets (ds, id);
+CREATE INDEX image_sets_by_updated ON image_sets (ds, updated_at, id);
+CREATE INDEX image_sets_by_created ON image_sets (ds, created_at, id);
+CREATE INDEX image_sets_by_study_dt ON image_sets (ds, study_dt, id);
+CREATE INDEX image_sets_by_patient ON image_sets (ds, patient_id, updated_at, id);
+CREATE INDEX image_sets_by_accession ON image_sets (ds, accession_number, updated_at, id);
+CREATE INDEX image_sets_by_study_id ON image_sets (ds, study_id, updated_at, id);
+CREATE INDEX image_sets_by_study_uid ON image_sets (ds, study_uid, updated_at, id);
+CREATE INDEX image_sets_by_series ON image_sets (ds, series_uid, updated_at, id);
+"""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), WAL, waiting rather than failing on a busy file."""
+    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False)
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute("PRAGMA synchronous = NORMAL")
+    connection.execute("PRAGMA cache_size = -65536")
+    connection.execute("PRAGMA temp_store = MEMORY")
+    return connection
+
+
+def ensure_schema(connection: sqlite3.Connection) -> None:
+    """Create the tables of a new file, or check that an existing file has the layout this code reads."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        if version == 0:
+            _create(connection)
+        elif version != SCHEMA_VERSION:
+            raise InternalServerException(
+                f"The local datastore file has schema version {version}, but this program reads version "
+                f"{SCHEMA_VERSION}: use the imageset-search-mcp release that wrote it, or point --db at another file"
+            )
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+
+
+def _create(connection: sqlite3.Connection) -> None:
+    """Tables, indexes and the per-file secret that signs nextTokens (so tokens outlive the process)."""
+    for statement in statements(TABLES + INDEXES):
+        connection.execute(statement)
+    connection.execute("INSERT INTO meta (key, value) VALUES ('token_secret', ?)", (secrets.token_bytes(32),))
+    connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def statements(script: str) -> list[str]:
+    """The statements of one of the DDL scripts above (they hold no semicolons inside statements)."""
+    return [part.strip() for part in script.split(";") if part.strip()]
+
+
+def token_secret(connection: sqlite3.Connection) -> bytes:
+    return connection.execute("SELECT value FROM meta WHERE key = 'token_secret'").fetchone()[0]

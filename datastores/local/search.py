@@ -1,0 +1,112 @@
+"""SearchImageSets over the image_sets table: one keyset page, in the requested order, ties broken by image set id.
+
+The page is `WHERE <filters> AND <after the cursor> ORDER BY <sort key>, id LIMIT n+1`: the cursor is the last row's
+(sort key, id), so page 2,000 is read with the same index range seek as page 1 (no OFFSET). Ties on the sort key
+are broken by imageSetId in the same direction as the sort, which lets one (datastore, key, id) index serve both
+orders. The study counts in DICOMTags are computed for the page's studies when it is read, over the primary image
+sets of each study (non-primary sets are conflicting copies of a series, so counting them would count a series
+twice).
+"""
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from imageset_search.datastores.local.criteria import Query
+from imageset_search.datastores.local.instants import from_millis
+from imageset_search.datastores.local.tokens import ID_BYTES, pack_id, unpack_id
+
+PAGE_COLUMNS = "id, version, created_at, updated_at, is_primary, study_uid, tags"
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page ends: the sort key and id of its last image set."""
+
+    sort_key: Any
+    image_set_id: str
+
+
+def read_page(
+    connection: sqlite3.Connection, ds: int, query: Query, limit: int, after: Cursor | None
+) -> tuple[list[dict[str, Any]], Cursor | None]:
+    """The summaries of one page, and the cursor of the next page if more image sets match."""
+    sql, parameters = _page_sql(ds, query, limit + 1, after)
+    rows = connection.execute(sql, parameters).fetchall()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    counts = _study_counts(connection, ds, {row[5] for row in rows if row[5]})
+    summaries = [_summary(row, counts) for row in rows]
+    next_cursor = Cursor(rows[-1][-1], rows[-1][0]) if more else None
+    return summaries, next_cursor
+
+
+def _page_sql(ds: int, query: Query, limit: int, after: Cursor | None) -> tuple[str, list[Any]]:
+    column = query.sort_column
+    where = ["ds = ?"]
+    parameters: list[Any] = [ds]
+    for condition in query.conditions:
+        if condition.low == condition.high:
+            where.append(f"{condition.column} = ?")
+            parameters.append(condition.low)
+        else:
+            where.append(f"{condition.column} BETWEEN ? AND ?")
+            parameters.extend([condition.low, condition.high])
+    direction, beyond = ("ASC", ">") if query.sort_order == "ASC" else ("DESC", "<")
+    if after is not None:
+        where.append(f"{column} {beyond}= ? AND ({column} {beyond} ? OR id {beyond} ?)")
+        parameters.extend([after.sort_key, after.sort_key, after.image_set_id])
+    sql = (
+        f"SELECT {PAGE_COLUMNS}, {column} FROM image_sets WHERE {' AND '.join(where)} "
+        f"ORDER BY {column} {direction}, id {direction} LIMIT ?"
+    )
+    return sql, [*parameters, limit]
+
+
+def _study_counts(connection: sqlite3.Connection, ds: int, study_uids: set[str]) -> dict[str, tuple[int, int]]:
+    """Series and instance counts of each study, over its primary image sets."""
+    if not study_uids:
+        return {}
+    marks = ", ".join("?" * len(study_uids))
+    rows = connection.execute(
+        f"SELECT study_uid, count(*), sum(n_instances) FROM image_sets "
+        f"WHERE ds = ? AND study_uid IN ({marks}) AND is_primary = 1 GROUP BY study_uid",
+        [ds, *study_uids],
+    ).fetchall()
+    return {uid: (series, instances) for uid, series, instances in rows}
+
+
+def _summary(row: tuple, counts: dict[str, tuple[int, int]]) -> dict[str, Any]:
+    image_set_id, version, created_at, updated_at, is_primary, study_uid, tags = row[:7]
+    dicom_tags = json.loads(tags)
+    if study_uid in counts:
+        dicom_tags["DICOMNumberOfStudyRelatedSeries"], dicom_tags["DICOMNumberOfStudyRelatedInstances"] = counts[study_uid]
+    return {
+        "imageSetId": image_set_id,
+        "version": version,
+        "createdAt": from_millis(created_at),
+        "updatedAt": from_millis(updated_at),
+        "storageTier": "FREQUENT_ACCESS",
+        "isPrimary": bool(is_primary),
+        "DICOMTags": dicom_tags,
+    }
+
+
+def pack_cursor(query: Query, cursor: Cursor) -> bytes:
+    """The cursor in a few bytes: the sort key (8-byte milliseconds, or the 20-digit study key as 9 bytes, or
+    nothing for an image set without a study date) followed by the packed id."""
+    if query.sort_column == "study_dt":
+        key = int(cursor.sort_key).to_bytes(9, "big") if cursor.sort_key else b""
+    else:
+        key = cursor.sort_key.to_bytes(8, "big", signed=True)
+    return key + pack_id(cursor.image_set_id)
+
+
+def unpack_cursor(query: Query, payload: bytes) -> Cursor:
+    key_bytes, id_bytes = payload[:-ID_BYTES], payload[-ID_BYTES:]
+    if query.sort_column == "study_dt":
+        key: Any = str(int.from_bytes(key_bytes, "big")).rjust(20, "0") if key_bytes else ""
+    else:
+        key = int.from_bytes(key_bytes, "big", signed=True)
+    return Cursor(key, unpack_id(id_bytes))

@@ -1,0 +1,374 @@
+"""The embedded local datastore: several HealthImaging-style datastores in one SQLite file.
+
+`LocalStore` implements the Datastore protocol with boto3's request and response shapes, and the writes the
+importer and the demo generator need (`create_datastore`, `add_instances`). It is safe to share between threads:
+each thread gets its own connection, and WAL mode gives every search a consistent snapshot while an import writes,
+so a reader never sees half an image set (each `add_instances` call is one transaction).
+
+Behaviour where HealthImaging is silent (see also criteria.py, search.py, studytime.py):
+- two filters AND together, also two on the same attribute; EQUAL on DICOMStudyDateAndTime without a time matches
+  the whole day; an empty EQUAL value on an ID attribute matches image sets without that attribute;
+- ties on the sort key are broken by imageSetId in the sort's direction;
+- image sets without a study date never match a study-date filter and sort first in ASC, last in DESC;
+- the study counts in DICOMTags count the primary image sets of the study and their instances;
+- datastore names are unique within a file (a second one with the same name is a ConflictException), so a name
+  resolves to one datastore;
+- ListImageSetVersions lists the newest version first; ListDatastores lists in creation order.
+"""
+
+import gzip
+import json
+import re
+import sqlite3
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from imageset_search.datastores.errors import ConflictException, ResourceNotFoundException
+from imageset_search.datastores.local import tokens
+from imageset_search.datastores.local.criteria import parse_criteria
+from imageset_search.datastores.local.ingest import AddResult, add_instances
+from imageset_search.datastores.local.instants import from_millis, now_millis
+from imageset_search.datastores.local.records import Instance
+from imageset_search.datastores.local.schema import connect, ensure_schema, token_secret
+from imageset_search.datastores.local.search import pack_cursor, read_page, unpack_cursor
+from imageset_search.datastores.local.summary import check_instance
+from imageset_search.datastores.local.validation import check_int_range, check_token_text, invalid
+
+__all__ = ["LocalStore", "AddResult"]
+
+ID_PATTERN = re.compile(r"[0-9a-z]{32}")
+NAME_PATTERN = re.compile(r"[A-Za-z0-9._/#-]{1,256}")
+VERSION_PATTERN = re.compile(r"\d+")
+ARN_PREFIX = "arn:aws:medical-imaging:local:000000000000:datastore/"
+DATASTORE_STATUSES = ("CREATING", "CREATE_FAILED", "ACTIVE", "DELETING", "DELETED")
+MAX_PAGE = 50
+HOW_TO_CREATE = "create one with `imageset-search import PATH --datastore NAME` or `imageset-search demo-data`"
+LISTED_DATASTORES = 10
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class LocalStore:
+    def __init__(self, path: str | Path):
+        """Open the SQLite file at `path`, creating it (and its folders) with the current schema if it is new."""
+        self.path = Path(path).expanduser()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        connection = self._connection()
+        ensure_schema(connection)
+        self._signer = tokens.TokenSigner(token_secret(connection))
+
+    # -- connections and transactions ------------------------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = connect(self.path)
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction: every query inside sees the same committed snapshot."""
+        connection = self._connection()
+        connection.execute("BEGIN")
+        try:
+            yield connection
+        finally:
+            connection.execute("COMMIT")
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken up front (no lock upgrade to deadlock on), all or nothing."""
+        connection = self._connection()
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield connection
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    def __enter__(self) -> "LocalStore":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    # -- datastores ------------------------------------------------------------------------------------------------
+
+    def create_datastore(self, name: str, datastore_id: str | None = None, now: datetime | None = None) -> str:
+        """A new empty datastore; its id is random unless given. Duplicate ids and names are ConflictExceptions."""
+        if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+            raise invalid("datastoreName", "Member must be 1-256 characters from A-Z a-z 0-9 . _ / # -", shown=name)
+        datastore_id = _new_id() if datastore_id is None else _checked_id("datastoreId", datastore_id)
+        millis = now_millis(now)
+        with self._writing() as connection:
+            clash = connection.execute(
+                "SELECT id, name FROM datastores WHERE id = ? OR name = ?", (datastore_id, name)
+            ).fetchone()
+            if clash:
+                what = f"id {datastore_id}" if clash[0] == datastore_id else f"name {name!r}"
+                raise ConflictException(f"A datastore with the {what} already exists in this local store; pick another")
+            connection.execute(
+                "INSERT INTO datastores (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)",
+                (datastore_id, name, millis, millis),
+            )
+        return datastore_id
+
+    def resolve_datastore(self, name_or_id: str) -> str:
+        """The id of the datastore with this id or name; ResourceNotFoundException listing the known ones."""
+        with self._reading() as connection:
+            row = connection.execute(
+                "SELECT id FROM datastores WHERE id = ? OR name = ? ORDER BY id = ? DESC", (name_or_id, name_or_id, name_or_id)
+            ).fetchone()
+            if row:
+                return row[0]
+            raise self._not_found(connection, f"No datastore has the id or name {str(name_or_id)[:256]!r}")
+
+    def _ds(self, connection: sqlite3.Connection, datastore_id: Any) -> int:
+        """The internal key of a datastore id, after checking the id's form."""
+        _checked_id("datastoreId", datastore_id)
+        row = connection.execute("SELECT ds FROM datastores WHERE id = ?", (datastore_id,)).fetchone()
+        if row is None:
+            raise self._not_found(connection, f"Datastore {datastore_id} does not exist in this local store")
+        return row[0]
+
+    def _not_found(self, connection: sqlite3.Connection, first: str) -> ResourceNotFoundException:
+        rows = connection.execute(
+            "SELECT id, name FROM datastores ORDER BY ds LIMIT ?", (LISTED_DATASTORES + 1,)
+        ).fetchall()
+        if not rows:
+            return ResourceNotFoundException(f"{first}. This local store has no datastores yet: {HOW_TO_CREATE}")
+        known = ", ".join(f"{i} ({n})" for i, n in rows[:LISTED_DATASTORES])
+        more = ", ..." if len(rows) > LISTED_DATASTORES else ""
+        return ResourceNotFoundException(f"{first}. Known datastores: {known}{more}; or {HOW_TO_CREATE}")
+
+    def list_datastores(
+        self, datastore_status: str | None = None, max_results: int | None = None, next_token: str | None = None
+    ) -> dict[str, Any]:
+        if datastore_status is not None and datastore_status not in DATASTORE_STATUSES:
+            raise invalid(
+                "datastoreStatus", f"Member must satisfy enum value set: [{', '.join(DATASTORE_STATUSES)}]", shown=datastore_status
+            )
+        limit = MAX_PAGE if max_results is None else check_int_range("maxResults", max_results, 1, MAX_PAGE)
+        scope = f"datastores:{datastore_status}"
+        after = 0
+        if next_token is not None:
+            payload = self._signer.read(tokens.DATASTORES, scope, check_token_text("nextToken", next_token))
+            after = int.from_bytes(payload, "big")
+        if datastore_status not in (None, "ACTIVE"):
+            return {"datastoreSummaries": []}
+        with self._reading() as connection:
+            rows = connection.execute(
+                "SELECT ds, id, name, created_at, updated_at FROM datastores WHERE ds > ? ORDER BY ds LIMIT ?",
+                (after, limit + 1),
+            ).fetchall()
+        response: dict[str, Any] = {"datastoreSummaries": [_datastore_fields(row) for row in rows[:limit]]}
+        if len(rows) > limit:
+            response["nextToken"] = self._signer.issue(tokens.DATASTORES, scope, rows[limit - 1][0].to_bytes(8, "big"))
+        return response
+
+    def get_datastore(self, datastore_id: str) -> dict[str, Any]:
+        with self._reading() as connection:
+            ds = self._ds(connection, datastore_id)
+            row = connection.execute(
+                "SELECT ds, id, name, created_at, updated_at FROM datastores WHERE ds = ?", (ds,)
+            ).fetchone()
+        return {"datastoreProperties": _datastore_fields(row)}
+
+    # -- writing image sets ----------------------------------------------------------------------------------------
+
+    def add_instances(
+        self,
+        datastore_id: str,
+        instances: Sequence[Instance],
+        now: datetime | None = None,
+        new_id: Callable[[], str] | None = None,
+    ) -> AddResult:
+        """File instances into image sets in ONE transaction: all of them, or (on any error) none."""
+        for position, instance in enumerate(instances):
+            check_instance(position, instance)
+        id_maker = _checked_ids(new_id or _new_id)
+        millis = now_millis(now)
+        with self._writing() as connection:
+            ds = self._ds(connection, datastore_id)
+            return add_instances(connection, ds, instances, millis, id_maker)
+
+    # -- reading image sets ----------------------------------------------------------------------------------------
+
+    def search_image_sets(
+        self,
+        datastore_id: str,
+        search_criteria: dict[str, Any] | None = None,
+        max_results: int | None = None,
+        next_token: str | None = None,
+    ) -> dict[str, Any]:
+        _checked_id("datastoreId", datastore_id)
+        query = parse_criteria(search_criteria)
+        limit = MAX_PAGE if max_results is None else check_int_range("maxResults", max_results, 1, MAX_PAGE)
+        scope = f"search:{datastore_id}:{query.canonical()}"
+        after = None
+        if next_token is not None:
+            payload = self._signer.read(tokens.SEARCH, scope, check_token_text("nextToken", next_token))
+            after = unpack_cursor(query, payload)
+        with self._reading() as connection:
+            ds = self._ds(connection, datastore_id)
+            summaries, next_cursor = read_page(connection, ds, query, limit, after)
+        response: dict[str, Any] = {"imageSetsMetadataSummaries": summaries, "sort": query.echo_sort()}
+        if next_cursor is not None:
+            response["nextToken"] = self._signer.issue(tokens.SEARCH, scope, pack_cursor(query, next_cursor))
+        return response
+
+    def get_image_set(self, datastore_id: str, image_set_id: str, version_id: str | None = None) -> dict[str, Any]:
+        with self._reading() as connection:
+            ds = self._ds(connection, datastore_id)
+            image_set = self._image_set(connection, ds, datastore_id, image_set_id)
+            version = self._version(connection, image_set, version_id)
+        return {
+            "datastoreId": datastore_id,
+            **_version_fields(image_set, version),
+            "imageSetArn": f"{ARN_PREFIX}{datastore_id}/imageset/{image_set['id']}",
+            "storageTier": "FREQUENT_ACCESS",
+        }
+
+    def get_image_set_metadata(self, datastore_id: str, image_set_id: str, version_id: str | None = None) -> bytes:
+        """The version's metadata document as gzip-compressed JSON, as AWS sends it (boto3 does not unzip it)."""
+        with self._reading() as connection:
+            ds = self._ds(connection, datastore_id)
+            image_set = self._image_set(connection, ds, datastore_id, image_set_id)
+            version = self._version(connection, image_set, version_id)
+            instances = connection.execute(
+                "SELECT sop_uid, doc FROM instances WHERE image_set = ? AND version <= ? ORDER BY sop_uid",
+                (image_set["pk"], version["version"]),
+            ).fetchall()
+        levels = json.loads(version["levels"])
+        document = {
+            "SchemaVersion": "1.1",
+            "DatastoreID": datastore_id,
+            "ImageSetID": image_set["id"],
+            "Patient": {"DICOM": levels["Patient"]},
+            "Study": {
+                "DICOM": levels["Study"],
+                "Series": {
+                    image_set["series_uid"]: {
+                        "DICOM": levels["Series"],
+                        "Instances": {sop_uid: json.loads(doc) for sop_uid, doc in instances},
+                    }
+                },
+            },
+        }
+        return gzip.compress(json.dumps(document, ensure_ascii=False).encode("utf-8"), mtime=0)
+
+    def list_image_set_versions(
+        self, datastore_id: str, image_set_id: str, max_results: int | None = None, next_token: str | None = None
+    ) -> dict[str, Any]:
+        limit = MAX_PAGE if max_results is None else check_int_range("maxResults", max_results, 1, MAX_PAGE)
+        scope = f"versions:{datastore_id}:{image_set_id}"
+        below = None
+        if next_token is not None:
+            below = int.from_bytes(self._signer.read(tokens.VERSIONS, scope, check_token_text("nextToken", next_token)), "big")
+        with self._reading() as connection:
+            ds = self._ds(connection, datastore_id)
+            image_set = self._image_set(connection, ds, datastore_id, image_set_id)
+            rows = connection.execute(
+                "SELECT version, updated_at FROM versions WHERE image_set = ? AND version < ? ORDER BY version DESC LIMIT ?",
+                (image_set["pk"], image_set["version"] + 1 if below is None else below, limit + 1),
+            ).fetchall()
+        listed = [
+            _version_fields(image_set, {"version": v, "updated_at": u}, status_key="ImageSetWorkflowStatus")
+            for v, u in rows[:limit]
+        ]
+        response: dict[str, Any] = {"imageSetPropertiesList": listed}
+        if len(rows) > limit:
+            response["nextToken"] = self._signer.issue(tokens.VERSIONS, scope, rows[limit - 1][0].to_bytes(4, "big"))
+        return response
+
+    def _image_set(self, connection: sqlite3.Connection, ds: int, datastore_id: str, image_set_id: Any) -> dict[str, Any]:
+        _checked_id("imageSetId", image_set_id)
+        row = connection.execute(
+            "SELECT pk, id, version, created_at, is_primary, series_uid FROM image_sets WHERE ds = ? AND id = ?",
+            (ds, image_set_id),
+        ).fetchone()
+        if row is None:
+            raise ResourceNotFoundException(f"Image set {image_set_id} does not exist in datastore {datastore_id}")
+        return dict(zip(("pk", "id", "version", "created_at", "is_primary", "series_uid"), row))
+
+    def _version(self, connection: sqlite3.Connection, image_set: dict[str, Any], version_id: Any) -> dict[str, Any]:
+        """The requested version's row (the latest when `version_id` is None)."""
+        if version_id is None:
+            number = image_set["version"]
+        elif isinstance(version_id, str) and VERSION_PATTERN.fullmatch(version_id):
+            number = int(version_id)
+        else:
+            raise invalid("versionId", "Member must be a version number as a string of digits, e.g. '1'")
+        row = connection.execute(
+            "SELECT version, updated_at, levels FROM versions WHERE image_set = ? AND version = ?", (image_set["pk"], number)
+        ).fetchone()
+        if row is None:
+            raise ResourceNotFoundException(
+                f"Image set {image_set['id']} has no version {number}; its versions are 1 to {image_set['version']}"
+            )
+        return dict(zip(("version", "updated_at", "levels"), row))
+
+
+def _checked_id(path: str, value: Any) -> str:
+    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
+        raise invalid(path, "Member must satisfy regular expression pattern: [0-9a-z]{32}", shown=value if isinstance(value, str) else None)
+    return value
+
+
+def _checked_ids(new_id: Callable[[], str]) -> Callable[[], str]:
+    """`new_id`, refusing ids that are not 32 characters [0-9a-z] (they could never be looked up again)."""
+
+    def checked() -> str:
+        value = new_id()
+        if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
+            raise ValueError("new_id() must return 32 characters from [0-9a-z], such as uuid.uuid4().hex")
+        return value
+
+    return checked
+
+
+def _datastore_fields(row: tuple) -> dict[str, Any]:
+    _, datastore_id, name, created_at, updated_at = row
+    return {
+        "datastoreId": datastore_id,
+        "datastoreName": name,
+        "datastoreStatus": "ACTIVE",
+        "datastoreArn": ARN_PREFIX + datastore_id,
+        "createdAt": from_millis(created_at),
+        "updatedAt": from_millis(updated_at),
+    }
+
+
+def _version_fields(image_set: dict[str, Any], version: dict[str, Any], status_key: str = "imageSetWorkflowStatus") -> dict[str, Any]:
+    """The properties one version of an image set has in GetImageSet and ListImageSetVersions (whose model spells
+    the workflow status key with a capital I)."""
+    return {
+        "imageSetId": image_set["id"],
+        "versionId": str(version["version"]),
+        "imageSetState": "ACTIVE",
+        status_key: "IMPORTED" if version["version"] == 1 else "UPDATED",
+        "createdAt": from_millis(image_set["created_at"]),
+        "updatedAt": from_millis(version["updated_at"]),
+        "isPrimary": bool(image_set["is_primary"]),
+    }
