@@ -28,7 +28,7 @@ from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from imageset_search.datastores.errors import DatastoreError, ValidationException
-from imageset_search.datastores.local.faults import Faults
+from imageset_search.datastores.local.faults import ANSWERS, Faults
 from imageset_search.datastores.protocol import Datastore
 
 log = logging.getLogger(__name__)
@@ -178,6 +178,15 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         self.answer("POST")
 
+    def do_PUT(self):  # no route writes: these reach the AWS-style 404, not http.server's HTML 501
+        self.answer("PUT")
+
+    def do_DELETE(self):
+        self.answer("DELETE")
+
+    def do_PATCH(self):
+        self.answer("PATCH")
+
     def answer(self, method: str):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         action = self.server.faults.next_request()
@@ -185,10 +194,9 @@ class Handler(BaseHTTPRequestHandler):
             self.server.stopping.wait(self.server.faults.latency)
         if action in ("drop", "hang"):
             self.lose_connection(action)
-        elif action == "throttle":
-            self.send_error_json(429, "ThrottlingException", "Rate exceeded (fault injected by the local endpoint)")
-        elif action == "error":
-            self.send_error_json(500, "InternalServerException", "Internal failure (fault injected by the local endpoint)")
+        elif action:
+            status, code, message = ANSWERS[action]
+            self.send_error_json(status, code, f"{message} (fault injected by the local endpoint)")
         elif not has_sigv4(self.headers):
             self.send_error_json(
                 403,

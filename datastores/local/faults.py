@@ -8,6 +8,7 @@ a seeded-random share of requests or for an explicit sequence of them, so a test
     Faults(fail="3-")                       # request 3 and every later one answers 500 InternalServerException
     Faults(fail="2,4", fail_kind="drop")    # requests 2 and 4 lose their connection, no answer at all
     Faults(fail="1-", fail_kind="hang")     # every request hangs (past the client's read timeout)
+    Faults(fail="1-", fail_kind="expired")  # every request answers 403 ExpiredTokenException
     Faults(latency=0.05)                    # every request waits 50 ms first
 
 Requests are numbered from 1 in arrival order, every request counting (a client's retry is a new request).
@@ -17,7 +18,15 @@ import random
 import threading
 from dataclasses import dataclass, field
 
-FAIL_KINDS = ("error", "drop", "hang")
+# The answered failures: HTTP status, x-amzn-ErrorType and message. "drop" and "hang" answer nothing.
+ANSWERS = {
+    "throttle": (429, "ThrottlingException", "Rate exceeded"),
+    "error": (500, "InternalServerException", "Internal failure"),
+    "unavailable": (503, "ServiceUnavailableException", "Service unavailable"),
+    "deny": (403, "AccessDeniedException", "User is not authorized to perform this action"),
+    "expired": (403, "ExpiredTokenException", "The security token included in the request is expired"),
+}
+FAIL_KINDS = ("error", "unavailable", "deny", "expired", "drop", "hang")
 
 
 @dataclass(frozen=True)
@@ -95,7 +104,8 @@ class Faults:
     """What the endpoint does wrong, and a count of what it has seen (`requests`, `injected`), safe across threads.
 
     `throttle` and `fail` take a RequestRule, a share (0.3) or a sequence ("3-"). `fail_kind` is "error" (500
-    InternalServerException), "drop" (close the connection without an answer) or "hang" (answer nothing for
+    InternalServerException), "unavailable" (503), "deny" (403 AccessDeniedException), "expired" (403
+    ExpiredTokenException), "drop" (close the connection without an answer) or "hang" (answer nothing for
     `hang_seconds`, long enough to pass a client's read timeout). `latency` seconds are added to every request.
     Throttling is checked first, so a request hit by both is throttled.
     """
@@ -120,7 +130,7 @@ class Faults:
         self._lock = threading.Lock()
 
     def next_request(self) -> str | None:
-        """Count one request and say what to do with it: None (answer it), "throttle", "error", "drop" or "hang"."""
+        """Count one request and say what to do with it: None (answer it normally), "throttle" or a fail kind."""
         with self._lock:
             self.requests += 1
             number = self.requests

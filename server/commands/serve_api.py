@@ -8,6 +8,8 @@ import argparse
 import ipaddress
 import sys
 
+from imageset_search.datastores.local.faults import FAIL_KINDS  # light: the fault rules import nothing heavy
+
 DESCRIPTION = """\
 Serve the local datastore over AWS HealthImaging's REST API (SearchImageSets, GetImageSet, GetImageSetMetadata,
 ListImageSetVersions, ListDatastores, GetDatastore; read-only).
@@ -40,9 +42,10 @@ def register(subparsers, common):
     faults.add_argument("--fail", metavar="RULE", help="fail these requests, as --fail-kind says")
     faults.add_argument(
         "--fail-kind",
-        choices=["error", "drop", "hang"],
+        choices=FAIL_KINDS,
         default="error",
-        help="error: 500 InternalServerException; drop: close the connection unanswered; "
+        help="error: 500 InternalServerException; unavailable: 503; deny: 403 AccessDeniedException; "
+        "expired: 403 ExpiredTokenException; drop: close the connection unanswered; "
         "hang: answer nothing for --hang-seconds (past a client's read timeout)",
     )
     faults.add_argument("--hang-seconds", type=float, default=30.0, metavar="S", help="how long a hang lasts (30)")
