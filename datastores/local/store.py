@@ -28,7 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from imageset_search.datastores.errors import ConflictException, ResourceNotFoundException
+from imageset_search.datastores.errors import ConflictException, ResourceNotFoundException, ValidationException
 from imageset_search.datastores.local import tokens
 from imageset_search.datastores.local.criteria import parse_criteria
 from imageset_search.datastores.local.ingest import AddResult, add_instances
@@ -134,15 +134,41 @@ class LocalStore:
             )
         return datastore_id
 
-    def resolve_datastore(self, name_or_id: str) -> str:
-        """The id of the datastore with this id or name; ResourceNotFoundException listing the known ones."""
+    def delete_datastore(self, datastore_id: str, missing_ok: bool = False) -> None:
+        """Remove a datastore and everything in it, in one transaction (the demo generator rebuilds its own)."""
+        with self._writing() as connection:
+            try:
+                ds = self._ds(connection, datastore_id)
+            except ResourceNotFoundException:
+                if missing_ok:
+                    return
+                raise
+            owned = "SELECT pk FROM image_sets WHERE ds = ?"
+            connection.execute(f"DELETE FROM instances WHERE image_set IN ({owned})", (ds,))
+            connection.execute(f"DELETE FROM versions WHERE image_set IN ({owned})", (ds,))
+            connection.execute("DELETE FROM image_sets WHERE ds = ?", (ds,))
+            connection.execute("DELETE FROM datastores WHERE ds = ?", (ds,))
+
+    def resolve_datastore(self, name_or_id: str | None = None) -> str:
+        """The id of the datastore with this id or name (None: the file's only datastore); ResourceNotFoundException
+        listing the known ones otherwise."""
         with self._reading() as connection:
+            if name_or_id is None:
+                return self._only_datastore(connection)
             row = connection.execute(
                 "SELECT id FROM datastores WHERE id = ? OR name = ? ORDER BY id = ? DESC", (name_or_id, name_or_id, name_or_id)
             ).fetchone()
             if row:
                 return row[0]
             raise self._not_found(connection, f"No datastore has the id or name {str(name_or_id)[:256]!r}")
+
+    def _only_datastore(self, connection: sqlite3.Connection) -> str:
+        rows = connection.execute("SELECT id FROM datastores LIMIT 2").fetchall()
+        if len(rows) == 1:
+            return rows[0][0]
+        if rows:
+            raise ValidationException(f"This local store has several datastores: name one. {self._known(connection)}")
+        raise self._not_found(connection, "No datastore given")
 
     def _ds(self, connection: sqlite3.Connection, datastore_id: Any) -> int:
         """The internal key of a datastore id, after checking the id's form."""
@@ -153,14 +179,18 @@ class LocalStore:
         return row[0]
 
     def _not_found(self, connection: sqlite3.Connection, first: str) -> ResourceNotFoundException:
+        return ResourceNotFoundException(f"{first}. {self._known(connection)}")
+
+    def _known(self, connection: sqlite3.Connection) -> str:
+        """A sentence naming the datastores this file holds (up to ten), and how to make one."""
         rows = connection.execute(
             "SELECT id, name FROM datastores ORDER BY ds LIMIT ?", (LISTED_DATASTORES + 1,)
         ).fetchall()
         if not rows:
-            return ResourceNotFoundException(f"{first}. This local store has no datastores yet: {HOW_TO_CREATE}")
+            return f"This local store has no datastores yet: {HOW_TO_CREATE}"
         known = ", ".join(f"{i} ({n})" for i, n in rows[:LISTED_DATASTORES])
         more = ", ..." if len(rows) > LISTED_DATASTORES else ""
-        return ResourceNotFoundException(f"{first}. Known datastores: {known}{more}; or {HOW_TO_CREATE}")
+        return f"Known datastores: {known}{more}; or {HOW_TO_CREATE}"
 
     def list_datastores(
         self, datastore_status: str | None = None, max_results: int | None = None, next_token: str | None = None
