@@ -6,6 +6,7 @@ read in full (still gzip, as the service sends it), and failures as `datastores.
 Retries and backoff are botocore's (`retry_mode`, `max_attempts`: every attempt counted, the first included).
 """
 
+import re
 from typing import Any
 
 from imageset_search.datastores.aws.client import ClientOptions, shared_client
@@ -13,6 +14,7 @@ from imageset_search.datastores.aws.errors import Call, aws_errors
 from imageset_search.datastores.errors import ResourceNotFoundException, ValidationException
 
 RETRY_MODES = ("standard", "adaptive", "legacy")
+DATASTORE_ID = re.compile(r"[0-9a-z]{32}")
 
 
 class AwsDatastore:
@@ -69,16 +71,15 @@ class AwsDatastore:
 
     def get_image_set_metadata(self, datastore_id: str, image_set_id: str, version_id: str | None = None) -> bytes:
         """The gzip blob, read in full inside the error mapping: a stream that breaks mid-read is an error too."""
-        call = self._describe("GetImageSetMetadata", datastore_id)
         response = self._call(
-            "GetImageSetMetadata", datastore_id, datastoreId=datastore_id, imageSetId=image_set_id, versionId=version_id
+            "GetImageSetMetadata",
+            datastore_id,
+            read=_read_blob,
+            datastoreId=datastore_id,
+            imageSetId=image_set_id,
+            versionId=version_id,
         )
-        blob = response["imageSetMetadataBlob"]
-        with aws_errors(call):
-            try:
-                return blob.read()
-            finally:
-                blob.close()
+        return response["imageSetMetadataBlob"]
 
     def list_image_set_versions(
         self,
@@ -109,19 +110,23 @@ class AwsDatastore:
     def get_datastore(self, datastore_id: str) -> dict[str, Any]:
         return self._call("GetDatastore", datastore_id, datastoreId=datastore_id)
 
-    def resolve_datastore(self, datastore_id: str | None = None) -> str:
-        """The datastore to search: the one given, else the account's only ACTIVE one; else say which exist."""
-        if datastore_id:
-            return datastore_id
+    def resolve_datastore(self, name_or_id: str | None = None) -> str:
+        """The datastore id to search: an id as given; a name looked up among the ACTIVE datastores; nothing, the
+        account's only ACTIVE datastore. Otherwise the error lists the ACTIVE ones to choose from."""
+        if name_or_id and DATASTORE_ID.fullmatch(name_or_id):
+            return name_or_id
         active = self._all_datastores("ACTIVE")
-        if len(active) == 1:
-            return active[0]["datastoreId"]
+        chosen = [d for d in active if d.get("datastoreName") == name_or_id] if name_or_id else active
+        if len(chosen) == 1:
+            return chosen[0]["datastoreId"]
+        listed = ", ".join(f"{d['datastoreId']} ({d.get('datastoreName', '')})" for d in active)
         if not active:
             raise ResourceNotFoundException(
-                "no ACTIVE HealthImaging datastore in this account and region: check --region/--profile, "
+                "no ACTIVE HealthImaging datastore in this account and region: check --region and --profile, "
                 "or create one with `aws medical-imaging create-datastore`"
             )
-        listed = ", ".join(f"{d['datastoreId']} ({d.get('datastoreName', '')})" for d in active)
+        if name_or_id:
+            raise ResourceNotFoundException(f"no ACTIVE datastore is named {name_or_id[:256]!r}; the ACTIVE ones: {listed}")
         raise ValidationException(f"{len(active)} ACTIVE datastores; pass --datastore-id with one of: {listed}")
 
     def _all_datastores(self, status: str) -> list[dict[str, Any]]:
@@ -138,17 +143,26 @@ class AwsDatastore:
         """The process's boto3 client for these options (built on first use)."""
         return shared_client(self.options)
 
-    def _describe(self, operation: str, datastore_id: str | None) -> Call:
-        endpoint = self.options.endpoint_url or f"HealthImaging in {self.options.region or 'the default region'}"
-        return Call(operation, datastore_id, self.options.max_attempts, endpoint)
-
-    def _call(self, operation: str, datastore_id: str | None, **params: Any) -> dict[str, Any]:
-        """One boto3 call with the unset parameters left out (boto3 rejects None) and ResponseMetadata dropped."""
-        with aws_errors(self._describe(operation, datastore_id)):
-            method = getattr(self.client, _snake(operation))
-            response = method(**{name: value for name, value in params.items() if value is not None})
+    def _call(self, operation: str, datastore_id: str | None, read=None, **params: Any) -> dict[str, Any]:
+        """One boto3 call with the unset parameters left out (boto3 rejects None) and ResponseMetadata dropped;
+        `read` finishes the response inside the error mapping (a streamed body can still fail)."""
+        sent = {name: value for name, value in params.items() if value is not None}
+        endpoint = self.options.endpoint_url or f"HealthImaging in {self.options.region or 'the configured region'}"
+        with aws_errors(Call(operation, datastore_id, self.options.max_attempts, endpoint, sent)):
+            response = getattr(self.client, _snake(operation))(**sent)
+            if read:
+                response = read(response)
         response.pop("ResponseMetadata", None)
         return response
+
+
+def _read_blob(response: dict[str, Any]) -> dict[str, Any]:
+    """GetImageSetMetadata's streamed body as bytes (still gzip: botocore does not decode Content-Encoding)."""
+    blob = response["imageSetMetadataBlob"]
+    try:
+        return {**response, "imageSetMetadataBlob": blob.read()}
+    finally:
+        blob.close()
 
 
 def _snake(operation: str) -> str:

@@ -7,9 +7,10 @@ a message that says what to do next. Nothing here repeats a request's values: th
 
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from imageset_search.datastores import errors
+from imageset_search.datastores.aws.validation import service_rule_error
 
 CREDENTIAL_CODES = {
     "ExpiredToken",
@@ -38,6 +39,7 @@ class Call:
     datastore_id: str | None
     max_attempts: int
     endpoint: str
+    params: dict = field(default_factory=dict)  # the boto3 parameters sent, to re-check botocore's refusals
 
     @property
     def action(self) -> str:
@@ -105,7 +107,7 @@ def from_botocore_error(exc, call: Call) -> errors.DatastoreError:
     from botocore import exceptions as bx
 
     if isinstance(exc, bx.ParamValidationError):
-        return errors.ValidationException(
+        return service_rule_error(call.params) or errors.ValidationException(
             f"1 validation error detected: {call.operation} parameters are invalid: {param_report(exc)}"
         )
     if isinstance(exc, _credential_errors(bx)):

@@ -82,8 +82,9 @@ class Route:
 
 
 def route(operation: str, method: str, template: str, call: Callable[[Datastore, Request], Any]) -> Route:
-    """A route from botocore's URI template: `/datastore/{datastoreId}` matches one path segment per label."""
-    regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
+    """A route from botocore's URI template: each label matches one percent-encoded path segment, empty included
+    (botocore sends an empty id as `//`: the datastore answers it with its own validation error)."""
+    regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]*)", template)
     return Route(operation, method, re.compile(f"^{regex}$"), call)
 
 
@@ -209,9 +210,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def dispatch(self, method: str, body: bytes):
         url = urlsplit(self.path)
-        path = unquote(url.path)
         for candidate in ROUTES:
-            match = candidate.pattern.match(path)
+            match = candidate.pattern.match(url.path)
             if match and candidate.method == method:
                 query = {name: values[-1] for name, values in parse_qs(url.query, keep_blank_values=True).items()}
                 self.run(candidate, Request({k: unquote(v) for k, v in match.groupdict().items()}, query, body))
