@@ -1,0 +1,49 @@
+"""`imageset-search demo-data`: (re)build the synthetic demo datastore in the local SQLite file."""
+
+DEFAULT_IMAGE_SETS = 200
+
+
+def register(subparsers, common) -> None:
+    parser = subparsers.add_parser(
+        "demo-data",
+        parents=[common],
+        help="build the synthetic demo datastore (no real patient data)",
+        description="Write small synthetic DICOM files, import them, and replace the datastore 'demo' "
+        "(id 12345678901234567890123456789012) with the result. It includes the image set of the AWS CLI's "
+        "search-image-sets examples. The same seed gives the same data.",
+    )
+    parser.add_argument(
+        "--image-sets",
+        type=_positive_int,
+        default=DEFAULT_IMAGE_SETS,
+        metavar="N",
+        help=f"about how many image sets to build (default {DEFAULT_IMAGE_SETS}; at least 2)",
+    )
+    parser.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from imageset_search.datastores.local.demo import DEMO_DATASTORE_NAME, build_demo
+    from imageset_search.server.backends import open_datastore
+    from imageset_search.server.config import db_path
+
+    store = open_datastore("local", args.db)
+    datastore_id = build_demo(store, image_sets=args.image_sets, seed=args.seed)
+    print(
+        f"Built datastore {DEMO_DATASTORE_NAME!r} ({datastore_id}) with about {args.image_sets} image sets "
+        f"(seed {args.seed}) in {db_path(args.db)}."
+    )
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of image sets: give 1 or more, e.g. 200")
+    return value

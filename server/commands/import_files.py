@@ -1,0 +1,100 @@
+"""`imageset-search import PATH...`: load DICOM files and folders into a datastore of the local SQLite file.
+
+The summary says what happened in counts and lists the files left out with the reason, by path only: a path is
+the user's own, a patient's name or ID read from a file never is printed.
+"""
+
+import re
+import sys
+from collections import Counter
+
+from imageset_search.server.cli import CommandError
+
+DEFAULT_DATASTORE = "default"
+LISTED_SKIPS = 50  # past this many, the rest are counted by reason rather than listed
+_DATASTORE_ID = re.compile(r"^[0-9a-z]{32}$")
+
+
+def register(subparsers, common) -> None:
+    parser = subparsers.add_parser(
+        "import",
+        parents=[common],
+        help="import DICOM files or folders into the local datastore",
+        description="Read DICOM headers from files and folders (recursively) into a local datastore, grouped "
+        "into series-level image sets as AWS HealthImaging does. Re-running an import adds only what is missing.",
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="a DICOM file or a folder of them")
+    parser.add_argument(
+        "--datastore",
+        default=DEFAULT_DATASTORE,
+        metavar="NAME_OR_ID",
+        help=f"datastore to import into, created when the name is new (default: {DEFAULT_DATASTORE!r})",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from pathlib import Path
+
+    from imageset_search.datastores.local.importer import import_paths
+    from imageset_search.server.backends import open_datastore
+
+    missing = [path for path in args.paths if not Path(path).exists()]
+    if missing:
+        raise CommandError(f"no such file or folder: {', '.join(missing)}; give existing DICOM files or folders")
+    store = open_datastore("local", args.db)
+    datastore_id, created = open_or_create(store, args.datastore)
+    progress = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
+    report = import_paths(store, datastore_id, args.paths, progress=progress)
+    if progress:
+        progress.finish()
+    print(summary(report, args.datastore, datastore_id, created))
+    return 0
+
+
+def open_or_create(store, name_or_id: str) -> tuple[str, bool]:
+    """The datastore's id, and whether it was created now. An unknown id is an error, not a new datastore's name."""
+    from imageset_search.datastores.errors import ResourceNotFoundException
+
+    try:
+        return store.resolve_datastore(name_or_id), False
+    except ResourceNotFoundException:
+        if _DATASTORE_ID.match(name_or_id):
+            raise CommandError(
+                f"no datastore has id {name_or_id}; give an existing datastore's id, or a name to create a new one"
+            ) from None
+        return store.create_datastore(name_or_id), True
+
+
+def summary(report, name: str, datastore_id: str, created: bool) -> str:
+    """One paragraph of counts, then each skipped file with its reason."""
+    where = f"new datastore {name!r}" if created else f"datastore {name!r}"
+    lines = [
+        f"Imported {report.instances_added} instances from {report.files_seen} files into {where} "
+        f"({datastore_id}): {report.image_sets_created} image sets created, {report.image_sets_updated} updated, "
+        f"{report.duplicates} instances already stored, {len(report.skipped)} files skipped."
+    ]
+    lines += [f"  skipped {path}: {reason}" for path, reason in report.skipped[:LISTED_SKIPS]]
+    rest = Counter(reason for _path, reason in report.skipped[LISTED_SKIPS:])
+    lines += [f"  and {count} more skipped: {reason}" for reason, count in sorted(rest.items())]
+    return "\n".join(lines)
+
+
+class ProgressLine:
+    """`importing: 120/4000 files (3%)`, rewritten in place on a terminal about every percent."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.shown = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        percent = done * 100 // max(total, 1)
+        if percent != self.shown or done == total:
+            self.shown = percent
+            self.stream.write(f"\rimporting: {done}/{total} files ({percent}%)")
+            self.stream.flush()
+
+    def finish(self) -> None:
+        if self.shown >= 0:
+            self.stream.write("\n")
+            self.stream.flush()
