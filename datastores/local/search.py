@@ -13,7 +13,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from imageset_search.datastores.local.criteria import Query
+from imageset_search.datastores.local.criteria import Condition, Query
 from imageset_search.datastores.local.instants import from_millis
 from imageset_search.datastores.local.tokens import ID_BYTES, pack_id, unpack_id
 
@@ -44,24 +44,48 @@ def read_page(
 
 def _page_sql(ds: int, query: Query, limit: int, after: Cursor | None) -> tuple[str, list[Any]]:
     column = query.sort_column
+    ascending = query.sort_order == "ASC"
+    conditions = list(query.conditions)
+    resume = after is not None
+    if resume:
+        conditions, resume = _start_at_cursor(conditions, column, ascending, after.sort_key)
     where = ["ds = ?"]
     parameters: list[Any] = [ds]
-    for condition in query.conditions:
+    for condition in conditions:
         if condition.low == condition.high:
             where.append(f"{condition.column} = ?")
             parameters.append(condition.low)
         else:
             where.append(f"{condition.column} BETWEEN ? AND ?")
             parameters.extend([condition.low, condition.high])
-    direction, beyond = ("ASC", ">") if query.sort_order == "ASC" else ("DESC", "<")
+    direction, beyond = ("ASC", ">") if ascending else ("DESC", "<")
+    if resume:
+        where.append(f"{column} {beyond}= ?")
+        parameters.append(after.sort_key)
     if after is not None:
-        where.append(f"{column} {beyond}= ? AND ({column} {beyond} ? OR id {beyond} ?)")
-        parameters.extend([after.sort_key, after.sort_key, after.image_set_id])
+        where.append(f"({column} {beyond} ? OR id {beyond} ?)")
+        parameters.extend([after.sort_key, after.image_set_id])
     sql = (
         f"SELECT {PAGE_COLUMNS}, {column} FROM image_sets WHERE {' AND '.join(where)} "
         f"ORDER BY {column} {direction}, id {direction} LIMIT ?"
     )
     return sql, [*parameters, limit]
+
+
+def _start_at_cursor(
+    conditions: list[Condition], column: str, ascending: bool, key: Any
+) -> tuple[list[Condition], bool]:
+    """Move a range filter on the sort key to start at the cursor, so the index seek lands on the page's first row
+    (two bounds on one column would leave SQLite to pick one of them). Returns the conditions and whether the
+    cursor still needs its own bound (no range filter on the sort key to carry it)."""
+    for position, condition in enumerate(conditions):
+        if condition.column == column:
+            if ascending:
+                moved = Condition(column, max(condition.low, key), condition.high)
+            else:
+                moved = Condition(column, condition.low, min(condition.high, key))
+            return [*conditions[:position], moved, *conditions[position + 1 :]], False
+    return conditions, True
 
 
 def _study_counts(connection: sqlite3.Connection, ds: int, study_uids: set[str]) -> dict[str, tuple[int, int]]:

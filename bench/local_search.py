@@ -1,0 +1,274 @@
+"""Benchmark the local datastore's SearchImageSets at scale, and the DICOM import rate next to plain pydicom's.
+
+    python bench/local_search.py --image-sets 1000000 [--db PATH] [--queries 100] [--import-files 2000]
+
+Builds (or reuses, cached under bench/.cache/) a store of N image sets with a direct bulk generator: patients with
+1-4 studies, 1-8 series per study, a few non-primary sets, study dates from 1995 to today, createdAt over the last
+five years and about a third of the image sets updated later. Then measures, for a 50-item page of each query shape,
+p50 and p95 latency in ms over different values; the latency of page 2,000 (walked with tokens) over page 1's; and
+the import rate in files/s against pydicom's header-read rate on the same files. Prints one JSON object last.
+"""
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from imageset_search.datastores.local.bulk import BulkImageSet, load_image_sets
+from imageset_search.datastores.local.instants import to_millis
+from imageset_search.datastores.local.schema import SCHEMA_VERSION
+from imageset_search.datastores.local.store import LocalStore
+
+CACHE = Path(__file__).resolve().parent / ".cache"
+DATASTORE = "bench"
+DEEP_PAGE = 2000
+PAGE = 50
+DAY_MS = 86_400_000
+MODALITIES = [("CT", "CHEST"), ("MR", "HEAD"), ("CR", "CHEST"), ("US", "ABDOMEN"), ("PT", "WHOLEBODY"), ("MG", "BREAST")]
+FIRST_NAMES = ["JOHN", "JANE", "ALEX", "MARIA", "WEI", "AMIT", "SARA", "OLGA", "KENJI", "FATIMA"]
+LAST_NAMES = ["DOE", "SMITH", "GARCIA", "CHEN", "KUMAR", "IVANOVA", "TANAKA", "HASSAN", "MULLER", "SILVA"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--image-sets", type=int, default=100_000)
+    parser.add_argument("--db", type=Path, help="store file to build or reuse (default: cached under bench/.cache/)")
+    parser.add_argument("--queries", type=int, default=100, help="queries per shape")
+    parser.add_argument("--import-files", type=int, default=2000, help="DICOM files for the import rate (0: skip)")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    path = args.db or CACHE / f"local-search-{args.image_sets}-seed{args.seed}-v{SCHEMA_VERSION}.sqlite3"
+    with LocalStore(path) as store:
+        datastore_id, build_seconds = ensure_built(store, args.image_sets, args.seed)
+        rng = random.Random(args.seed)
+        samples = sample_image_sets(store, datastore_id, args.queries, rng)
+        shapes = {name: percentiles(measure(store, datastore_id, make, samples, rng)) for name, make in SHAPES.items()}
+        deep = deep_page(store, datastore_id)
+    result = {
+        "image_sets": args.image_sets,
+        "build_seconds": build_seconds,
+        "page_size": PAGE,
+        "shapes_ms": shapes,
+        "p95_max_ms": max(s["p95"] for s in shapes.values()),
+        "deep_page": deep,
+        "import": import_rate(args.import_files, args.seed) if args.import_files else None,
+    }
+    print(json.dumps(result))
+
+
+# -- building the store -------------------------------------------------------------------------------------------
+
+
+def ensure_built(store: LocalStore, count: int, seed: int) -> tuple[str, float | None]:
+    """The bench datastore holding `count` image sets, built now if the file lacks it (build time, or None)."""
+    try:
+        datastore_id = store.resolve_datastore(DATASTORE)
+    except Exception:
+        datastore_id = None
+    if datastore_id and image_set_count(store, datastore_id) == count:
+        return datastore_id, None
+    if datastore_id:
+        store.delete_datastore(datastore_id)
+    started = time.perf_counter()
+    datastore_id = store.create_datastore(DATASTORE)
+    load_image_sets(store, datastore_id, generate(count, seed))
+    with store._writing() as connection:
+        connection.execute("ANALYZE")
+    return datastore_id, round(time.perf_counter() - started, 1)
+
+
+def image_set_count(store: LocalStore, datastore_id: str) -> int:
+    with store._reading() as connection:
+        ds = store._ds(connection, datastore_id)
+        return connection.execute("SELECT count(*) FROM image_sets WHERE ds = ?", (ds,)).fetchone()[0]
+
+
+def generate(count: int, seed: int) -> Iterator[BulkImageSet]:
+    """`count` image sets, patient by patient and study by study, with realistic spreads of dates and updates."""
+    rng = random.Random(seed)
+    now_ms = to_millis(datetime.now(timezone.utc))
+    first_day, last_day = date(1995, 1, 1).toordinal(), date.today().toordinal()
+    made = 0
+    patient = 0
+    while made < count:
+        patient += 1
+        person = {
+            "DICOMPatientId": f"PID{patient:08d}",
+            "DICOMPatientName": f"{rng.choice(LAST_NAMES)}^{rng.choice(FIRST_NAMES)}",
+            "DICOMPatientSex": rng.choice("MF"),
+            "DICOMPatientBirthDate": date.fromordinal(rng.randint(first_day - 30000, first_day)).strftime("%Y%m%d"),
+        }
+        for study in range(rng.randint(1, 4)):
+            study_uid = f"1.2.826.0.1.3680043.10.{seed}.{patient}.{study + 1}"
+            study_tags = {
+                **person,
+                "DICOMStudyInstanceUID": study_uid,
+                "DICOMStudyId": str(rng.randint(1, 99999)),
+                "DICOMAccessionNumber": f"ACC{rng.getrandbits(36):011d}",
+                "DICOMStudyDate": date.fromordinal(rng.randint(first_day, last_day)).strftime("%Y%m%d"),
+                "DICOMStudyTime": f"{rng.randint(7, 19):02d}{rng.randint(0, 59):02d}{rng.randint(0, 59):02d}",
+                "DICOMStudyDescription": "ROUTINE EXAM",
+            }
+            created = now_ms - rng.randint(0, 5 * 365 * DAY_MS)
+            for series in range(1, rng.randint(1, 8) + 1):
+                for item in series_image_sets(rng, study_tags, series, created, now_ms):
+                    yield item
+                    made += 1
+                    if made == count:
+                        return
+
+
+def series_image_sets(rng: random.Random, study_tags: dict, series: int, created: int, now_ms: int) -> Iterator[BulkImageSet]:
+    """The primary image set of one series, and (2% of the time) a non-primary one from a conflicting instance."""
+    modality, body_part = rng.choice(MODALITIES)
+    tags = {
+        **study_tags,
+        "DICOMSeriesInstanceUID": f"{study_tags['DICOMStudyInstanceUID']}.{series}",
+        "DICOMSeriesNumber": series,
+        "DICOMSeriesModality": modality,
+        "DICOMSeriesBodyPart": body_part,
+    }
+    updated = created if rng.random() < 0.65 else min(now_ms, created + rng.randint(1, 400 * DAY_MS))
+    yield BulkImageSet(f"{rng.getrandbits(128):032x}", created, updated, 1 + (updated > created), True, rng.randint(1, 300), tags)
+    if rng.random() < 0.02:
+        conflicting = {**tags, "DICOMAccessionNumber": f"ACC{rng.getrandbits(36):011d}"}
+        yield BulkImageSet(f"{rng.getrandbits(128):032x}", updated, updated, 1, False, rng.randint(1, 5), conflicting)
+
+
+# -- query shapes ---------------------------------------------------------------------------------------------------
+
+
+def sample_image_sets(store: LocalStore, datastore_id: str, count: int, rng: random.Random) -> list[dict]:
+    """`count` random image sets' summary fields and timestamps, to draw query values from."""
+    with store._reading() as connection:
+        ds = store._ds(connection, datastore_id)
+        top = connection.execute("SELECT max(pk) FROM image_sets WHERE ds = ?", (ds,)).fetchone()[0]
+        rows = []
+        while len(rows) < count:
+            row = connection.execute(
+                "SELECT tags, updated_at FROM image_sets WHERE pk = ? AND ds = ?", (rng.randint(1, top), ds)
+            ).fetchone()
+            if row:
+                rows.append({**json.loads(row[0]), "updated_at": row[1]})
+    return rows
+
+
+def equal(attribute: str) -> Callable[[dict, random.Random], dict]:
+    return lambda sample, rng: {"filters": [{"values": [{attribute: sample[attribute]}], "operator": "EQUAL"}]}
+
+
+def study_date_window(sample: dict, rng: random.Random) -> dict:
+    """A 31-day study-date window around a sampled study, sorted by study date."""
+    day = datetime.strptime(sample["DICOMStudyDate"], "%Y%m%d").date()
+    low, high = day - timedelta(days=15), day + timedelta(days=15)
+    bounds = [
+        {"DICOMStudyDateAndTime": {"DICOMStudyDate": low.strftime("%Y%m%d")}},
+        {"DICOMStudyDateAndTime": {"DICOMStudyDate": high.strftime("%Y%m%d"), "DICOMStudyTime": "235959.999999"}},
+    ]
+    order = rng.choice(["ASC", "DESC"])
+    return {"filters": [{"values": bounds, "operator": "BETWEEN"}], "sort": {"sortField": "DICOMStudyDateAndTime", "sortOrder": order}}
+
+
+def updated_and_series(sample: dict, rng: random.Random) -> dict:
+    """AWS's example 4: updatedAt BETWEEN plus DICOMSeriesInstanceUID EQUAL, sorted updatedAt ASC."""
+    at = sample["updated_at"] / 1000
+    return {
+        "filters": [
+            {"values": [{"updatedAt": at - 86_400 * 30}, {"updatedAt": at + 86_400}], "operator": "BETWEEN"},
+            {"values": [{"DICOMSeriesInstanceUID": sample["DICOMSeriesInstanceUID"]}], "operator": "EQUAL"},
+        ],
+        "sort": {"sortField": "updatedAt", "sortOrder": "ASC"},
+    }
+
+
+SHAPES: dict[str, Callable[[dict, random.Random], dict | None]] = {
+    "equal_patient_id": equal("DICOMPatientId"),
+    "equal_accession_number": equal("DICOMAccessionNumber"),
+    "equal_study_id": equal("DICOMStudyId"),
+    "equal_study_instance_uid": equal("DICOMStudyInstanceUID"),
+    "equal_series_instance_uid": equal("DICOMSeriesInstanceUID"),
+    "between_study_date_sorted_by_study_date": study_date_window,
+    "between_updated_at_and_series_uid_updated_asc": updated_and_series,
+    "no_filter_default_sort": lambda sample, rng: None,
+}
+
+
+def measure(store: LocalStore, datastore_id: str, make: Callable, samples: list[dict], rng: random.Random) -> list[float]:
+    """Milliseconds of one 50-item page per sample (after two warm-up calls)."""
+    criteria = [make(sample, rng) for sample in samples]
+    for warm in criteria[:2]:
+        store.search_image_sets(datastore_id, warm, max_results=PAGE)
+    timings = []
+    for each in criteria:
+        started = time.perf_counter()
+        store.search_image_sets(datastore_id, each, max_results=PAGE)
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def percentiles(timings: list[float]) -> dict[str, float]:
+    ordered = sorted(timings)
+    return {"p50": round(statistics.median(ordered), 3), "p95": round(ordered[int(0.95 * (len(ordered) - 1))], 3)}
+
+
+def deep_page(store: LocalStore, datastore_id: str, repeats: int = 31) -> dict:
+    """Page 2,000's latency over page 1's, both read `repeats` times alternately (medians), default sort."""
+    token = None
+    for _ in range(DEEP_PAGE - 1):
+        token = store.search_image_sets(datastore_id, max_results=PAGE, next_token=token).get("nextToken")
+        if token is None:
+            return {"pages": "fewer than 2000", "ratio": None}
+    first, deep = [], []
+    for _ in range(repeats):
+        for timings, page_token in ((first, None), (deep, token)):
+            started = time.perf_counter()
+            store.search_image_sets(datastore_id, max_results=PAGE, next_token=page_token)
+            timings.append((time.perf_counter() - started) * 1000)
+    page1, page2000 = statistics.median(first), statistics.median(deep)
+    return {"page1_ms": round(page1, 3), "page2000_ms": round(page2000, 3), "ratio": round(page2000 / page1, 3)}
+
+
+# -- import rate ----------------------------------------------------------------------------------------------------
+
+
+def import_rate(count: int, seed: int, repeats: int = 3) -> dict | None:
+    """Files/s of the importer and of pydicom's bare header read over the same files (medians of `repeats`)."""
+    try:
+        from imageset_search.datastores.local.demo import write_dicom_files
+        from imageset_search.datastores.local.importer import import_paths
+    except ImportError:
+        return None
+    import pydicom
+
+    folder = CACHE / f"dicom-{count}-seed{seed}"
+    paths = sorted(folder.rglob("*.dcm")) if folder.exists() else []
+    if len(paths) != count:
+        paths = write_dicom_files(folder, count, seed)
+    read_seconds, import_seconds = [], []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        for path in paths:
+            pydicom.dcmread(path, stop_before_pixels=True)
+        read_seconds.append(time.perf_counter() - started)
+        with tempfile.TemporaryDirectory() as scratch, LocalStore(Path(scratch) / "import.sqlite3") as store:
+            datastore_id = store.create_datastore("import")
+            started = time.perf_counter()
+            import_paths(store, datastore_id, [folder])
+            import_seconds.append(time.perf_counter() - started)
+    pydicom_rate, import_rate_ = count / statistics.median(read_seconds), count / statistics.median(import_seconds)
+    return {
+        "files": count,
+        "pydicom_files_per_s": round(pydicom_rate, 1),
+        "import_files_per_s": round(import_rate_, 1),
+        "ratio": round(import_rate_ / pydicom_rate, 3),
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())
