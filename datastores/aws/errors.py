@@ -28,6 +28,7 @@ REFRESH_CREDENTIALS = (
     "refresh them with `aws sso login --profile NAME` (SSO), choose a profile with AWS_PROFILE or --profile, or set "
     "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) in the server's environment"
 )
+RESOURCE_ID = re.compile(r"\b[0-9a-z]{32}\b")
 VALUE_IN_REPORT = re.compile(r", value: .*?(?=, type:|, valid |$)", re.MULTILINE)
 
 
@@ -96,8 +97,8 @@ def attempts_text(count: int) -> str:
 
 
 def _naming_datastore(message: str, call: Call) -> str:
-    """Keep the service's words; add the datastore id when they do not name it."""
-    if not call.datastore_id or call.datastore_id in message:
+    """Keep the service's words when they name the missing resource by its id; else add the datastore id."""
+    if not call.datastore_id or RESOURCE_ID.search(message):
         return message
     return f"{message} (datastore {call.datastore_id}: list the ones you can use with ListDatastores)"
 
