@@ -30,6 +30,7 @@ EXAMPLE_4_SERIES_UID = "1.2.840.99999999.84710745.943275268089"
 EXAMPLE_4_UPDATED_AT = datetime(2024, 3, 11, 22, 30, tzinfo=UTC)  # 2024-03-11T15:30:00-07:00
 FIRST_IMPORT = datetime(2020, 1, 1, tzinfo=UTC)
 FIRST_STUDY = date(1995, 1, 1)
+FIXED_IMAGE_SETS = 2  # the documented image set and example 4's: every demo has them, whatever its size
 REIMPORT_SHARE = 0.10
 CONFLICT_SHARE = 0.06
 
@@ -133,7 +134,8 @@ DOCUMENTED_UPLOAD = Upload(
 
 
 def build_demo(store, image_sets: int = 200, seed: int = 0, *, today: date | None = None) -> str:
-    """(Re)build the demo datastore in `store` with about `image_sets` image sets; returns its datastore id."""
+    """(Re)build the demo datastore in `store` with `image_sets` image sets (at least the two fixed ones); returns
+    its datastore id."""
     uploads = sorted(demo_uploads(image_sets, seed, today), key=lambda upload: upload.at)
     _replace_demo_datastore(store)
     ids = _id_source(seed)
@@ -162,7 +164,7 @@ def demo_uploads(image_sets: int, seed: int, today: date | None) -> list[Upload]
     """Every upload of the demo: the documented image set, example 4's, then random ones up to `image_sets`."""
     generator = _Generator(seed, today)
     fixed = [DOCUMENTED_UPLOAD, *generator.example_4_uploads()]
-    return fixed + list(generator.uploads(image_sets=max(0, image_sets - 2)))
+    return fixed + list(generator.uploads(image_sets=max(0, image_sets - FIXED_IMAGE_SETS)))
 
 
 def write_upload(folder: Path, index: int, upload: Upload) -> list[Path]:

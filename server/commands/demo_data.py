@@ -17,21 +17,22 @@ def register(subparsers, common) -> None:
         type=_positive_int,
         default=DEFAULT_IMAGE_SETS,
         metavar="N",
-        help=f"about how many image sets to build (default {DEFAULT_IMAGE_SETS}; at least 2)",
+        help=f"how many image sets to build (default {DEFAULT_IMAGE_SETS}; at least the 2 of the AWS CLI examples)",
     )
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
-    from imageset_search.datastores.local.demo import DEMO_DATASTORE_NAME, build_demo
+    from imageset_search.datastores.local.demo import DEMO_DATASTORE_NAME, FIXED_IMAGE_SETS, build_demo
     from imageset_search.server.backends import open_datastore
     from imageset_search.server.config import db_path
 
     store = open_datastore("local", args.db)
     datastore_id = build_demo(store, image_sets=args.image_sets, seed=args.seed)
+    count = max(args.image_sets, FIXED_IMAGE_SETS)
     print(
-        f"Built datastore {DEMO_DATASTORE_NAME!r} ({datastore_id}) with about {args.image_sets} image sets "
+        f"Built datastore {DEMO_DATASTORE_NAME!r} ({datastore_id}) with {count} image sets "
         f"(seed {args.seed}) in {db_path(args.db)}."
     )
     return 0
