@@ -35,3 +35,27 @@ def db_path(option_value: str | None = None) -> Path:
     """The SQLite file of the local datastore: `--db`, else IMAGESET_SEARCH_DB, else the user data folder."""
     value = option_value or os.environ.get(env_name("--db"))
     return Path(value).expanduser() if value else user_data_dir() / "imageset-search.sqlite3"
+
+
+def timezone(name: str | None = None):
+    """The zone "today" is read in: the given IANA name, else IMAGESET_SEARCH_TIMEZONE, TZ, the system's, UTC."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    for candidate in (name, os.environ.get(env_name("--timezone")), os.environ.get("TZ"), _system_zone_name()):
+        if candidate:
+            try:
+                return ZoneInfo(candidate.lstrip(":"))
+            except (ZoneInfoNotFoundError, ValueError):
+                if candidate == name:
+                    raise ValueError(f"unknown time zone {name!r}: use an IANA name such as Europe/Berlin") from None
+    return ZoneInfo("UTC")
+
+
+def _system_zone_name() -> str | None:
+    """The IANA name /etc/localtime points at, where it is a link into a zoneinfo folder."""
+    try:
+        target = os.path.realpath("/etc/localtime")
+    except OSError:
+        return None
+    marker = "zoneinfo/"
+    return target.split(marker, 1)[1] if marker in target else None

@@ -1,0 +1,134 @@
+"""The MCP server: every entry of `tools.catalog` registered the same way, strict and never masked.
+
+The SDK's generated argument model ignores unknown top-level keys and its validation errors echo the values sent.
+So each tool publishes its own pydantic model's schema, receives the raw arguments, and validates them itself:
+an unknown key anywhere is an error naming it, and no message repeats a value (values may be patient data). Every
+failure becomes a ToolError with words the model can act on; an unexpected one is logged by type and place only and
+still reaches the model as a plain sentence, never as the SDK's bare "Error executing tool".
+"""
+
+import json
+import logging
+import threading
+import traceback
+from typing import Any, Callable
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.tools.base import Tool
+from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
+from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from imageset_search.datastores.errors import DatastoreError
+from imageset_search.datastores.protocol import Datastore
+from imageset_search.tools.catalog import CATALOG, ToolSpec
+from imageset_search.tools.errors import SearchError, describe_validation_error, explain
+from imageset_search.tools.settings import Settings
+
+log = logging.getLogger("imageset_search.server")
+
+INSTRUCTIONS = """\
+Searches medical image sets (DICOM series) in an AWS HealthImaging datastore or the local one. Start with \
+search_image_sets; dates may be phrases ('last March', 'since 2020'). Follow has_more/next_token to page. Use the \
+image_set_id of a result with get_image_set_metadata for details. Everything is read-only."""
+
+
+class RawArguments(ArgModelBase):
+    """Hands the tool the arguments exactly as sent, so the tool's own strict model judges them."""
+
+    model_config = ConfigDict(extra="allow")
+
+    def model_dump_one_level(self) -> dict[str, Any]:
+        return {"arguments": dict(self.__pydantic_extra__ or {})}
+
+
+class LazyDatastore:
+    """Builds the datastore on first use (boto3 and SQLite stay out of `initialize`), once, for every session."""
+
+    def __init__(self, factory: Callable[[], Datastore]):
+        self._factory = factory
+        self._datastore: Datastore | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Datastore:
+        with self._lock:
+            if self._datastore is None:
+                self._datastore = self._factory()
+            return self._datastore
+
+
+def _decoded(model: type[BaseModel], arguments: dict[str, Any]) -> dict[str, Any]:
+    """Objects and lists some hosts send as JSON text, parsed (plain string fields are left alone)."""
+    decoded = dict(arguments)
+    for name, value in arguments.items():
+        field = model.model_fields.get(name)
+        if field is None or field.annotation is str or not isinstance(value, str):
+            continue
+        if value.lstrip()[:1] in ("{", "["):
+            try:
+                decoded[name] = json.loads(value)
+            except ValueError:
+                pass  # left for validation to reject with a proper message
+    return decoded
+
+
+def _unexpected(spec: ToolSpec, exc: Exception) -> ToolError:
+    where = traceback.extract_tb(exc.__traceback__)[-1]
+    log.error("%s failed: %s at %s:%s (%s)", spec.name, type(exc).__name__, where.filename, where.lineno, where.name)
+    return ToolError(
+        f"{spec.name} failed inside the server ({type(exc).__name__}); nothing was changed. Try again; if it "
+        "persists, simplify the request (fewer criteria, a smaller max_items) and report it with the server log."
+    )
+
+
+def _handler(spec: ToolSpec, datastore: LazyDatastore, settings: Settings):
+    def handle(arguments: dict[str, Any]) -> CallToolResult:
+        try:
+            args = spec.arguments.model_validate(_decoded(spec.arguments, arguments))
+            result = spec.run(datastore.get(), args, settings)
+        except ValidationError as exc:
+            raise ToolError(describe_validation_error(exc)) from None
+        except SearchError as exc:
+            raise ToolError(str(exc)) from None
+        except DatastoreError as exc:
+            raise ToolError(explain(exc)) from None
+        except Exception as exc:  # a bug: the model still gets words, the log gets where
+            raise _unexpected(spec, exc) from None
+        return CallToolResult(
+            content=[TextContent(type="text", text=spec.text(result))], structured_content=result.compact()
+        )
+
+    return handle
+
+
+def _tool(spec: ToolSpec, datastore: LazyDatastore, settings: Settings) -> Tool:
+    return Tool(
+        fn=_handler(spec, datastore, settings),
+        name=spec.name,
+        title=spec.title,
+        description=spec.description,
+        parameters=spec.arguments.model_json_schema(by_alias=True),
+        fn_metadata=FuncMetadata(arg_model=RawArguments, output_model=spec.result),
+        is_async=False,
+        annotations=ToolAnnotations(
+            title=spec.title, read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+        ),
+    )
+
+
+def create_server(datastore: Datastore | Callable[[], Datastore], settings: Settings) -> MCPServer:
+    """The MCP server over one datastore (or a factory for it, called on first use)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        release = version("imageset-search-mcp")
+    except PackageNotFoundError:
+        release = "0"
+    lazy = LazyDatastore(datastore if callable(datastore) else lambda: datastore)
+    return MCPServer(
+        "imageset-search",
+        version=release,
+        instructions=INSTRUCTIONS,
+        tools=[_tool(spec, lazy, settings) for spec in CATALOG],
+    )

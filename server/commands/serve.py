@@ -1,0 +1,90 @@
+"""`imageset-search serve`: the MCP server, over stdio (the desktop-host default) or streamable HTTP.
+
+Every option also reads an environment variable, IMAGESET_SEARCH_<OPTION> (for example IMAGESET_SEARCH_BACKEND),
+so a desktop host's `env` block can configure it.
+"""
+
+import os
+
+from imageset_search.server.cli import CommandError
+from imageset_search.server.config import env_default
+
+
+def _option(parser, option: str, help: str, **kwargs) -> None:
+    kwargs.setdefault("default", env_default(option))
+    parser.add_argument(option, help=help, **kwargs)
+
+
+def register(subparsers, common) -> None:
+    parser = subparsers.add_parser(
+        "serve", parents=[common], help="run the MCP server", description=__doc__.split("\n\n")[0]
+    )
+    _option(parser, "--transport", "stdio (default) or http", choices=["stdio", "http"])
+    _option(parser, "--host", "HTTP bind address (default 127.0.0.1)")
+    _option(parser, "--port", "HTTP port (default 8000)", type=int)
+    _option(parser, "--auth-token-env", "name of the environment variable holding the HTTP bearer token",
+            metavar="VAR")  # fmt: skip
+    _option(parser, "--backend", "local (default) or aws", choices=["local", "aws"])
+    _option(parser, "--datastore-id", "the datastore searched when a call names none")
+    _option(parser, "--timezone", "IANA zone that 'today' is read in (default: the machine's)")
+    aws = parser.add_argument_group("AWS backend")
+    _option(aws, "--region", "AWS Region")
+    _option(aws, "--profile", "AWS profile")
+    _option(aws, "--endpoint-url", "a HealthImaging endpoint instead of AWS's (host-prefix injection is turned off)")
+    _option(aws, "--connect-timeout", "seconds", type=float)
+    _option(aws, "--read-timeout", "seconds", type=float)
+    _option(aws, "--ca-bundle", "CA bundle for TLS verification")
+    _option(aws, "--no-verify-ssl", "do not verify TLS certificates", action="store_true")
+    _option(aws, "--retry-mode", "botocore retry mode: standard (default), adaptive or legacy")
+    _option(aws, "--max-attempts", "attempts per request, the first included (default 3)", type=int)
+    parser.set_defaults(run=run)
+
+
+def aws_options(args) -> dict:
+    found = {
+        "region": args.region,
+        "profile": args.profile,
+        "endpoint_url": args.endpoint_url,
+        "connect_timeout": args.connect_timeout,
+        "read_timeout": args.read_timeout,
+        "ca_bundle": args.ca_bundle,
+        "verify_ssl": not _true(args.no_verify_ssl),
+        "retry_mode": args.retry_mode,
+        "max_attempts": args.max_attempts,
+    }
+    return {key: value for key, value in found.items() if value is not None}
+
+
+def _true(value) -> bool:
+    return value is True or str(value).lower() in ("1", "true", "yes")
+
+
+def _token(args) -> str | None:
+    if not args.auth_token_env:
+        return None
+    token = os.environ.get(args.auth_token_env)
+    if not token:
+        raise CommandError(f"--auth-token-env names {args.auth_token_env}, but that environment variable is empty")
+    return token
+
+
+def run(args) -> int:
+    from imageset_search.server.app import create_server
+    from imageset_search.server.backends import open_datastore
+    from imageset_search.server.config import timezone
+    from imageset_search.tools.settings import Settings
+
+    try:
+        settings = Settings(tz=timezone(args.timezone), default_datastore_id=args.datastore_id)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    backend = args.backend or "local"
+    options = aws_options(args) if backend == "aws" else {}
+    server = create_server(lambda: open_datastore(backend, args.db, **options), settings)
+    if (args.transport or "stdio") == "stdio":
+        server.run()
+        return 0
+    from imageset_search.server.http import serve_http
+
+    serve_http(server, args.host or "127.0.0.1", args.port or 8000, _token(args))
+    return 0

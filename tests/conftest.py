@@ -1,0 +1,34 @@
+"""Shared fixtures: one demo datastore per test session, built through the real DICOM path."""
+
+from pathlib import Path
+
+import pytest
+
+DEMO_DATASTORE_ID = "12345678901234567890123456789012"
+DOCUMENTED_IMAGE_SET_ID = "09876543210987654321098765432109"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "search-criteria"
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    """The SQLite file of a 200-image-set demo datastore (seed 0); tests only read it."""
+    from imageset_search.datastores.local.demo import build_demo
+    from imageset_search.datastores.local.store import LocalStore
+
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    with LocalStore(path) as store:
+        build_demo(store, image_sets=200, seed=0)
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_store(demo_db):
+    from imageset_search.datastores.local.store import LocalStore
+
+    with LocalStore(demo_db) as store:
+        yield store
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"

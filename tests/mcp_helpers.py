@@ -1,0 +1,57 @@
+"""Calling the MCP server in tests through a real in-memory client session."""
+
+import json
+from contextlib import asynccontextmanager
+from zoneinfo import ZoneInfo
+
+from mcp import Client
+
+from imageset_search.server.app import create_server
+from imageset_search.tools.settings import Settings
+
+MASKED = "Error executing tool search_image_sets"
+
+
+def demo_server(store, **settings):
+    return create_server(store, Settings(tz=ZoneInfo(settings.pop("tz", "UTC")), **settings))
+
+
+@asynccontextmanager
+async def session(store, **settings):
+    async with Client(demo_server(store, **settings)) as client:
+        yield client
+
+
+async def call(client, arguments: dict, tool: str = "search_image_sets"):
+    """(structured content, text, is_error) of one call."""
+    result = await client.call_tool(tool, arguments)
+    text = "\n".join(part.text for part in result.content if part.type == "text")
+    return result.structured_content, text, bool(result.is_error)
+
+
+async def walk(client, arguments: dict, sizes) -> list[str]:
+    """Image set ids of a whole walk, calling with each max_items of `sizes` in turn (cycling)."""
+    found, token, turn = [], None, 0
+    while True:
+        size = sizes[turn % len(sizes)]
+        turn += 1
+        args = {"next_token": token, "max_items": size} if token else dict(arguments, max_items=size)
+        content, text, is_error = await call(client, args)
+        assert not is_error, text
+        found += image_set_ids(content)
+        token = content.get("next_token")
+        assert content["has_more"] == (token is not None)
+        if not token:
+            return found
+
+
+def image_set_ids(content: dict) -> list[str]:
+    if "image_sets" in content:
+        return [item["imageSetId"] for item in content["image_sets"]]
+    return [image_set["image_set_id"] for study in content.get("studies", []) for image_set in study["image_sets"]]
+
+
+def example_criteria(number: int) -> dict:
+    from conftest import EXAMPLES
+
+    return json.loads((EXAMPLES / f"example-{number}.json").read_text())

@@ -1,0 +1,59 @@
+"""Exactly once: any walk with any mix of max_items yields every match once, in order (hypothesis, demo datastore)."""
+
+import anyio
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from mcp_helpers import session, walk
+from test_tool_search import service_walk
+
+from conftest import DEMO_DATASTORE_ID
+
+QUERIES = [
+    ({}, None),
+    ({"sort_by": "study_date", "sort_order": "ASC"},
+     {"sort": {"sortField": "DICOMStudyDateAndTime", "sortOrder": "ASC"}}),
+    ({"study_date": {"from": "1995-01-01", "to": "2015-12-31"}},
+     {"filters": [{"values": [{"DICOMStudyDateAndTime": {"DICOMStudyDate": "19950101", "DICOMStudyTime": "000000"}},
+                              {"DICOMStudyDateAndTime": {"DICOMStudyDate": "20151231",
+                                                         "DICOMStudyTime": "235959.999999"}}],
+                   "operator": "BETWEEN"}]}),
+    ({"is_primary": True, "sort_by": "created", "sort_order": "asc"},
+     {"filters": [{"values": [{"isPrimary": True}], "operator": "EQUAL"}],
+      "sort": {"sortField": "createdAt", "sortOrder": "ASC"}}),
+]  # fmt: skip
+
+
+def refined_expectation(store, modality: str) -> list[str]:
+    found, token = [], None
+    while True:
+        page = store.search_image_sets(DEMO_DATASTORE_ID, None, max_results=50, next_token=token)
+        found += [s["imageSetId"] for s in page["imageSetsMetadataSummaries"]
+                  if s["DICOMTags"].get("DICOMSeriesModality") == modality]  # fmt: skip
+        token = page.get("nextToken")
+        if not token:
+            return found
+
+
+sizes = st.lists(st.integers(min_value=1, max_value=50), min_size=1, max_size=6)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=st.sampled_from(QUERIES), max_items=sizes)
+def test_service_side_walks_are_exactly_once(demo_store, query, max_items):
+    arguments, criteria = query
+
+    async def run():
+        async with session(demo_store) as client:
+            return await walk(client, dict(arguments, detail="full"), max_items)
+
+    assert anyio.run(run) == service_walk(demo_store, criteria)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(modality=st.sampled_from(["CT", "MR", "US"]), max_items=sizes, budget=st.integers(min_value=20, max_value=120))
+def test_client_side_scans_are_exactly_once(demo_store, modality, max_items, budget):
+    async def run():
+        async with session(demo_store, scan_budget=budget) as client:
+            return await walk(client, {"modality": modality, "detail": "full"}, max_items)
+
+    assert anyio.run(run) == refined_expectation(demo_store, modality)

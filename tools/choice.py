@@ -1,0 +1,43 @@
+"""Which datastore a call means when it does not say: the configured default, else the only active one."""
+
+import re
+
+from imageset_search.datastores.protocol import Datastore
+from imageset_search.tools.errors import SearchError
+
+DATASTORE_ID = re.compile(r"^[0-9a-z]{32}$")
+
+
+def _listing(datastore: Datastore) -> list[dict]:
+    summaries, token = [], None
+    while True:
+        page = datastore.list_datastores(datastore_status="ACTIVE", max_results=50, next_token=token)
+        summaries += page.get("datastoreSummaries") or []
+        token = page.get("nextToken")
+        if not token:
+            return summaries
+
+
+def describe_datastores(found: list[dict]) -> str:
+    return "; ".join(f"{item['datastoreId']} ({item.get('datastoreName') or 'no name'})" for item in found)
+
+
+def choose_datastore(datastore: Datastore, given: str | None, default: str | None) -> str:
+    if given is not None and given.strip():
+        chosen = given.strip()
+        if not DATASTORE_ID.match(chosen):
+            raise SearchError(
+                "datastore_id must be 32 lower-case letters and digits; call list_datastores to see the ids"
+            )
+        return chosen
+    if default:
+        return default
+    found = _listing(datastore)
+    if len(found) == 1:
+        return found[0]["datastoreId"]
+    if not found:
+        raise SearchError(
+            "there is no active datastore: import DICOM files (imageset-search import PATH) or build the demo one "
+            "(imageset-search demo-data)"
+        )
+    raise SearchError(f"several datastores exist; pass datastore_id, one of: {describe_datastores(found)}")

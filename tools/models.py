@@ -1,0 +1,223 @@
+"""The search tool's arguments as strict pydantic models: the published schema and the validation are one thing.
+
+Two shapes, never both in one call:
+- flat, described fields (`patient_id`, `study_date`, `modality`, ...), which models fill in well;
+- `search_criteria`, AWS's own `searchCriteria` JSON, with the filter union modelled exactly: each value is one of
+  nine single-key members (a callable discriminator picks the member from the one key it holds, so a value with two
+  keys gets a precise error rather than a silent first match). Loose values are allowed where the service wants exact
+  ones (`"DICOMStudyDateAndTime": "last March"`); `tools.criteria` makes them exact.
+
+Every model forbids unknown keys, so a misspelt argument is an error naming it instead of a silently broader search.
+"""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+
+STRICT = ConfigDict(extra="forbid", populate_by_name=True)
+ID_MAX = 512
+UID_PATTERN = r"^\s*[0-9.]+\s*$"
+
+
+class _Strict(BaseModel):
+    model_config = STRICT
+
+
+# --- AWS searchCriteria, exactly -----------------------------------------------------------------------------------
+
+
+class StudyDateAndTime(_Strict):
+    DICOMStudyDate: str = Field(max_length=36, description="yyyyMMdd (yyyy-MM-dd and yyyy.MM.dd are accepted)")
+    DICOMStudyTime: str | None = Field(
+        None, max_length=56, description="HHmmss[.FFFFFF] (HH:mm and HH:mm:ss are accepted); omitted means 000000"
+    )
+
+
+LooseInstant = Annotated[
+    datetime | float | str,
+    Field(description="ISO 8601 instant with offset or Z, epoch seconds, or a phrase such as 'yesterday'"),
+]
+
+
+class PatientIdValue(_Strict):
+    DICOMPatientId: str = Field(max_length=ID_MAX)
+
+
+class AccessionNumberValue(_Strict):
+    DICOMAccessionNumber: str = Field(max_length=ID_MAX)
+
+
+class StudyIdValue(_Strict):
+    DICOMStudyId: str = Field(max_length=ID_MAX)
+
+
+class StudyInstanceUIDValue(_Strict):
+    DICOMStudyInstanceUID: str = Field(max_length=ID_MAX)
+
+
+class SeriesInstanceUIDValue(_Strict):
+    DICOMSeriesInstanceUID: str = Field(max_length=ID_MAX)
+
+
+class CreatedAtValue(_Strict):
+    createdAt: LooseInstant
+
+
+class UpdatedAtValue(_Strict):
+    updatedAt: LooseInstant
+
+
+class StudyDateAndTimeValue(_Strict):
+    DICOMStudyDateAndTime: StudyDateAndTime | str = Field(
+        description="{DICOMStudyDate, DICOMStudyTime?}, or a date phrase such as 'last March' or '20230101-20230315'"
+    )
+
+
+class IsPrimaryValue(_Strict):
+    isPrimary: bool
+
+
+VALUE_MEMBERS: dict[str, type[BaseModel]] = {
+    "DICOMPatientId": PatientIdValue,
+    "DICOMAccessionNumber": AccessionNumberValue,
+    "DICOMStudyId": StudyIdValue,
+    "DICOMStudyInstanceUID": StudyInstanceUIDValue,
+    "DICOMSeriesInstanceUID": SeriesInstanceUIDValue,
+    "createdAt": CreatedAtValue,
+    "updatedAt": UpdatedAtValue,
+    "DICOMStudyDateAndTime": StudyDateAndTimeValue,
+    "isPrimary": IsPrimaryValue,
+}
+
+
+def _value_member(value: Any) -> str | None:
+    """The union member a value is: the one key it holds (None, hence an error, for zero or several keys)."""
+    if isinstance(value, BaseModel):
+        return next(iter(type(value).model_fields))
+    if isinstance(value, dict) and len(value) == 1:
+        key = next(iter(value))
+        return key if key in VALUE_MEMBERS else None
+    return None
+
+
+SearchValue = Annotated[
+    Union[tuple(Annotated[member, Tag(key)] for key, member in VALUE_MEMBERS.items())],  # noqa: UP007
+    Discriminator(
+        _value_member,
+        custom_error_type="union_member",
+        custom_error_message="each value holds exactly one key, one of: " + ", ".join(VALUE_MEMBERS),
+    ),
+]
+
+
+class SearchFilter(_Strict):
+    values: list[SearchValue] = Field(
+        min_length=1, max_length=2, description="EQUAL takes one value; BETWEEN two (lower, then upper)"
+    )
+    operator: Literal["EQUAL", "BETWEEN"]
+
+
+class Sort(_Strict):
+    sortField: Literal["updatedAt", "createdAt", "DICOMStudyDateAndTime"]
+    sortOrder: Literal["ASC", "DESC"]
+
+
+class SearchCriteria(_Strict):
+    filters: list[SearchFilter] | None = Field(
+        None, min_length=1, max_length=2, description="at most two filters, combined with AND; omit for all"
+    )
+    sort: Sort | None = None
+
+
+# --- the flat shape ------------------------------------------------------------------------------------------------
+
+
+class DateRange(_Strict):
+    from_: str | float | None = Field(None, alias="from", description="start: a date, instant or phrase")
+    to: str | float | None = Field(None, description="end (inclusive): a date, instant or phrase")
+
+
+DateInput = Annotated[
+    str | DateRange,
+    Field(description="A date phrase ('last March', 'since June', 'Q3 2021', '20230101-20230315') or {from, to}"),
+]
+InstantInput = Annotated[
+    str | float | DateRange,
+    Field(description="A phrase ('yesterday', 'last 2 weeks'), an ISO 8601 instant, epoch seconds, or {from, to}"),
+]
+SUMMARY_FIELDS = (
+    "patient_id", "patient_name", "patient_sex", "patient_birth_date", "study_instance_uid", "study_id",
+    "study_date", "study_time", "study_description", "accession_number", "series_count", "instance_count",
+    "image_set_id", "series_instance_uid", "modality", "body_part", "series_number", "is_primary", "version",
+    "created_at", "updated_at",
+)  # fmt: skip
+ID_FIELDS = ("patient_id", "accession_number", "study_id", "study_instance_uid", "series_instance_uid")
+DATE_FIELDS = ("study_date", "created", "updated")
+REFINEMENT_FIELDS = ("modality", "body_part", "patient_name", "study_description", "patient_sex", "patient_birth_date")
+CRITERIA_FIELDS = ID_FIELDS + DATE_FIELDS + ("is_primary",) + REFINEMENT_FIELDS
+
+
+class SearchArgs(_Strict):
+    """Arguments of search_image_sets."""
+
+    datastore_id: str | None = Field(
+        None, description="32-character datastore id; optional when the server has a default or only one datastore"
+    )
+    patient_id: str | None = Field(None, max_length=ID_MAX, description="DICOM PatientID, exact (case-sensitive)")
+    accession_number: str | None = Field(None, max_length=ID_MAX, description="DICOM AccessionNumber, exact")
+    study_id: str | None = Field(None, max_length=ID_MAX, description="DICOM StudyID, exact")
+    study_instance_uid: str | None = Field(None, max_length=ID_MAX, description="StudyInstanceUID, digits and dots")
+    series_instance_uid: str | None = Field(None, max_length=ID_MAX, description="SeriesInstanceUID, digits and dots")
+    study_date: DateInput | None = Field(None, description="When the study was performed (DICOM StudyDate)")
+    created: InstantInput | None = Field(None, description="When the image set was created in the datastore")
+    updated: InstantInput | None = Field(None, description="When the image set was last updated in the datastore")
+    is_primary: bool | None = Field(None, description="true: primary image sets only; false: non-primary only")
+    modality: str | list[str] | None = Field(
+        None, description="Series modality code(s), e.g. CT, MR, or [CT, PT]; matched after the search"
+    )
+    body_part: str | None = Field(None, max_length=128, description="Body part examined, e.g. CHEST; case-insensitive")
+    patient_name: str | None = Field(
+        None, max_length=ID_MAX, description="Patient name words in any order and case ('Huel Melissa', 'Huel^Melissa')"
+    )
+    study_description: str | None = Field(
+        None, max_length=ID_MAX, description="Text the study description contains, case-insensitive"
+    )
+    patient_sex: Literal["F", "M", "O"] | None = Field(None, description="DICOM PatientSex")
+    patient_birth_date: DateInput | None = Field(None, description="Patient birth date or range, e.g. '1920s'")
+    search_criteria: SearchCriteria | None = Field(
+        None, description="Instead of the flat fields: AWS's own searchCriteria JSON (filters and sort)"
+    )
+    sort_by: str | None = Field(
+        None,
+        description="updated (default), created or study_date",
+        json_schema_extra={"enum": ["updated", "created", "study_date"]},
+    )
+    sort_order: str | None = Field(
+        None, description="DESC (default, newest first) or ASC", json_schema_extra={"enum": ["ASC", "DESC"]}
+    )
+    max_items: int = Field(10, ge=1, le=50, description="How many image sets to return in this call (1-50)")
+    next_token: str | None = Field(
+        None, max_length=8192, description="The next_token of a previous result: continues that search on its own"
+    )
+    detail: Literal["summary", "full"] = Field(
+        "summary", description="summary: compact, grouped by study; full: AWS's ImageSetsMetadataSummary objects"
+    )
+    fields: list[Literal[SUMMARY_FIELDS]] | None = Field(  # type: ignore[valid-type]
+        None, max_length=len(SUMMARY_FIELDS), description="With detail=summary: only these fields"
+    )
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> "SearchArgs":
+        flat = [name for name in CRITERIA_FIELDS if getattr(self, name) is not None]
+        if self.search_criteria is not None and flat:
+            raise ValueError(
+                f"send either search_criteria or the flat fields, not both (got search_criteria and {', '.join(flat)})"
+            )
+        if isinstance(self.modality, list) and not 1 <= len(self.modality) <= 16:
+            raise ValueError("modality takes one code or a list of 1 to 16 codes")
+        return self
+
+    def criteria_fields(self) -> dict[str, Any]:
+        """The flat criteria given, in the order the planner considers them."""
+        return {name: getattr(self, name) for name in CRITERIA_FIELDS if getattr(self, name) is not None}

@@ -1,0 +1,73 @@
+"""The search result as a model (it is the tool's outputSchema) and the short text that goes beside it."""
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ImageSetBrief(BaseModel):
+    image_set_id: str
+    series_instance_uid: str | None = None
+    modality: str | None = None
+    body_part: str | None = None
+    series_number: int | None = None
+    is_primary: bool | None = None
+    version: int | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+
+
+class StudyGroup(BaseModel):
+    study_instance_uid: str | None = None
+    patient_id: str | None = None
+    patient_name: str | None = None
+    patient_sex: str | None = None
+    patient_birth_date: str | None = None
+    study_id: str | None = None
+    study_date: str | None = None
+    study_time: str | None = None
+    study_description: str | None = None
+    accession_number: str | None = None
+    series_count: int | None = Field(None, description="series in the whole study (DICOMNumberOfStudyRelatedSeries)")
+    instance_count: int | None = Field(None, description="instances in the whole study")
+    image_sets: list[ImageSetBrief]
+
+
+class ScanReport(BaseModel):
+    scanned: int = Field(description="image sets examined here in this call")
+    matched: int = Field(description="of those, how many met the criteria checked here")
+    finished: bool = Field(description="false: more remain to scan; continue with next_token")
+
+
+class SearchResult(BaseModel):
+    datastore_id: str
+    count: int = Field(description="image sets in this result")
+    has_more: bool = Field(description="true: call again with next_token for more")
+    next_token: str | None = Field(None, description="pass it alone as next_token to continue this search")
+    studies: list[StudyGroup] | None = Field(None, description="detail=summary: image sets grouped by study")
+    image_sets: list[dict[str, Any]] | None = Field(None, description="detail=full: AWS ImageSetsMetadataSummary")
+    interpreted: list[str] = Field(default_factory=list, description="how loose values were read")
+    searched_by_service: list[str] = Field(default_factory=list, description="criteria the datastore applied")
+    filtered_here: list[str] = Field(default_factory=list, description="criteria this server applied to each result")
+    scan: ScanReport | None = None
+    warnings: list[str] = Field(default_factory=list)
+
+    def compact(self) -> dict[str, Any]:
+        """The structured content: empty fields dropped."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+def text(result: SearchResult) -> str:
+    """A few lines for the model: the count, what was searched and how to go on; never the results again."""
+    studies = f" in {len(result.studies)} studies" if result.studies is not None else ""
+    lines = [f"Found {result.count} image sets{studies} in datastore {result.datastore_id}."]
+    lines += [f"Read: {line}" for line in result.interpreted]
+    lines.append("Searched by the datastore: " + "; ".join(result.searched_by_service) + ".")
+    if result.filtered_here:
+        lines.append("Checked here on each result: " + "; ".join(result.filtered_here) + ".")
+    lines += result.warnings
+    if result.has_more:
+        lines.append("More remain: call search_image_sets again with only next_token (and max_items if you like).")
+    else:
+        lines.append("That is all: there are no more results.")
+    return "\n".join(lines)

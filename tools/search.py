@@ -1,0 +1,148 @@
+"""search_image_sets, whole: arguments -> exact query -> plan -> pages -> result. Pure logic over a Datastore."""
+
+from datetime import datetime
+from typing import Any
+
+from imageset_search.datastores.protocol import Datastore
+from imageset_search.tools import criteria as criteria_
+from imageset_search.tools import summaries, tokens, values
+from imageset_search.tools.choice import choose_datastore
+from imageset_search.tools.dates import DateParseError, parse_date_range
+from imageset_search.tools.errors import SearchError
+from imageset_search.tools.models import DateRange, SearchArgs
+from imageset_search.tools.paginator import Collected, Position, collect
+from imageset_search.tools.planner import Plan, Query, plan
+from imageset_search.tools.refine import Refinements
+from imageset_search.tools.results import ScanReport, SearchResult
+from imageset_search.tools.settings import Settings
+
+
+def _sort(args: SearchArgs) -> dict[str, str] | None:
+    aws_sort = criteria_.sort_of(args.search_criteria)
+    if args.sort_by is None and args.sort_order is None:
+        return aws_sort
+    if aws_sort is not None:
+        raise SearchError("give the sort once: either search_criteria.sort or sort_by/sort_order, not both")
+    try:
+        field = values.sort_field(args.sort_by) if args.sort_by is not None else "updatedAt"
+        order = values.sort_order(args.sort_order) if args.sort_order is not None else "DESC"
+    except values.NormalizeError as exc:
+        raise SearchError(str(exc)) from None
+    return {"sortField": field, "sortOrder": order}
+
+
+def _birth_dates(value: Any, today) -> tuple[str | None, str | None]:
+    """A birth date phrase or {from, to} as inclusive yyyyMMdd bounds."""
+    try:
+        if isinstance(value, DateRange):
+            low = parse_date_range(str(value.from_), today)[0] if value.from_ is not None else None
+            high = parse_date_range(str(value.to), today)[1] if value.to is not None else None
+        else:
+            low, high = parse_date_range(value, today)
+    except DateParseError as exc:
+        raise SearchError(f"patient_birth_date: {exc}") from None
+    return tuple(day.strftime("%Y%m%d") if day else None for day in (low, high))  # type: ignore[return-value]
+
+
+def _refinements(args: SearchArgs, today) -> Refinements:
+    modality = [args.modality] if isinstance(args.modality, str) else list(args.modality or [])
+    return Refinements(
+        modality=tuple(code.strip().upper() for code in modality if code.strip()),
+        body_part=(args.body_part or "").strip() or None,
+        patient_name=(args.patient_name or "").strip() or None,
+        study_description=(args.study_description or "").strip() or None,
+        patient_sex=args.patient_sex,
+        birth_date=_birth_dates(args.patient_birth_date, today) if args.patient_birth_date is not None else None,
+    )
+
+
+def build_query(args: SearchArgs, clock: criteria_.Clock) -> Query:
+    if args.search_criteria is not None:
+        found = criteria_.from_aws(args.search_criteria, clock)
+    else:
+        found = criteria_.from_flat(args, clock)
+    return Query(tuple(found), _refinements(args, clock.today), _sort(args))
+
+
+def _asks_anything(args: SearchArgs) -> bool:
+    return bool(args.criteria_fields()) or args.search_criteria is not None or bool(args.sort_by or args.sort_order)
+
+
+def _resume(args: SearchArgs, clock: criteria_.Clock) -> tuple[str, Query, Position]:
+    datastore_id, query, position = tokens.decode(args.next_token or "")
+    if args.datastore_id and args.datastore_id.strip() != datastore_id:
+        raise SearchError("next_token belongs to another datastore than datastore_id; send next_token alone")
+    if _asks_anything(args):
+        asked = build_query(args, clock)
+        if tokens.pack_query(datastore_id, asked) != tokens.pack_query(datastore_id, query):
+            raise SearchError(
+                "the criteria sent differ from those next_token was issued for: send next_token alone to continue "
+                "that search, or drop next_token to start a new one with these criteria"
+            )
+    return datastore_id, query, position
+
+
+def _warnings(collected: Collected, settings: Settings) -> list[str]:
+    found = []
+    if collected.budget_spent:
+        found.append(
+            f"Not finished: examined {collected.scanned} image sets here (the per-call budget of "
+            f"{settings.scan_budget}) and kept {len(collected.items)}; call again with next_token to scan on."
+        )
+    if collected.interrupted is not None:
+        found.append(
+            f"The datastore failed part-way ({collected.interrupted.code}); these are the results so far. Call "
+            "again with next_token to resume exactly here."
+        )
+    return found
+
+
+def search_image_sets(
+    datastore: Datastore, args: SearchArgs, settings: Settings, now: datetime | None = None
+) -> SearchResult:
+    clock = criteria_.Clock.at(settings.tz, now)
+    if args.detail == "full" and args.fields:
+        raise SearchError("fields chooses what detail=summary holds; with detail=full drop fields")
+    if args.next_token:
+        datastore_id, query, position = _resume(args, clock)
+        interpreted = ["continued the search this next_token was issued for"]
+    else:
+        datastore_id = choose_datastore(datastore, args.datastore_id, settings.default_datastore_id)
+        query, position = build_query(args, clock), Position()
+        interpreted = [c.said for c in query.criteria if c.said and _was_loose(c)]
+    the_plan = plan(query)
+    fetch = _fetcher(datastore, datastore_id, the_plan)
+    collected = collect(fetch, position, args.max_items, the_plan.matches, settings.scan_budget)
+    return _result(args, datastore_id, query, the_plan, collected, interpreted, _warnings(collected, settings))
+
+
+def _was_loose(criterion: criteria_.Criterion) -> bool:
+    return criterion.attribute in ("DICOMStudyDateAndTime", "createdAt", "updatedAt")
+
+
+def _fetcher(datastore: Datastore, datastore_id: str, the_plan: Plan):
+    criteria = the_plan.service_criteria or None
+
+    def fetch(token: str | None, size: int) -> dict[str, Any]:
+        return datastore.search_image_sets(datastore_id, criteria, max_results=size, next_token=token)
+
+    return fetch
+
+
+def _result(args, datastore_id, query, the_plan, collected, interpreted, warnings) -> SearchResult:
+    items = collected.items
+    return SearchResult(
+        datastore_id=datastore_id,
+        count=len(items),
+        has_more=collected.next is not None,
+        next_token=tokens.encode(datastore_id, query, collected.next) if collected.next is not None else None,
+        studies=summaries.grouped(items, args.fields) if args.detail == "summary" else None,
+        image_sets=[summaries.full(item) for item in items] if args.detail == "full" else None,
+        interpreted=interpreted,
+        searched_by_service=list(the_plan.by_service),
+        filtered_here=list(the_plan.here),
+        scan=ScanReport(scanned=collected.scanned, matched=len(items), finished=collected.next is None)
+        if the_plan.matches is not None
+        else None,
+        warnings=warnings,
+    )
