@@ -1,0 +1,102 @@
+"""Score the date normalizer on a corpus (JSON lines with text, reference, expected_start, expected_end, category,
+ambiguous) and time it.
+
+Usage: python bench/dates.py CORPUS.jsonl [--repeat N]
+
+Misses go to stderr, one a line. The last line of stdout is one JSON object: n, accuracy, accuracy_unambiguous,
+median_ms and p95_ms (per phrase, warm, the median over --repeat passes), first_call_ms (import plus the first
+phrase, in a fresh interpreter), and per-category accuracy.
+"""
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+
+FIRST_CALL = (
+    "import time; t = time.perf_counter(); from datetime import date; "
+    "from imageset_search.tools.dates import parse_date_range; "
+    "parse_date_range({text!r}, date.fromisoformat({reference!r})); print((time.perf_counter() - t) * 1000)"
+)
+
+
+def load(path: str) -> list[dict]:
+    with open(path, encoding="utf-8") as corpus:
+        return [json.loads(line) for line in corpus if line.strip()]
+
+
+def answer(parse, case: dict) -> tuple[str | None, str | None] | str:
+    try:
+        start, end = parse(case["text"], date.fromisoformat(case["reference"]))
+    except ValueError as error:
+        return f"error: {error}"[:120]
+    return (start.isoformat() if start else None, end.isoformat() if end else None)
+
+
+def first_call_ms(case: dict) -> float:
+    """Import and first phrase in a fresh interpreter: what a desktop host pays on its first date."""
+    code = FIRST_CALL.format(text=case["text"], reference=case["reference"])
+    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+            for _ in range(3)]
+    return statistics.median(runs)
+
+
+def score(cases: list[dict], parse) -> dict:
+    hits, by_category = [], {}
+    for case in cases:
+        got = answer(parse, case)
+        hit = got == (case["expected_start"], case["expected_end"])
+        hits.append(hit)
+        by_category.setdefault(case["category"], []).append(hit)
+        if not hit:
+            expected = (case["expected_start"], case["expected_end"])
+            print(f"MISS {case['id']} {case['text']!r} ref {case['reference']}: got {got}, expected {expected}"
+                  f"{' (ambiguous)' if case['ambiguous'] else ''}", file=sys.stderr)
+    clear = [hit for hit, case in zip(hits, cases) if not case["ambiguous"]]
+    return {
+        "n": len(cases),
+        "accuracy": round(sum(hits) / len(hits), 4),
+        "accuracy_unambiguous": round(sum(clear) / len(clear), 4) if clear else None,
+        "per_category": {name: round(sum(values) / len(values), 4) for name, values in sorted(by_category.items())},
+    }
+
+
+def timings(cases: list[dict], parse, repeat: int) -> dict:
+    """Per-phrase warm times: each phrase's median over `repeat` passes, then the median and p95 of those."""
+    per_case = []
+    for case in cases:
+        reference = date.fromisoformat(case["reference"])
+        runs = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            try:
+                parse(case["text"], reference)
+            except ValueError:
+                pass
+            runs.append((time.perf_counter() - started) * 1000)
+        per_case.append(statistics.median(runs))
+    per_case.sort()
+    return {"median_ms": round(statistics.median(per_case), 4),
+            "p95_ms": round(per_case[int(0.95 * (len(per_case) - 1))], 4)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    cases = load(args.corpus)
+    first = first_call_ms(cases[0])
+    from imageset_search.tools.dates import parse_date_range
+
+    result = score(cases, parse_date_range)
+    result.update(timings(cases, parse_date_range, args.repeat))
+    result["first_call_ms"] = round(first, 1)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

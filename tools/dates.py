@@ -1,0 +1,145 @@
+"""Loose date phrases made exact: `parse_date_range("studies from last March", today)` -> (2026-03-01, 2026-03-31).
+
+SearchImageSets takes only exact bounds, while people and models say "since June", "Q3 2021", "the week of July 4th
+2022", "20230101-20230315" or "before 2015". This module reads such a phrase as the inclusive calendar-date range it
+means (None = unbounded on that side). It is pure logic: no I/O, and dateparser is loaded only as the last fallback
+for absolute formats the grammar does not read, so the first call stays fast.
+
+Conventions (the rules of shared/dates/CONVENTIONS.md; where readings differ, the one chosen is marked "chosen"):
+
+- Weeks are ISO weeks, Monday to Sunday; a weekend is the Saturday and Sunday of the Mon-Sun week.
+- this / last / next + unit with no number is the whole calendar unit holding today / before it / after it:
+  "last month", "past quarter", "last decade" (chosen: the previous calendar decade, not a rolling ten years).
+- last / past / previous N units is a rolling window ending today, today included: "past 2 weeks" said on
+  2013-02-12 is 2013-01-29..2013-02-12 (chosen over calendar-aligned weeks); "next N units" is tomorrow..today+N.
+- N units ago is one day, by calendar arithmetic (Mar 31 - 1 month = Feb 28); compounds add up.
+- Past preference for anything underspecified (no year, a bare weekday, "the 15th", "March", "Q3", "week 36"): its
+  most recent occurrence whose start is not after today; a bare weekday that is today's weekday means today (chosen).
+- "this <weekday>" is that day of the current Mon-Sun week; "last <weekday>" the most recent one strictly before
+  today (chosen over the previous week's); "next <weekday>" that day of next week (chosen over the first one after
+  today); "coming / this upcoming <weekday>" the first one after today.
+- "last <month>" is that month of the previous year, "next <month>" of the next year, "this <month>" of this year
+  (chosen over the most recent past occurrence).
+- Ranges (A to B, A-B, between A and B, A through B) run from the start of A to the end of B, so "2014-2018" ends on
+  2018-12-31; a missing month or year is shared between the sides; "now" and "today" mean today.
+- since / starting X: start of X to today; after X: the day after X to today; before X: up to the day before X;
+  until / through / no later than X: up to the end of X; "to date": up to today. When such a start lies after
+  today the upper side is left open instead of producing an empty range (chosen).
+- "from X" on its own reads as X ("studies from last March" is last March, chosen over since-X); "from X on /
+  onwards" is since X.
+- Parts of periods: a month's early / mid / late part is days 1-10 / 11-20 / 21-end; a year's is Jan-Apr / May-Aug
+  / Sep-Dec; a week's is Mon-Wed / Tue-Thu / Fri-Sun; a quarter's is its first / second / third month; a decade's
+  is years 0-3 / 4-6 / 7-9 (chosen where the sources differ).
+- Seasons are northern-hemisphere astronomical, as Duckling: spring 03-20..06-21, summer 06-21..09-23, fall
+  09-23..12-21, winter 12-21..03-20 (winter 2012 starts in December 2012) (chosen over meteorological seasons).
+- Decades: "the 90s" / "1990s" / "the nineties" = 1990-01-01..1999-12-31; a two-digit decade by past preference.
+- Numbers: slash and dash dates are US month-first unless the first field exceeds 12; four digits first is
+  year-month-day; dotted dates are day-first unless the second field exceeds 12 (chosen: 04.05.2016 is 4 May);
+  8 digits are DICOM yyyyMMdd; a two-digit year is the year nearest today.
+- Times of day and parts of the day are dropped (only the calendar day matters); "last night" is yesterday.
+- Fixed-date holidays (Christmas, New Year's Day and Eve, Valentine's Day, Halloween, Independence Day, ...) are
+  read; movable ones (Easter, Thanksgiving) are not guessed.
+- "the Nth / last week of" a month or year: the Mon-Sun weeks owned by it through their Thursday (ISO style), so
+  the first week of 2015 is 2014-12-29..2015-01-04. "week of / week commencing X": the Mon-Sun week holding X.
+- "for N days from X", "a week starting X": X to X + N units, both anchor days included (as Duckling).
+- DICOM range syntax: "20230101-20230315", "-20230315" (up to), "20230101-" (from, open upper side).
+"""
+
+import re
+from datetime import date, datetime
+
+from .date_bounds import read_open, read_range
+from .date_errors import DateParseError
+from .date_grammar import read_span
+from .date_text import normalize
+
+__all__ = ["DateParseError", "parse_date_range"]
+
+MAX_PHRASE = 200
+_DICOM_RANGE = re.compile(r"(\d{8})?-(\d{8})?")
+_FILLER = frozenset(
+    "studies study scans scan exams exam images image imaging series sets set prior recent done performed acquired "
+    "taken dated made show me find get list search all any from in on during of at for over within study-date date "
+    "dates ct mr mri pet xray x-ray ultrasound us patient patients".split()
+)
+
+
+def parse_date_range(text: str, today: date) -> tuple[date | None, date | None]:
+    """The inclusive calendar-date range `text` means when said on `today` (None = unbounded on that side).
+
+    Raises DateParseError (a ValueError) naming what was not understood and the forms that are.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise DateParseError("the date is empty; send a date or a phrase such as 'last March'").with_help()
+    if len(text) > MAX_PHRASE:
+        raise DateParseError(f"the date phrase is longer than {MAX_PHRASE} characters").with_help()
+    dicom = _dicom_range(text.strip())
+    if dicom:
+        return dicom
+    phrase = normalize(text)
+    problem = None
+    while phrase:
+        try:
+            found = _read_phrase(phrase, today)
+        except DateParseError as error:
+            found, problem = None, problem or error
+        except (ValueError, OverflowError):
+            found, problem = None, problem or DateParseError("the date falls outside the years 1 to 9999")
+        if found:
+            return _checked(found)
+        phrase = _without_filler(phrase)
+    fallback = _dateparser_day(text, today)
+    if fallback:
+        return fallback
+    raise (problem or DateParseError(f"could not read {text.strip()[:80]!r} as a date or a date range")).with_help()
+
+
+def _read_phrase(phrase: str, today: date) -> tuple[date | None, date | None] | None:
+    return read_span(phrase, today) or read_open(phrase, today) or read_range(phrase, today)
+
+
+def _checked(found: tuple[date | None, date | None]) -> tuple[date | None, date | None]:
+    start, end = found
+    if start is not None and end is not None and end < start:
+        raise DateParseError("the range ends before it starts; put the earlier date first").with_help()
+    return start, end
+
+
+def _without_filler(phrase: str) -> str:
+    """The phrase without its first word when that word is filler around a date ("studies from", "scans done in")."""
+    first, _, rest = phrase.partition(" ")
+    return rest if first in _FILLER else ""
+
+
+def _dicom_range(text: str) -> tuple[date | None, date | None] | None:
+    """DICOM's range matching syntax: yyyyMMdd-yyyyMMdd, -yyyyMMdd, yyyyMMdd-."""
+    match = _DICOM_RANGE.fullmatch(text)
+    if not match or not (match.group(1) or match.group(2)):
+        return None
+    start, end = (_dicom_day(value) if value else None for value in match.groups())
+    return _checked((start, end))
+
+
+def _dicom_day(value: str) -> date:
+    try:
+        return date(int(value[:4]), int(value[4:6]), int(value[6:]))
+    except ValueError:
+        raise DateParseError(f"{value} is not a calendar date (DICOM dates are yyyyMMdd)").with_help() from None
+
+
+def _dateparser_day(text: str, today: date) -> tuple[date, date] | None:
+    """The last fallback, for absolute dates written in a form (or a language) the grammar does not read.
+
+    Only a full day, month and year is accepted, so a fuzzy guess never widens or invents a search.
+    """
+    if not re.search(r"\d", text):
+        return None
+    import dateparser
+
+    settings = {"PREFER_DATES_FROM": "past", "RELATIVE_BASE": datetime(today.year, today.month, today.day),
+                "REQUIRE_PARTS": ["day", "month", "year"], "RETURN_AS_TIMEZONE_AWARE": False}
+    try:
+        found = dateparser.parse(text, settings=settings)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    return (found.date(), found.date()) if found else None
