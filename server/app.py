@@ -84,6 +84,7 @@ def _unexpected(spec: ToolSpec, exc: Exception) -> ToolError:
 
 def _handler(spec: ToolSpec, datastore: LazyDatastore, settings: Settings):
     def handle(arguments: dict[str, Any]) -> CallToolResult:
+        log.debug("%s called with %s", spec.name, ", ".join(sorted(arguments)) or "no arguments")  # names only
         try:
             args = spec.arguments.model_validate(_decoded(spec.arguments, arguments))
             result = spec.run(datastore.get(), args, settings)

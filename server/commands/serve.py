@@ -27,6 +27,9 @@ def register(subparsers, common) -> None:
     _option(parser, "--backend", "local (default) or aws", choices=["local", "aws"])
     _option(parser, "--datastore-id", "the datastore searched when a call names none")
     _option(parser, "--timezone", "IANA zone that 'today' is read in (default: the machine's)")
+    _option(parser, "--log-level", "stderr log level: DEBUG, INFO (default), WARNING, ERROR")
+    _option(parser, "--debug", "this server's own DEBUG logs (libraries stay at INFO: no payloads, no patient data)",
+            action="store_true")  # fmt: skip
     aws = parser.add_argument_group("AWS backend")
     _option(aws, "--region", "AWS Region")
     _option(aws, "--profile", "AWS profile")
@@ -72,8 +75,10 @@ def run(args) -> int:
     from imageset_search.server.app import create_server
     from imageset_search.server.backends import open_datastore
     from imageset_search.server.config import timezone
+    from imageset_search.server.logs import configure
     from imageset_search.tools.settings import Settings
 
+    configure(debug=_true(args.debug), level=args.log_level)
     try:
         settings = Settings(tz=timezone(args.timezone), default_datastore_id=args.datastore_id)
     except ValueError as exc:
