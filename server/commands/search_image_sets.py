@@ -89,9 +89,9 @@ def _add_connection_options(parser) -> None:
     _option(parser, "--endpoint-url", "the HealthImaging endpoint to call instead of AWS's", metavar="URL")
     _option(parser, "--region", "the AWS Region", metavar="REGION")
     _option(parser, "--profile", "the AWS profile from your credentials file", metavar="NAME")
-    _option(parser, "--cli-read-timeout", "socket read timeout in seconds (0: wait forever)", type=int,
+    _option(parser, "--cli-read-timeout", "socket read timeout in seconds (default 60; 0 keeps the default)", type=int,
             metavar="SECONDS")
-    _option(parser, "--cli-connect-timeout", "socket connect timeout in seconds (0: wait forever)", type=int,
+    _option(parser, "--cli-connect-timeout", "socket connect timeout in seconds (default 60; 0 keeps the default)", type=int,
             metavar="SECONDS")
     _flag(parser, "--no-verify-ssl", "do not verify TLS certificates")
     _option(parser, "--ca-bundle", "the CA bundle to verify TLS certificates with", metavar="PATH")
@@ -121,11 +121,20 @@ def run(args) -> int:
     """Search, print, and turn every failure into the AWS CLI's line and exit code."""
     try:
         return _run(args)
+    except BrokenPipeError:
+        _quiet_stdout()  # the reader (head, less) went away: nothing left to say, and no traceback at exit
+        return 0
     except CommandError as exc:
         return _fail(str(exc), EXIT_BAD_PARAMETER)
     except DatastoreError as exc:
         return _fail(f"An error occurred ({exc.code}) when calling the {OPERATION} operation: {exc.message}",
                      _exit_code(exc))
+
+
+def _quiet_stdout() -> None:
+    import os
+
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _fail(line: str, code: int) -> int:
@@ -216,13 +225,13 @@ def _exact_criteria(args, criteria: dict[str, Any] | None) -> dict[str, Any] | N
     The normalizer checks what the service checks, so what it refuses is reported as the service's
     ValidationException (exit 254), the same line and code the datastore gives when the normalizer is absent.
     """
-    normalize = _normalizer()
-    if normalize is None or criteria is None:
-        return criteria
     from imageset_search.datastores.errors import ValidationException
     from imageset_search.server.cli_timezone import resolve_zone
 
     zone = resolve_zone(setting(args, "--timezone"))
+    normalize = _normalizer()
+    if normalize is None or criteria is None:
+        return criteria
     now = datetime.now(zone)
     try:
         exact, interpreted = normalize(criteria, today=now.date(), tz=zone, now=now)
@@ -234,11 +243,10 @@ def _exact_criteria(args, criteria: dict[str, Any] | None) -> dict[str, Any] | N
 
 
 def _normalizer():
+    """The tools' normalizer, or None while it cannot be imported (criteria then go to the datastore unchanged)."""
     try:
         from imageset_search.tools.criteria import normalize_search_criteria
-    except ImportError as exc:
-        if exc.name not in (None, "imageset_search.tools.criteria"):
-            raise
+    except ImportError:
         return None
     return normalize_search_criteria
 
@@ -281,12 +289,13 @@ def _backend(args) -> str:
 
 
 def _aws_options(args) -> dict[str, Any]:
+    """AwsDatastore's options; a timeout of 0 (the AWS CLI's "no limit") keeps botocore's default instead."""
     return {
         "region": setting(args, "--region"),
         "profile": setting(args, "--profile"),
         "endpoint_url": setting(args, "--endpoint-url"),
-        "connect_timeout": setting(args, "--cli-connect-timeout", to_int),
-        "read_timeout": setting(args, "--cli-read-timeout", to_int),
+        "connect_timeout": setting(args, "--cli-connect-timeout", to_int) or None,
+        "read_timeout": setting(args, "--cli-read-timeout", to_int) or None,
         "ca_bundle": setting(args, "--ca-bundle"),
         "verify_ssl": not setting(args, "--no-verify-ssl", to_bool, False),
     }
