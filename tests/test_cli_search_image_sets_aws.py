@@ -1,0 +1,112 @@
+"""`search-image-sets` on the aws backend: real boto3 over real HTTP to the local HealthImaging endpoint."""
+
+import json
+import os
+from datetime import date
+
+import pytest
+
+from imageset_search.datastores.local.demo import build_demo
+from imageset_search.datastores.local.endpoint import start_endpoint
+from imageset_search.datastores.local.faults import Faults
+from imageset_search.datastores.local.store import LocalStore
+from imageset_search.server.cli import main
+
+DEMO = "12345678901234567890123456789012"
+DOCUMENTED = "09876543210987654321098765432109"
+PHI = ("SUBJECT08701", "Melissa844", "19201120", "1.2.840.99999999.84710745.943275268089")
+BY_PATIENT = {"filters": [{"values": [{"DICOMPatientId": "SUBJECT08701"}], "operator": "EQUAL"}]}
+
+
+@pytest.fixture(scope="module")
+def endpoint(tmp_path_factory):
+    store = LocalStore(tmp_path_factory.mktemp("aws") / "demo.sqlite3")
+    build_demo(store, image_sets=40, seed=1, today=date(2026, 6, 1))
+    running = start_endpoint(store)
+    yield running
+    running.stop()
+    store.close()
+
+
+@pytest.fixture(autouse=True)
+def fake_credentials(monkeypatch, tmp_path):
+    """Any key pair signs for the local endpoint; nothing is read from the developer's home folder."""
+    for name in list(os.environ):
+        if name.startswith(("IMAGESET_SEARCH_", "AWS_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-a-secret")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("IMAGESET_SEARCH_DB", str(tmp_path / "unused-local.sqlite3"))
+
+
+def run(capsys, endpoint, *args):
+    code = main(["search-image-sets", "--endpoint-url", endpoint.url, "--region", "us-east-1",
+                 "--datastore-id", DEMO, *map(str, args)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_an_endpoint_url_implies_the_aws_backend(capsys, endpoint):
+    endpoint.faults = Faults()
+    code, out, err = run(capsys, endpoint, "--search-criteria", json.dumps(BY_PATIENT))
+    assert code == 0, err
+    assert [s["imageSetId"] for s in json.loads(out)["imageSetsMetadataSummaries"]] == [DOCUMENTED]
+    assert endpoint.faults.requests >= 1  # the answer came over HTTP, not from the (empty) local file
+
+
+def test_backend_local_overrides_the_implication(capsys, endpoint):
+    code, out, err = run(capsys, endpoint, "--backend", "local")
+    assert code == 254 and "ResourceNotFoundException" in err  # the local file has no demo datastore
+
+
+def test_paging_over_http_delivers_each_image_set_once(capsys, endpoint):
+    code, out, err = run(capsys, endpoint, "--page-size", 7)
+    assert code == 0, err
+    every = [s["imageSetId"] for s in json.loads(out)["imageSetsMetadataSummaries"]]
+    printed, token, sizes = [], None, [3, 5, 2]
+    while True:
+        args = ["--max-items", 4, "--page-size", sizes[len(printed) % 3]] + (["--starting-token", token] if token else [])
+        code, out, err = run(capsys, endpoint, *args)
+        assert code == 0, err
+        response = json.loads(out)
+        printed += [s["imageSetId"] for s in response["imageSetsMetadataSummaries"]]
+        token = response.get("NextToken")
+        if not token:
+            break
+    assert printed == every and len(every) >= 40
+
+
+def test_service_errors_print_as_the_aws_cli_does(capsys, endpoint):
+    endpoint.faults = Faults(fail="1-", fail_kind="deny")
+    try:
+        code, out, err = run(capsys, endpoint, "--search-criteria", json.dumps(BY_PATIENT))
+    finally:
+        endpoint.faults = Faults()
+    assert code == 254 and out == "" and err.count("\n") == 1
+    assert err.startswith("An error occurred (AccessDeniedException) when calling the SearchImageSets operation: ")
+
+
+def test_an_unreachable_endpoint_exits_255(capsys, endpoint):
+    code = main(["search-image-sets", "--endpoint-url", "http://127.0.0.1:9", "--region", "us-east-1",
+                 "--datastore-id", DEMO, "--cli-connect-timeout", "2"])
+    _, err = capsys.readouterr()
+    assert code == 255 and err.startswith("An error occurred (ServiceUnavailableException)") and err.count("\n") == 1
+
+
+def test_debug_logs_the_http_exchange_without_patient_data(capsys, endpoint):
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        code, out, err = run(capsys, endpoint, "--search-criteria", json.dumps(BY_PATIENT), "--debug")
+    finally:
+        for handler in set(root.handlers) - set(handlers):
+            root.removeHandler(handler)
+        root.setLevel(level)
+    assert code == 0
+    assert "botocore" in err and "<redacted>" in err  # the bodies were logged, masked
+    assert not [value for value in PHI if value in err]
+    assert "SUBJECT08701" in out  # the result itself is what was asked for
