@@ -226,9 +226,8 @@ def _exact_criteria(args, criteria: dict[str, Any] | None) -> dict[str, Any] | N
     ValidationException (exit 254), the same line and code the datastore gives when the normalizer is absent.
     """
     from imageset_search.datastores.errors import ValidationException
-    from imageset_search.server.cli_timezone import resolve_zone
 
-    zone = resolve_zone(setting(args, "--timezone"))
+    zone = _zone(setting(args, "--timezone"))
     normalize = _normalizer()
     if normalize is None or criteria is None:
         return criteria
@@ -240,6 +239,15 @@ def _exact_criteria(args, criteria: dict[str, Any] | None) -> dict[str, Any] | N
     for line in interpreted:
         print(line, file=sys.stderr)
     return exact
+
+
+def _zone(name: str | None):
+    from imageset_search.server.config import timezone
+
+    try:
+        return timezone(name)
+    except ValueError as exc:
+        raise CommandError(f"Bad value for --timezone: {exc}") from None
 
 
 def _normalizer():
