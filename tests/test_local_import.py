@@ -277,7 +277,8 @@ def test_folders_are_walked_in_sorted_order_and_each_file_counted_once(tmp_path)
 
     files = list_files([tmp_path / "in", tmp_path / "in" / "c.dcm", tmp_path / "in" / "a"])
 
-    assert [file.relative_to(tmp_path / "in").as_posix() for file in files] == ["c.dcm", "a/10.dcm", "a/9.dcm", "b/2.dcm"]
+    relative = [file.relative_to(tmp_path / "in").as_posix() for file in files]
+    assert relative == ["c.dcm", "a/10.dcm", "a/9.dcm", "b/2.dcm"]
     with pytest.raises(FileNotFoundError, match="no such file or folder: .*missing"):
         list_files([tmp_path / "missing"])
 
