@@ -13,10 +13,13 @@ import base64
 import binascii
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from imageset_search.server.cli import CommandError
+
+log = logging.getLogger(__name__)
 
 TOKEN_VERSION = 1
 RESULT_KEY = "imageSetsMetadataSummaries"
@@ -135,6 +138,13 @@ def walk(
             datastore_id, criteria, max_results=position.page_size, next_token=position.service_token
         )
         fresh = page.get(RESULT_KEY, [])[position.delivered :]
+        log.debug(
+            "SearchImageSets page: maxResults %s, %s, %d new summaries, more pages: %s",
+            position.page_size or "default",
+            "resumed from a service token" if position.service_token else "first page",
+            len(fresh),
+            bool(page.get("nextToken")),
+        )
         room = None if max_items is None else max_items - len(items)
         if room is not None and len(fresh) > room:
             items.extend(fresh[:room])

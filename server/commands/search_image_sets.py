@@ -8,6 +8,7 @@ criteria ("last March") are made exact first and echoed on stderr, and the NextT
 """
 
 import argparse
+import logging
 import sys
 import types
 from contextlib import contextmanager
@@ -17,6 +18,8 @@ from typing import Any
 from imageset_search.datastores.errors import CredentialsError, DatastoreError, ServiceUnavailableException
 from imageset_search.server.cli import CommandError
 from imageset_search.server.cli_params import env_help, load_cli_input, load_json_object, setting, to_bool, to_int
+
+log = logging.getLogger(__name__)
 
 OPERATION = "SearchImageSets"
 INPUT_KEYS = ("datastoreId", "searchCriteria", "maxResults", "nextToken")
@@ -80,7 +83,7 @@ def _add_paging_options(parser) -> None:
 def _add_output_options(parser) -> None:
     _option(parser, "--output", "json (default), text or table", choices=["json", "text", "table"])
     _option(parser, "--query", "a JMESPath expression applied to the output", metavar="JMESPATH")
-    _flag(parser, "--debug", "log every step on stderr (patient data masked)")
+    _flag(parser, "--debug", "log this command's steps on stderr (names and counts only: no patient data)")
 
 
 def _add_connection_options(parser) -> None:
@@ -160,9 +163,9 @@ def _run(args) -> int:
     output = _output_format(args)
     query = cli_output.compile_query(setting(args, "--query"))
     if setting(args, "--debug", to_bool, False):
-        from imageset_search.server.cli_debug import enable_debug_logging
+        from imageset_search.server.logs import configure
 
-        enable_debug_logging()
+        configure(debug=True)
     if skeleton == "output":
         cli_output.render(cli_output.iso_timestamps(cli_skeleton.output_skeleton()), output, query=query)
         return 0
@@ -277,6 +280,7 @@ def _opened_datastore(args):
     from imageset_search.server.backends import open_datastore
 
     backend = _backend(args)
+    log.debug("opening the %s datastore", backend)
     datastore = open_datastore(backend, args.db, **(_aws_options(args) if backend == "aws" else {}))
     try:
         yield datastore
