@@ -15,6 +15,7 @@ Requests are numbered from 1 in arrival order, every request counting (a client'
 """
 
 import random
+import re
 import threading
 from dataclasses import dataclass, field
 
@@ -48,7 +49,10 @@ class RequestRule:
             return cls._share(float(value))
         text = str(value).strip()
         if "." in text:
-            return cls._share(_number(text, float))
+            try:
+                return cls._share(float(text))
+            except ValueError:
+                raise ValueError(_bad_rule(text)) from None
         return cls._sequence(text)
 
     @classmethod
@@ -62,19 +66,17 @@ class RequestRule:
         numbers: set[int] = set()
         from_number = None
         for part in filter(None, (p.strip() for p in text.split(","))):
-            low, dash, high = part.partition("-")
-            if dash and not high:
-                first = _request_number(low)
-                from_number = first if from_number is None else min(from_number, first)
-            elif dash:
-                numbers.update(range(_request_number(low), _request_number(high) + 1))
+            match = SEQUENCE_PART.fullmatch(part)
+            if not match or int(match["first"]) < 1:
+                raise ValueError(_bad_rule(part))
+            first = int(match["first"])
+            if match["dash"] is None:
+                numbers.add(first)
+            elif match["last"]:
+                numbers.update(range(first, int(match["last"]) + 1))
             else:
-                numbers.add(_request_number(part))
+                from_number = first if from_number is None else min(from_number, first)
         return cls(numbers=frozenset(numbers), from_number=from_number)
-
-    @property
-    def active(self) -> bool:
-        return bool(self.share or self.numbers or self.from_number)
 
     def hits(self, number: int, draw: float) -> bool:
         """Whether request `number` is hit; `draw` is this request's random number in [0, 1)."""
@@ -83,20 +85,14 @@ class RequestRule:
         return draw < self.share
 
 
-def _number(text: str, kind):
-    try:
-        return kind(text)
-    except ValueError:
-        raise ValueError(
-            f"cannot read {text!r} as a fault rule: send a share like 0.3 or request numbers like 3,4,5 / 2-4 / 6-"
-        ) from None
+SEQUENCE_PART = re.compile(r"(?P<first>\d+)(?P<dash>-(?P<last>\d*))?")
 
 
-def _request_number(text: str) -> int:
-    number = _number(text.strip(), int)
-    if number < 1:
-        raise ValueError(f"request numbers start at 1, got {number}: send e.g. 1-3 or 6-")
-    return number
+def _bad_rule(text: str) -> str:
+    return (
+        f"cannot read {text!r} as a fault rule: send a share like 0.3, or request numbers counted from 1 "
+        "like 3,4,5 / 2-4 / 6- (request 6 and every later one)"
+    )
 
 
 @dataclass
