@@ -1,0 +1,244 @@
+"""get_image_set and list_image_set_versions: one image set's properties, and the history of its versions.
+
+A search result's `image_set_id` and `datastore_id` feed these directly. Both are thin: the datastore's answer
+(GetImageSet / ListImageSetVersions, boto3's shapes) is retold with plain names, ISO-8601 UTC timestamps and empty
+fields dropped. The version list pages with the datastore's own nextToken, so it works the same on AWS and locally.
+
+The argument types that name an image set (`DatastoreIdArg`, `ImageSetIdArg`, `VersionArg`) live here and are
+shared with get_image_set_metadata, so every tool describes and checks them the same way.
+"""
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, Field
+
+from imageset_search.datastores.protocol import Datastore
+from imageset_search.tools.catalog import ToolSpec
+from imageset_search.tools.choice import choose_datastore
+from imageset_search.tools.models import STRICT
+from imageset_search.tools.settings import Settings
+from imageset_search.tools.summaries import iso
+
+ID_PATTERN = r"^[0-9a-z]{32}$"
+
+
+def _no_bool(value: Any) -> Any:
+    """pydantic would read true as version 1; a version is a number, so a boolean is a mistake to report."""
+    if isinstance(value, bool):
+        raise ValueError("must be a version number such as 2, not true/false")
+    return value
+
+
+DatastoreIdArg = Annotated[
+    str | None,
+    Field(description="32-character datastore id; optional when the server has a default or only one datastore"),
+]
+ImageSetIdArg = Annotated[
+    str,
+    Field(pattern=ID_PATTERN, description="The 32-character image_set_id of a search_image_sets result"),
+]
+VersionArg = Annotated[
+    int | None,
+    BeforeValidator(_no_bool),
+    Field(None, ge=1, description="A version number from list_image_set_versions; omit for the latest"),
+]
+
+
+def version_id(version: int | None) -> str | None:
+    """The version as the datastore takes it (versionId is a string of digits)."""
+    return None if version is None else str(version)
+
+
+def _workflow_status(properties: dict[str, Any]) -> str | None:
+    """GetImageSet spells the key imageSetWorkflowStatus, ListImageSetVersions ImageSetWorkflowStatus."""
+    return properties.get("imageSetWorkflowStatus") or properties.get("ImageSetWorkflowStatus")
+
+
+def _forced(properties: dict[str, Any]) -> bool | None:
+    return (properties.get("overrides") or {}).get("forced")
+
+
+# --- get_image_set -------------------------------------------------------------------------------------------------
+
+
+class GetImageSetArgs(BaseModel):
+    """Arguments of get_image_set."""
+
+    model_config = STRICT
+    datastore_id: DatastoreIdArg = None
+    image_set_id: ImageSetIdArg
+    version: VersionArg = None
+
+
+class ImageSetInfo(BaseModel):
+    datastore_id: str
+    image_set_id: str
+    version: int = Field(description="the version these properties are of")
+    state: str | None = Field(None, description="imageSetState: ACTIVE, LOCKED or DELETED")
+    workflow_status: str | None = Field(None, description="imageSetWorkflowStatus, e.g. IMPORTED, UPDATED")
+    is_primary: bool | None = Field(None, description="false: a non-primary set holding conflicting instances")
+    created_at: str | None = None
+    updated_at: str | None = None
+    last_accessed_at: str | None = None
+    deleted_at: str | None = None
+    storage_tier: str | None = None
+    forced: bool | None = Field(None, description="true: this version was made with overrides.forced")
+    message: str | None = Field(None, description="the datastore's message about this version, if any")
+
+    def compact(self) -> dict[str, Any]:
+        """The structured content: empty fields dropped."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+def get_image_set(datastore: Datastore, args: GetImageSetArgs, settings: Settings) -> ImageSetInfo:
+    datastore_id = choose_datastore(datastore, args.datastore_id, settings.default_datastore_id)
+    found = datastore.get_image_set(datastore_id, args.image_set_id, version_id(args.version))
+    return ImageSetInfo(
+        datastore_id=datastore_id,
+        image_set_id=found["imageSetId"],
+        version=int(found["versionId"]),
+        state=found.get("imageSetState"),
+        workflow_status=_workflow_status(found),
+        is_primary=found.get("isPrimary"),
+        created_at=iso(found.get("createdAt")),
+        updated_at=iso(found.get("updatedAt")),
+        last_accessed_at=iso(found.get("lastAccessedAt")),
+        deleted_at=iso(found.get("deletedAt")),
+        storage_tier=found.get("storageTier"),
+        forced=_forced(found),
+        message=found.get("message"),
+    )
+
+
+def _kind(is_primary: bool | None) -> str:
+    return {True: "primary", False: "non-primary (conflicting instances)"}.get(is_primary, "primary unknown")
+
+
+def image_set_text(result: ImageSetInfo) -> str:
+    lines = [
+        f"Image set {result.image_set_id} in datastore {result.datastore_id}: version {result.version}, "
+        f"{result.state or 'state unknown'}, {result.workflow_status or 'workflow status unknown'}, "
+        f"{_kind(result.is_primary)}."
+    ]
+    if result.message:
+        lines.append(f"Datastore message: {result.message}")
+    lines.append(
+        "Next: get_image_set_metadata with this image_set_id for patient, study, series and instances; "
+        "list_image_set_versions for its other versions."
+    )
+    return "\n".join(lines)
+
+
+# --- list_image_set_versions ---------------------------------------------------------------------------------------
+
+
+class ListVersionsArgs(BaseModel):
+    """Arguments of list_image_set_versions."""
+
+    model_config = STRICT
+    datastore_id: DatastoreIdArg = None
+    image_set_id: ImageSetIdArg
+    max_items: int = Field(10, ge=1, le=50, description="How many versions to return in this call (1-50)")
+    next_token: str | None = Field(
+        None,
+        min_length=1,
+        max_length=8192,
+        description="The next_token of a previous result, sent with the same image_set_id, to continue the list",
+    )
+
+
+class VersionBrief(BaseModel):
+    version: int
+    state: str | None = None
+    workflow_status: str | None = None
+    updated_at: str | None = Field(None, description="when this version was made")
+    deleted_at: str | None = None
+    forced: bool | None = None
+    message: str | None = None
+
+
+class ImageSetVersions(BaseModel):
+    datastore_id: str
+    image_set_id: str
+    is_primary: bool | None = None
+    created_at: str | None = Field(None, description="when the image set was created")
+    count: int = Field(description="versions in this result")
+    versions: list[VersionBrief] = Field(description="in the datastore's order (the local one: newest first)")
+    has_more: bool = Field(description="true: call again with next_token for more")
+    next_token: str | None = Field(None, description="send it with the same image_set_id to continue")
+
+    def compact(self) -> dict[str, Any]:
+        """The structured content: empty fields dropped."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+def _version_brief(properties: dict[str, Any]) -> VersionBrief:
+    return VersionBrief(
+        version=int(properties["versionId"]),
+        state=properties.get("imageSetState"),
+        workflow_status=_workflow_status(properties),
+        updated_at=iso(properties.get("updatedAt")),
+        deleted_at=iso(properties.get("deletedAt")),
+        forced=_forced(properties),
+        message=properties.get("message"),
+    )
+
+
+def list_image_set_versions(datastore: Datastore, args: ListVersionsArgs, settings: Settings) -> ImageSetVersions:
+    """One page of versions; image-set-wide fields (isPrimary, createdAt) are said once, not on every version."""
+    datastore_id = choose_datastore(datastore, args.datastore_id, settings.default_datastore_id)
+    page = datastore.list_image_set_versions(
+        datastore_id, args.image_set_id, max_results=args.max_items, next_token=args.next_token
+    )
+    listed = page.get("imageSetPropertiesList") or []
+    first = listed[0] if listed else {}
+    return ImageSetVersions(
+        datastore_id=datastore_id,
+        image_set_id=args.image_set_id,
+        is_primary=first.get("isPrimary"),
+        created_at=iso(first.get("createdAt")),
+        count=len(listed),
+        versions=[_version_brief(properties) for properties in listed],
+        has_more=bool(page.get("nextToken")),
+        next_token=page.get("nextToken") or None,
+    )
+
+
+def versions_text(result: ImageSetVersions) -> str:
+    numbers = ", ".join(str(brief.version) for brief in result.versions) or "none"
+    lines = [f"Image set {result.image_set_id} in datastore {result.datastore_id}. Versions listed: {numbers}."]
+    if result.has_more:
+        lines.append("More remain: call list_image_set_versions again with the same image_set_id and next_token.")
+    else:
+        lines.append("That is all its versions.")
+    lines.append("Pass version to get_image_set or get_image_set_metadata to read one of them.")
+    return "\n".join(lines)
+
+
+GET_IMAGE_SET = ToolSpec(
+    name="get_image_set",
+    title="Get an image set",
+    description=(
+        "The properties of one image set: its state, workflow status, version, whether it is primary, and when it "
+        "was created and last updated (ISO-8601 UTC). Pass the image_set_id (and datastore_id) of a "
+        "search_image_sets result; version reads an earlier version (default: the latest). Read-only."
+    ),
+    arguments=GetImageSetArgs,
+    result=ImageSetInfo,
+    run=get_image_set,
+    text=image_set_text,
+)
+
+LIST_IMAGE_SET_VERSIONS = ToolSpec(
+    name="list_image_set_versions",
+    title="List an image set's versions",
+    description=(
+        "The versions of one image set (each import that changed it made a new one): number, state, workflow "
+        "status and when it was made. Pass the image_set_id of a search_image_sets result. When has_more is true, "
+        "call again with the same image_set_id and next_token. Read-only."
+    ),
+    arguments=ListVersionsArgs,
+    result=ImageSetVersions,
+    run=list_image_set_versions,
+    text=versions_text,
+)
