@@ -1,6 +1,7 @@
 """The DICOM importer on real files: pydicom's own test data, and files written here with pydicom."""
 
 import json
+import os
 import re
 import warnings
 from pathlib import Path
@@ -20,7 +21,8 @@ CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2"
 # Every reason the importer gives: fixed words, never a value read from the file.
 REASON = re.compile(
     r"^(not a DICOM file|a DICOMDIR \(a folder index, not an instance\)|no (StudyInstanceUID|SeriesInstanceUID|"
-    r"SOPInstanceUID)|(StudyInstanceUID|SeriesInstanceUID|SOPInstanceUID) is not a valid UID|unreadable: \w+)$"
+    r"SOPInstanceUID)|(StudyInstanceUID|SeriesInstanceUID|SOPInstanceUID) is not a valid UID|unreadable: \w+|"
+    r"not a regular file)$"
 )
 
 
@@ -244,8 +246,16 @@ def test_files_that_are_not_dicom_are_skipped_with_a_plain_reason(tmp_path):
     header_cut = tmp_path / "cut.dcm"
     header_cut.write_bytes(write_dicom(tmp_path / "whole.dcm").read_bytes()[:200])
 
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    dangling = tmp_path / "dangling.dcm"
+    dangling.symlink_to(tmp_path / "gone.dcm")
+
     for path in (text, empty):
         with pytest.raises(SkipFile, match="^not a DICOM file$"):
+            read_instance(path)
+    for path in (fifo, dangling):
+        with pytest.raises(SkipFile, match="^not a regular file$"):
             read_instance(path)
     with pytest.raises(SkipFile) as raised:
         read_instance(header_cut)

@@ -101,8 +101,11 @@ class ImportReport:
 
 def read_instance(path: str | os.PathLike) -> Instance:
     """One file's header as an Instance (pixel data is never read); raises SkipFile when it cannot be imported."""
+    path = Path(path)
+    if not path.is_file():  # a FIFO or device would block the read; a dangling link has nothing to read
+        raise SkipFile("not a regular file")
     with _quiet_pydicom():
-        dataset = _read_dataset(Path(path))
+        dataset = _read_dataset(path)
         try:
             return _to_instance(dataset)
         except SkipFile:
