@@ -113,16 +113,19 @@ def _named_day(match, today):
     return day, day
 
 
-@rule(rf"({DURATION}) (?:ago|back|earlier|before today|before now)")
+@rule(rf"({DURATION}) (?:ago|back|earlier|prior|before today|before now)")
 def _ago(match, today):
     day = moved(today, duration(match.group(1)), -1)
     return day, day
 
 
-@rule(rf"({DURATION}) (before|after) (today|yesterday|tomorrow|now)")
-def _before_after_day(match, today):
-    anchor = today + timedelta(days=NAMED_DAYS[match.group(3)])
-    day = moved(anchor, duration(match.group(1)), -1 if match.group(2) == "before" else 1)
+@rule(rf"({DURATION}) (before|after|prior to|from) (.+)")
+def _before_after(match, today):
+    """ "2 days before yesterday", "two weeks before christmas": one day, counted from the anchor's first day."""
+    anchor = read_span(match.group(3), today)
+    if anchor is None:
+        return None
+    day = moved(anchor[0], duration(match.group(1)), 1 if match.group(2) in ("after", "from") else -1)
     return day, day
 
 
@@ -162,6 +165,14 @@ def _relative_unit(match, today):
 @rule(r"(week|weekend|month|year|quarter|decade) (after next|before last)")
 def _two_away(match, today):
     return cal.step_unit(today, match.group(1), 2 if match.group(2) == "after next" else -2)
+
+
+@rule(r"(week|weekend|month|quarter|year) (after|before) (.+)")
+def _unit_next_to(match, today):
+    """ "the week after Christmas 2020", "the month before last March": the neighbouring whole unit."""
+    anchor = read_span(match.group(3), today)
+    step = 1 if match.group(2) == "after" else -1
+    return cal.step_unit(anchor[1] if step > 0 else anchor[0], match.group(1), step) if anchor else None
 
 
 @rule(r"weekend")

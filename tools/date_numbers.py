@@ -62,6 +62,14 @@ def _with_scale(words: list[str]) -> int:
 
 def _spell(run: str) -> str:
     words = [word for word in re.split(r"[\s-]+", run) if word != "and"]
+    return _spell_words(words)
+
+
+def _spell_words(words: list[str]) -> str:
+    """Digits for a run of number words; an ordinal ends a number ("eleventh two thousand one" = 11th 2001)."""
+    inner_ordinal = next((index for index, word in enumerate(words[:-1]) if word in ORDINALS), None)
+    if inner_ordinal is not None:
+        return f"{_spell_words(words[:inner_ordinal + 1])} {_spell_words(words[inner_ordinal + 1:])}"
     last = words[-1]
     if any(word in SCALES for word in words):
         number = _with_scale(words)

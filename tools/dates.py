@@ -69,7 +69,9 @@ def parse_date_range(text: str, today: date) -> tuple[date | None, date | None]:
 
     Raises DateParseError (a ValueError) naming what was not understood and the forms that are.
     """
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str):
+        raise DateParseError(f"a date must be text, not {type(text).__name__}").with_help()
+    if not text.strip():
         raise DateParseError("the date is empty; send a date or a phrase such as 'last March'").with_help()
     if len(text) > MAX_PHRASE:
         raise DateParseError(f"the date phrase is longer than {MAX_PHRASE} characters").with_help()
@@ -137,7 +139,8 @@ def _dateparser_day(text: str, today: date) -> tuple[date, date] | None:
     import dateparser
 
     settings = {"PREFER_DATES_FROM": "past", "RELATIVE_BASE": datetime(today.year, today.month, today.day),
-                "REQUIRE_PARTS": ["day", "month", "year"], "RETURN_AS_TIMEZONE_AWARE": False}
+                "REQUIRE_PARTS": ["day", "month", "year"], "PARSERS": ["absolute-time"],
+                "RETURN_AS_TIMEZONE_AWARE": False}
     try:
         found = dateparser.parse(text, settings=settings)
     except (ValueError, OverflowError, TypeError):
