@@ -387,8 +387,8 @@ def test_the_file_reopens_with_its_data_and_refuses_an_unknown_schema(tmp_path):
         store.add_instances(ds, [make_instance()])
     with LocalStore(path) as reopened:
         assert len(summaries(reopened, ds)) == 1
-        assert reopened._connection().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     connection = sqlite3.connect(path)
+    assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     connection.execute("PRAGMA user_version = 99")
     connection.close()
     with pytest.raises(DatastoreError, match="schema version 99"):
@@ -425,3 +425,21 @@ def test_searches_during_an_import_never_see_half_an_image_set(store, ds):
     assert not errors
     assert seen_counts and all(count % 10 == 0 for count in seen_counts)
     assert summaries(store, ds)[0]["DICOMTags"]["DICOMNumberOfStudyRelatedInstances"] == 250
+
+
+def test_a_thread_per_call_reuses_connections_instead_of_opening_one_per_thread(store, ds):
+    """A threaded HTTP server starts a thread per request: the store must not keep a connection per thread."""
+    for _ in range(20):
+        thread = threading.Thread(target=lambda: summaries(store, ds))
+        thread.start()
+        thread.join()
+    assert len(store._opened) == 1
+
+
+def test_a_path_that_cannot_hold_the_file_is_a_clear_error(tmp_path):
+    with pytest.raises(DatastoreError, match="Cannot open the local datastore file.*--db"):
+        LocalStore(tmp_path)
+    not_sqlite = tmp_path / "notes.txt"
+    not_sqlite.write_text("not a database, just text " * 100)
+    with pytest.raises(DatastoreError, match="--db"):
+        LocalStore(not_sqlite)

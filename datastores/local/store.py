@@ -1,9 +1,11 @@
 """The embedded local datastore: several HealthImaging-style datastores in one SQLite file.
 
 `LocalStore` implements the Datastore protocol with boto3's request and response shapes, and the writes the
-importer and the demo generator need (`create_datastore`, `add_instances`). It is safe to share between threads:
-each thread gets its own connection, and WAL mode gives every search a consistent snapshot while an import writes,
-so a reader never sees half an image set (each `add_instances` call is one transaction).
+importer and the demo generator need (`create_datastore`, `add_instances`, `delete_datastore`). It is safe to share
+between threads: each call takes a connection from a small pool for its one transaction, and WAL mode gives every
+search a consistent snapshot while an import writes (in this process or another), so a reader never sees half an
+image set (each `add_instances` call is one transaction). The file must be on a local disk (SQLite WAL needs shared
+memory), not ":memory:".
 
 Behaviour where HealthImaging is silent (see also criteria.py, search.py, studytime.py):
 - two filters AND together, also two on the same attribute; EQUAL on DICOMStudyDateAndTime without a time matches
@@ -28,7 +30,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from imageset_search.datastores.errors import ConflictException, ResourceNotFoundException, ValidationException
+from imageset_search.datastores.errors import (
+    ConflictException,
+    InternalServerException,
+    ResourceNotFoundException,
+    ValidationException,
+)
 from imageset_search.datastores.local import tokens
 from imageset_search.datastores.local.criteria import parse_criteria
 from imageset_search.datastores.local.ingest import AddResult, add_instances
@@ -60,52 +67,72 @@ class LocalStore:
         """Open the SQLite file at `path`, creating it (and its folders) with the current schema if it is new."""
         self.path = Path(path).expanduser()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
+        self._idle: list[sqlite3.Connection] = []
+        self._opened: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        connection = self._connection()
-        ensure_schema(connection)
-        self._signer = tokens.TokenSigner(token_secret(connection))
+        try:
+            with self._checkout() as connection:
+                ensure_schema(connection)
+                self._signer = tokens.TokenSigner(token_secret(connection))
+        except BaseException:
+            self.close()
+            raise
 
     # -- connections and transactions ------------------------------------------------------------------------------
 
-    def _connection(self) -> sqlite3.Connection:
-        connection = getattr(self._local, "connection", None)
+    @contextmanager
+    def _checkout(self) -> Iterator[sqlite3.Connection]:
+        """A connection for this thread's use until the block ends: reused from a pool, so a threaded server that
+        starts a thread per request opens no more connections than it runs requests at once."""
+        with self._lock:
+            connection = self._idle.pop() if self._idle else None
         if connection is None:
-            connection = connect(self.path)
-            self._local.connection = connection
+            connection = self._open()
+        try:
+            yield connection
+        finally:
             with self._lock:
-                self._connections.append(connection)
+                self._idle.append(connection)
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            connection = connect(self.path)
+        except sqlite3.Error as error:
+            raise InternalServerException(
+                f"Cannot open the local datastore file {self.path} ({error}): pass --db with a writable SQLite file path"
+            ) from None
+        with self._lock:
+            self._opened.append(connection)
         return connection
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
         """One read transaction: every query inside sees the same committed snapshot."""
-        connection = self._connection()
-        connection.execute("BEGIN")
-        try:
-            yield connection
-        finally:
-            connection.execute("COMMIT")
+        with self._checkout() as connection:
+            connection.execute("BEGIN")
+            try:
+                yield connection
+            finally:
+                connection.execute("COMMIT")
 
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, taken up front (no lock upgrade to deadlock on), all or nothing."""
-        connection = self._connection()
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            yield connection
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
+        with self._checkout() as connection:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield connection
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:
-            for connection in self._connections:
+            for connection in self._opened:
                 connection.close()
-            self._connections.clear()
-        self._local = threading.local()
+            self._opened.clear()
+            self._idle.clear()
 
     def __enter__(self) -> "LocalStore":
         return self
