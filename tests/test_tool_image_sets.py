@@ -52,6 +52,11 @@ def test_latest_version_has_iso_utc_times_and_workflow_status(demo_store, reimpo
     assert info.compact()["storage_tier"] == "FREQUENT_ACCESS" and "message" not in info.compact()
 
 
+def test_an_explicit_null_version_means_the_latest(demo_store, reimported):
+    args = GetImageSetArgs.model_validate({"image_set_id": reimported["imageSetId"], "version": None})
+    assert get_image_set(demo_store, args, SETTINGS).version == 2
+
+
 def test_an_earlier_version_is_read_when_asked(demo_store, reimported):
     args = GetImageSetArgs(datastore_id=DEMO_DATASTORE_ID, image_set_id=reimported["imageSetId"], version="1")
     info = get_image_set(demo_store, args, SETTINGS)

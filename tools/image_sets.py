@@ -38,9 +38,9 @@ ImageSetIdArg = Annotated[
     Field(pattern=ID_PATTERN, description="The 32-character image_set_id of a search_image_sets result"),
 ]
 VersionArg = Annotated[
-    int | None,
+    Annotated[int, Field(ge=1)] | None,
     BeforeValidator(_no_bool),
-    Field(None, ge=1, description="A version number from list_image_set_versions; omit for the latest"),
+    Field(description="A version number from list_image_set_versions; omit for the latest"),
 ]
 
 
