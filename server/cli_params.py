@@ -6,7 +6,6 @@ values may hold patient identifiers.
 """
 
 import json
-import os
 from pathlib import Path
 from typing import Any, Callable
 
@@ -105,7 +104,3 @@ def setting(args, option: str, convert: Callable[[str], Any] = str, default: Any
 def env_help(option: str, text: str) -> str:
     """Help text that names the option's environment variable, so every fallback is discoverable from --help."""
     return f"{text} (env {env_name(option)})".replace("%", "%%")
-
-
-def environment_has(option: str) -> bool:
-    return bool(os.environ.get(env_name(option), "").strip())

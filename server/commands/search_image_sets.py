@@ -9,6 +9,7 @@ criteria ("last March") are made exact first and echoed on stderr, and the NextT
 
 import argparse
 import logging
+import os
 import sys
 import types
 from contextlib import contextmanager
@@ -135,8 +136,6 @@ def run(args) -> int:
 
 
 def _quiet_stdout() -> None:
-    import os
-
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
