@@ -220,16 +220,22 @@ def _add(store, datastore_id: str, instances: Sequence[Instance], now, report: I
 
 @contextmanager
 def _quiet_pydicom():
-    """pydicom's warnings quote element values (patient data), so they stay out of logs and stderr while reading."""
+    """pydicom's warnings quote element values (patient data), so they stay out of logs and stderr while reading.
+
+    Its value validation is switched off too: an invalid value is imported as it stands either way, and checking
+    each one only to say so costs time on every file.
+    """
+    from pydicom import config
+
     logger = logging.getLogger("pydicom")
-    was_disabled = logger.disabled
-    logger.disabled = True
+    was_disabled, mode = logger.disabled, config.settings.reading_validation_mode
+    logger.disabled, config.settings.reading_validation_mode = True, config.IGNORE
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             yield
     finally:
-        logger.disabled = was_disabled
+        logger.disabled, config.settings.reading_validation_mode = was_disabled, mode
 
 
 def _read_dataset(path: Path):
