@@ -1,0 +1,143 @@
+"""list_datastores: which datastores there are, so a model can pick the datastore_id the other tools take.
+
+Each entry gives id, name, status and the created/updated instants (ISO-8601 UTC). The image set count is given
+where the datastore can tell it cheaply: the local store offers `count_image_sets(datastore_id)`; AWS has no such
+call (counting would mean paging a whole search), so for AWS it is left out rather than guessed.
+"""
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from imageset_search.datastores.protocol import Datastore
+from imageset_search.tools.catalog import ToolSpec
+from imageset_search.tools.models import STRICT
+from imageset_search.tools.settings import Settings
+from imageset_search.tools.summaries import iso
+
+STATUSES = ("CREATING", "CREATE_FAILED", "ACTIVE", "DELETING", "DELETED")
+RESOURCE_PAGES = 10  # the datastores resource lists at most this many pages of 50
+
+
+class ListDatastoresArgs(BaseModel):
+    """Arguments of list_datastores."""
+
+    model_config = STRICT
+    status: Literal[STATUSES] | None = Field(  # type: ignore[valid-type]
+        None, description="Only datastores in this state, e.g. ACTIVE; omit for all"
+    )
+    max_items: int = Field(50, ge=1, le=50, description="How many datastores to return in this call (1-50)")
+    next_token: str | None = Field(
+        None, min_length=1, max_length=8192, description="The next_token of a previous result, to continue the list"
+    )
+
+
+class DatastoreBrief(BaseModel):
+    datastore_id: str
+    name: str | None = None
+    status: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    image_set_count: int | None = Field(None, description="image sets it holds, where the datastore can tell")
+
+
+class DatastoreListing(BaseModel):
+    count: int = Field(description="datastores in this result")
+    datastores: list[DatastoreBrief]
+    default_datastore_id: str | None = Field(
+        None, description="the datastore the other tools use when a call names none"
+    )
+    has_more: bool = Field(description="true: call again with next_token for more")
+    next_token: str | None = None
+
+    def compact(self) -> dict[str, Any]:
+        """The structured content: empty fields dropped."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+def _count(datastore: Datastore, summary: dict[str, Any]) -> int | None:
+    counter = getattr(datastore, "count_image_sets", None)
+    if not callable(counter) or summary.get("datastoreStatus") != "ACTIVE":
+        return None
+    return counter(summary["datastoreId"])
+
+
+def _brief(datastore: Datastore, summary: dict[str, Any]) -> DatastoreBrief:
+    return DatastoreBrief(
+        datastore_id=summary["datastoreId"],
+        name=summary.get("datastoreName"),
+        status=summary.get("datastoreStatus"),
+        created_at=iso(summary.get("createdAt")),
+        updated_at=iso(summary.get("updatedAt")),
+        image_set_count=_count(datastore, summary),
+    )
+
+
+def _default(found: list[DatastoreBrief], settings: Settings, complete: bool) -> str | None:
+    """What choose_datastore would pick for a call without datastore_id: the configured one, else the only one."""
+    if settings.default_datastore_id:
+        return settings.default_datastore_id
+    active = [brief.datastore_id for brief in found if brief.status == "ACTIVE"]
+    return active[0] if complete and len(active) == 1 else None
+
+
+def list_datastores(datastore: Datastore, args: ListDatastoresArgs, settings: Settings) -> DatastoreListing:
+    page = datastore.list_datastores(datastore_status=args.status, max_results=args.max_items, next_token=args.next_token)
+    found = [_brief(datastore, summary) for summary in page.get("datastoreSummaries") or []]
+    token = page.get("nextToken") or None
+    whole = token is None and args.next_token is None and args.status in (None, "ACTIVE")
+    return DatastoreListing(
+        count=len(found),
+        datastores=found,
+        default_datastore_id=_default(found, settings, whole),
+        has_more=token is not None,
+        next_token=token,
+    )
+
+
+def datastore_listing(datastore: Datastore, settings: Settings) -> dict[str, Any]:
+    """Every datastore (up to 500), as the resource imageset://datastores serves it."""
+    found: list[DatastoreBrief] = []
+    token = None
+    for _ in range(RESOURCE_PAGES):
+        page = datastore.list_datastores(max_results=50, next_token=token)
+        found += [_brief(datastore, summary) for summary in page.get("datastoreSummaries") or []]
+        token = page.get("nextToken") or None
+        if token is None:
+            break
+    listing = DatastoreListing(
+        count=len(found),
+        datastores=found,
+        default_datastore_id=_default(found, settings, token is None),
+        has_more=token is not None,
+    )
+    return listing.compact()
+
+
+def listing_text(result: DatastoreListing) -> str:
+    active = sum(1 for brief in result.datastores if brief.status == "ACTIVE")
+    lines = [f"Datastores listed: {result.count}, of which ACTIVE: {active}."]
+    if result.default_datastore_id:
+        lines.append(f"Calls that name no datastore_id use {result.default_datastore_id}.")
+    elif active > 1:
+        lines.append("Pass datastore_id to the other tools: there is no default and several exist.")
+    if result.has_more:
+        lines.append("More remain: call list_datastores again with next_token.")
+    lines.append("Next: search_image_sets with a datastore_id from this list.")
+    return "\n".join(lines)
+
+
+LIST_DATASTORES = ToolSpec(
+    name="list_datastores",
+    title="List datastores",
+    description=(
+        "The datastores image sets live in: id, name, status, created and updated (ISO-8601 UTC), and the number "
+        "of image sets where the datastore can tell (the local one can; AWS cannot). Use an id as the datastore_id "
+        "of the other tools; default_datastore_id is the one they use when a call names none. When has_more is "
+        "true, call again with next_token. Read-only."
+    ),
+    arguments=ListDatastoresArgs,
+    result=DatastoreListing,
+    run=list_datastores,
+    text=listing_text,
+)
