@@ -17,7 +17,7 @@ from typing import Any
 
 from imageset_search.datastores.local.instants import epoch_seconds_to_millis, to_millis
 from imageset_search.datastores.local.studytime import DAY_END, DAY_START, study_key
-from imageset_search.datastores.local.validation import invalid
+from imageset_search.datastores.local.validation import invalid, short
 
 ID_COLUMNS = {
     "DICOMPatientId": "patient_id",
@@ -83,7 +83,7 @@ def parse_criteria(criteria: Any) -> Query:
 def _reject_unknown_keys(path: str, value: dict, allowed: list[str]) -> None:
     for key in value:
         if key not in allowed:
-            raise invalid(path, f"Member must only have the keys [{', '.join(allowed)}]; remove the key {key!r}"[:300])
+            raise invalid(path, f"Member must only have the keys [{', '.join(allowed)}]; remove the key {short(key)!r}")
 
 
 def _parse_filters(filters: Any) -> tuple[Condition, ...]:
@@ -124,7 +124,7 @@ def _single_attribute(path: str, value: Any) -> str:
         raise invalid(path, f"Member must be an object with exactly one of the keys [{', '.join(ATTRIBUTES)}]")
     (attribute,) = value
     if attribute not in ATTRIBUTES:
-        raise invalid(path, f"Member must have exactly one of the keys [{', '.join(ATTRIBUTES)}]; {attribute!r} is not one"[:300])
+        raise invalid(path, f"Member must have exactly one of the keys [{', '.join(ATTRIBUTES)}]; {short(attribute)!r} is not one")
     return attribute
 
 

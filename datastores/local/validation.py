@@ -13,7 +13,7 @@ from imageset_search.datastores.errors import ValidationException
 def invalid(path: str, constraint: str, shown: Any = None, name: str | None = None) -> ValidationException:
     """Build the exception for one broken rule at `path`; `constraint` says what is allowed instead."""
     if shown is not None:
-        subject = f"Value {_short(shown)!r}"
+        subject = f"Value {short(shown)!r}"
     elif name:
         subject = f"The {name} value"
     else:
@@ -21,7 +21,7 @@ def invalid(path: str, constraint: str, shown: Any = None, name: str | None = No
     return ValidationException(f"1 validation error detected: {subject} at '{path}' failed to satisfy constraint: {constraint}")
 
 
-def _short(value: Any) -> str:
+def short(value: Any) -> str:
     """Repeat at most 40 characters of a safe value, so a huge input does not become a huge message."""
     text = str(value)
     return text if len(text) <= 40 else text[:37] + "..."
