@@ -1,0 +1,215 @@
+"""One test per date convention (CONVENTIONS.md C1-C19 and the project's choices in tools/dates.py), each with its
+own examples, said on Tuesday 2013-02-12 unless a test needs another day."""
+
+from datetime import date
+
+import pytest
+
+from imageset_search.tools.dates import DateParseError, parse_date_range
+
+TUESDAY = date(2013, 2, 12)
+
+
+def d(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def check(cases, today=TUESDAY):
+    for phrase, start, end in cases:
+        expected = (d(start) if start else None, d(end) if end else None)
+        assert parse_date_range(phrase, today) == expected, phrase
+
+
+def test_c1_weeks_run_monday_to_sunday():
+    check([("this week", "2013-02-11", "2013-02-17"), ("next week", "2013-02-18", "2013-02-24"),
+           ("last week", "2013-02-04", "2013-02-10"), ("the week after next", "2013-02-25", "2013-03-03")])
+    check([("this week", "2013-02-11", "2013-02-17")], today=date(2013, 2, 17))
+
+
+def test_c2_weekend_is_saturday_and_sunday_of_the_week():
+    check([("this weekend", "2013-02-16", "2013-02-17"), ("this past weekend", "2013-02-09", "2013-02-10"),
+           ("next weekend", "2013-02-23", "2013-02-24"), ("the weekend", "2013-02-16", "2013-02-17")])
+
+
+def test_c3_relative_whole_units():
+    check([("last month", "2013-01-01", "2013-01-31"), ("this month", "2013-02-01", "2013-02-28"),
+           ("next year", "2014-01-01", "2014-12-31"), ("current quarter", "2013-01-01", "2013-03-31"),
+           ("previous quarter", "2012-10-01", "2012-12-31"), ("last decade", "2000-01-01", "2009-12-31"),
+           ("this calendar year", "2013-01-01", "2013-12-31")])
+
+
+def test_c4_rolling_windows_include_today():
+    check([("last 2 weeks", "2013-01-29", "2013-02-12"), ("past few days", "2013-02-09", "2013-02-12"),
+           ("3 past months", "2012-11-12", "2013-02-12"), ("the past 30 days", "2013-01-13", "2013-02-12"),
+           ("last six months", "2012-08-12", "2013-02-12"), ("within 10 days", "2013-02-02", "2013-02-12")])
+
+
+def test_c4b_next_n_units_starts_tomorrow():
+    check([("next 3 days", "2013-02-13", "2013-02-15"), ("next 2 weeks", "2013-02-13", "2013-02-26")])
+
+
+def test_c5_units_ago_is_one_day_by_calendar_arithmetic():
+    check([("two years ago", "2011-02-12", "2011-02-12"), ("1 month 2 days ago", "2013-01-10", "2013-01-10"),
+           ("3 days before yesterday", "2013-02-08", "2013-02-08"), ("a fortnight ago", "2013-01-29", "2013-01-29")])
+    check([("1 month ago", "2013-02-28", "2013-02-28")], today=date(2013, 3, 31))
+
+
+def test_c6_past_preference_for_underspecified_dates():
+    check([("March", "2012-03-01", "2012-03-31"), ("January", "2013-01-01", "2013-01-31"),
+           ("friday", "2013-02-08", "2013-02-08"), ("tuesday", "2013-02-12", "2013-02-12"),
+           ("the 15th", "2013-01-15", "2013-01-15"), ("the 12th", "2013-02-12", "2013-02-12"),
+           ("Q2", "2012-04-01", "2012-06-30"), ("week 10", "2012-03-05", "2012-03-11"),
+           ("dec 24", "2012-12-24", "2012-12-24"), ("friday the 13th", "2012-07-13", "2012-07-13")])
+
+
+def test_c7_this_last_next_weekday():
+    check([("this wednesday", "2013-02-13", "2013-02-13"), ("last wednesday", "2013-02-06", "2013-02-06"),
+           ("next wednesday", "2013-02-20", "2013-02-20"), ("this past monday", "2013-02-11", "2013-02-11"),
+           ("coming monday", "2013-02-18", "2013-02-18"), ("friday of last week", "2013-02-08", "2013-02-08"),
+           ("next week monday", "2013-02-18", "2013-02-18")])
+
+
+def test_c8_this_last_next_month_name():
+    check([("last March", "2012-03-01", "2012-03-31"), ("next March", "2014-03-01", "2014-03-31"),
+           ("this March", "2013-03-01", "2013-03-31"), ("march last year", "2012-03-01", "2012-03-31")])
+
+
+def test_c9_ranges_share_fields_and_include_the_whole_end_unit():
+    check([("July 13-15", "2012-07-13", "2012-07-15"), ("2014-2018", "2014-01-01", "2018-12-31"),
+           ("from Nov to Jan", "2012-11-01", "2013-01-31"), ("between March 3 and now", "2012-03-03", "2013-02-12"),
+           ("3 to 9 May 2011", "2011-05-03", "2011-05-09"), ("Dec 2010 - Feb 2011", "2010-12-01", "2011-02-28"),
+           ("from 2019-05-01 to 2019-05-03", "2019-05-01", "2019-05-03"), ("jan-mar 2012", "2012-01-01", "2012-03-31"),
+           ("last week from monday to wednesday", "2013-02-04", "2013-02-06"),
+           ("between Jan 2020 and March 2021", "2020-01-01", "2021-03-31")])
+
+
+def test_c10_open_and_half_open_bounds():
+    check([("since August", "2012-08-01", "2013-02-12"), ("after 2010", "2011-01-01", "2013-02-12"),
+           ("before 2012", None, "2011-12-31"), ("through 2011", None, "2011-12-31"), ("to date", None, "2013-02-12"),
+           ("2011 or later", "2011-01-01", "2013-02-12"), ("more than 2 weeks before today", None, "2013-01-28"),
+           ("year to date", "2013-01-01", "2013-02-12"), ("earlier this month", "2013-02-01", "2013-02-12"),
+           ("from June 2012 onwards", "2012-06-01", "2013-02-12"), ("more than 1 year ago", None, "2012-02-11"),
+           (">= 2012", "2012-01-01", "2013-02-12"), ("< 2012", None, "2011-12-31")])
+
+
+def test_since_a_future_start_leaves_the_upper_side_open():
+    check([("since next month", "2013-03-01", None), ("after 2013", "2014-01-01", None)])
+
+
+def test_from_alone_reads_the_period_itself():
+    check([("from last March", "2012-03-01", "2012-03-31"), ("from 2011", "2011-01-01", "2011-12-31")])
+
+
+def test_c11_parts_of_periods():
+    check([("early next month", "2013-03-01", "2013-03-10"), ("mid 2012", "2012-05-01", "2012-08-31"),
+           ("end of the week", "2013-02-15", "2013-02-17"), ("late last year", "2012-09-01", "2012-12-31"),
+           ("mid-january", "2013-01-11", "2013-01-20"), ("beginning of this week", "2013-02-11", "2013-02-13"),
+           ("late 90s", "1997-01-01", "1999-12-31"), ("eom", "2013-02-21", "2013-02-28")])
+
+
+def test_c12_seasons_northern_astronomical():
+    check([("this winter", "2012-12-21", "2013-03-20"), ("summer 2012", "2012-06-21", "2012-09-23"),
+           ("last spring", "2012-03-20", "2012-06-21"), ("autumn 2010", "2010-09-23", "2010-12-21"),
+           ("winter 2011", "2011-12-21", "2012-03-20")])
+
+
+def test_c13_decades():
+    check([("the 90s", "1990-01-01", "1999-12-31"), ("1980s", "1980-01-01", "1989-12-31"),
+           ("the '60s", "1960-01-01", "1969-12-31"), ("the noughties", "2000-01-01", "2009-12-31"),
+           ("the nineteen fifties", "1950-01-01", "1959-12-31"), ("the 20s", "1920-01-01", "1929-12-31")])
+
+
+def test_c14_numeric_dates():
+    check([("10/31/74", "1974-10-31", "1974-10-31"), ("31/10/74", "1974-10-31", "1974-10-31"),
+           ("3/4/12", "2012-03-04", "2012-03-04"), ("04.03.2012", "2012-03-04", "2012-03-04"),
+           ("1997.04.24", "1997-04-24", "1997-04-24"), ("19991122", "1999-11-22", "1999-11-22"),
+           ("1999-11-22", "1999-11-22", "1999-11-22"), ("22/11/1999", "1999-11-22", "1999-11-22"),
+           ("2012-7", "2012-07-01", "2012-07-31"), ("7/2012", "2012-07-01", "2012-07-31"),
+           ("Nov 22 1999", "1999-11-22", "1999-11-22"), ("22 Nov 1999", "1999-11-22", "1999-11-22")])
+
+
+def test_c15_times_and_parts_of_day_keep_the_calendar_day():
+    check([("yesterday afternoon", "2013-02-11", "2013-02-11"), ("tonight", "2013-02-12", "2013-02-12"),
+           ("last night", "2013-02-11", "2013-02-11"), ("Jan 5 2013 at 3pm", "2013-01-05", "2013-01-05"),
+           ("2013-01-05T14:30:00Z", "2013-01-05", "2013-01-05"), ("1/5/2013 10:15", "2013-01-05", "2013-01-05")])
+
+
+def test_c16_fixed_holidays_only():
+    check([("christmas", "2012-12-25", "2012-12-25"), ("new year's eve", "2012-12-31", "2012-12-31"),
+           ("halloween 2010", "2010-10-31", "2010-10-31"), ("valentine's day", "2012-02-14", "2012-02-14"),
+           ("before independence day", None, "2012-07-03")])
+    with pytest.raises(DateParseError):
+        parse_date_range("easter", TUESDAY)
+
+
+def test_c17_nth_week_of_month_or_year_by_thursday():
+    check([("first week of 2015", "2014-12-29", "2015-01-04"), ("last week of March 2013", "2013-03-25", "2013-03-31"),
+           ("the second week of this month", "2013-02-11", "2013-02-17"),
+           ("last week of 2015", "2015-12-28", "2016-01-03")])
+
+
+def test_c18_week_of_a_date():
+    check([("week of Feb 6 2013", "2013-02-04", "2013-02-10"), ("w/c 4 feb 2013", "2013-02-04", "2013-02-10"),
+           ("the week of July 4th 2022", "2022-07-04", "2022-07-10")])
+
+
+def test_c19_duration_from_an_anchor_includes_both_anchor_days():
+    check([("for 3 days from Jan 5", "2013-01-05", "2013-01-08"),
+           ("a week starting 2012-06-01", "2012-06-01", "2012-06-08")])
+
+
+def test_quarters_and_halves():
+    check([("Q3 2021", "2021-07-01", "2021-09-30"), ("2019-q1", "2019-01-01", "2019-03-31"),
+           ("H1 2020", "2020-01-01", "2020-06-30"), ("second half of last year", "2012-07-01", "2012-12-31"),
+           ("the 3rd quarter of 2016", "2016-07-01", "2016-09-30")])
+
+
+def test_dicom_range_syntax():
+    check([("20230101-20230315", "2023-01-01", "2023-03-15"), ("-20230315", None, "2023-03-15"),
+           ("20230101-", "2023-01-01", None)])
+
+
+def test_phrase_around_the_date_reads_the_same():
+    check([("studies from last March", "2012-03-01", "2012-03-31"), ("scans done in Q1 2020", "2020-01-01",
+                                                                       "2020-03-31"),
+           ("prior studies since 2019", "2019-01-01", None), ("scans from the last 6 months", "2012-08-12",
+                                                              "2013-02-12")])
+
+
+def test_spelled_numbers():
+    check([("twenty second of june nineteen ninety nine", "1999-06-22", "1999-06-22"),
+           ("from two thousand until two thousand and four", "2000-01-01", "2004-12-31"),
+           ("three weeks ago", "2013-01-22", "2013-01-22")])
+
+
+@pytest.mark.parametrize("phrase", ["banana", "", "   ", "last", "31/31/2020", "studies", "asdf 2019", "a month"])
+def test_unreadable_text_says_what_is_understood(phrase):
+    with pytest.raises(DateParseError) as raised:
+        parse_date_range(phrase, TUESDAY)
+    assert "Understood forms" in str(raised.value)
+    assert "1999-11-22" in str(raised.value)
+
+
+@pytest.mark.parametrize("phrase, problem", [("2023-02-30", "not a calendar date"),
+                                             ("20230230-20230301", "not a calendar date"),
+                                             ("2019 to 2014", "ends before it starts"),
+                                             ("20230315-20230101", "ends before it starts")])
+def test_impossible_dates_name_the_problem(phrase, problem):
+    with pytest.raises(DateParseError, match=problem):
+        parse_date_range(phrase, TUESDAY)
+
+
+def test_not_text_is_refused():
+    with pytest.raises(DateParseError, match="must be text"):
+        parse_date_range(20230101, TUESDAY)
+
+
+def test_leap_years():
+    check([("Feb 29", "2012-02-29", "2012-02-29"), ("February 2000", "2000-02-01", "2000-02-29"),
+           ("February 2100", "2100-02-01", "2100-02-28"), ("2/29/2016", "2016-02-29", "2016-02-29")])
+    check([("Feb 29", "2016-02-29", "2016-02-29")], today=date(2019, 3, 1))
+    check([("1 year ago", "2023-02-28", "2023-02-28"), ("last 1 month", "2024-01-29", "2024-02-29")],
+          today=date(2024, 2, 29))
+    check([("yesterday", "2024-02-29", "2024-02-29")], today=date(2024, 3, 1))
+    with pytest.raises(DateParseError, match="not a calendar date"):
+        parse_date_range("2/29/2019", TUESDAY)
