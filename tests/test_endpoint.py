@@ -90,10 +90,18 @@ def test_the_other_read_routes_answer(endpoint, method, path):
     assert status == 200 and json.loads(body)
 
 
-def test_an_unsigned_request_is_refused_in_aws_style(endpoint):
-    status, code, message = aws_error(send(endpoint, "GET", "/datastore", headers={}))
+@pytest.mark.parametrize(
+    "headers", [{}, {"Authorization": "Bearer abc"}, {"Authorization": "AWS4-HMAC-SHA256 Credential=x"}]
+)
+def test_an_unsigned_request_is_refused_in_aws_style(endpoint, headers):
+    status, code, message = aws_error(send(endpoint, "GET", "/datastore", headers=headers))
     assert (status, code) == (403, "MissingAuthenticationTokenException")
     assert "SigV4" in message and "any key pair" in message
+
+
+def test_a_presigned_request_counts_as_signed(endpoint):
+    presigned = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20260101&X-Amz-Signature=00ff"
+    assert send(endpoint, "GET", f"/datastore?{presigned}", headers={})[0] == 200
 
 
 @pytest.mark.parametrize(

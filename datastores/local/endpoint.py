@@ -161,10 +161,16 @@ def wire_value(value: Any) -> Any:
     raise TypeError(f"cannot send a {type(value).__name__} as JSON")
 
 
-def has_sigv4(headers) -> bool:
-    """True when the Authorization header has SigV4's shape; the signature itself is not verified."""
+def has_sigv4(headers, query: str) -> bool:
+    """True when the request carries a SigV4 signature, in the Authorization header or presigned in the query
+    string; the signature itself is not verified."""
     authorization = headers.get("Authorization", "")
-    return authorization.startswith(SIGV4_PARTS[0]) and all(part in authorization for part in SIGV4_PARTS[1:])
+    if authorization.startswith(SIGV4_PARTS[0]) and all(part in authorization for part in SIGV4_PARTS[1:]):
+        return True
+    presigned = parse_qs(query)
+    return presigned.get("X-Amz-Algorithm") == ["AWS4-HMAC-SHA256"] and all(
+        presigned.get(name) for name in ("X-Amz-Credential", "X-Amz-Signature")
+    )
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -199,7 +205,7 @@ class Handler(BaseHTTPRequestHandler):
         elif action:
             status, code, message = ANSWERS[action]
             self.send_error_json(status, code, f"{message} (fault injected by the local endpoint)")
-        elif not has_sigv4(self.headers):
+        elif not has_sigv4(self.headers, urlsplit(self.path).query):
             self.send_error_json(
                 403,
                 "MissingAuthenticationTokenException",
