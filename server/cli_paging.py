@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 TOKEN_VERSION = 1
 RESULT_KEY = "imageSetsMetadataSummaries"
+NON_AGGREGATE_KEYS = ("sort",)  # botocore's paginators-1.sdk-extras.json for SearchImageSets
 _CHECK_SALT = b"imageset-search cli resume token"
 _START_OVER = "leave --starting-token out to start from the beginning"
 
@@ -112,10 +113,19 @@ def _well_typed(body: dict[str, Any]) -> bool:
 
 @dataclass
 class Walk:
-    """What one run of the command gathered: the items in order, and where the next run resumes (None: the end)."""
+    """What one run gathered: each page's delivered items, the first page's non-list keys, where to resume.
 
-    items: list[dict[str, Any]]
+    Pages stay apart because the AWS CLI prints text output page by page; `first_page` holds what botocore's
+    paginator keeps from the first response besides the items (`sort`, its non-aggregate key for this operation).
+    """
+
+    pages: list[list[dict[str, Any]]]
+    first_page: dict[str, Any]
     resume: Position | None
+
+    @property
+    def items(self) -> list[dict[str, Any]]:
+        return [item for page in self.pages for item in page]
 
 
 def walk(
@@ -132,27 +142,37 @@ def walk(
     A page already partly delivered is re-read at the size it was read at; pages not yet read use `page_size`.
     """
     position = start if start.delivered else Position(start.service_token, page_size, 0)
-    items: list[dict[str, Any]] = []
+    result = Walk(pages=[], first_page={}, resume=None)
+    gathered = 0
     while True:
         page = datastore.search_image_sets(
             datastore_id, criteria, max_results=position.page_size, next_token=position.service_token
         )
+        if not result.pages:
+            result.first_page = {key: page[key] for key in NON_AGGREGATE_KEYS if key in page}
         fresh = page.get(RESULT_KEY, [])[position.delivered :]
-        log.debug(
-            "SearchImageSets page: maxResults %s, %s, %d new summaries, more pages: %s",
-            position.page_size or "default",
-            "resumed from a service token" if position.service_token else "first page",
-            len(fresh),
-            bool(page.get("nextToken")),
-        )
-        room = None if max_items is None else max_items - len(items)
+        _log_page(position, len(fresh), bool(page.get("nextToken")))
+        room = None if max_items is None else max_items - gathered
         if room is not None and len(fresh) > room:
-            items.extend(fresh[:room])
-            return Walk(items, Position(position.service_token, position.page_size, position.delivered + room))
-        items.extend(fresh)
+            result.pages.append(fresh[:room])
+            result.resume = Position(position.service_token, position.page_size, position.delivered + room)
+            return result
+        result.pages.append(fresh)
+        gathered += len(fresh)
         service_token = page.get("nextToken")
         if not service_token:
-            return Walk(items, None)
+            return result
         position = Position(service_token, page_size, 0)
         if room is not None and len(fresh) == room:
-            return Walk(items, position)
+            result.resume = position
+            return result
+
+
+def _log_page(position: Position, fresh: int, more: bool) -> None:
+    log.debug(
+        "SearchImageSets page: maxResults %s, %s, %d new summaries, more pages: %s",
+        position.page_size or "default",
+        "resumed from a service token" if position.service_token else "first page",
+        fresh,
+        more,
+    )

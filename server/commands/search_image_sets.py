@@ -13,6 +13,7 @@ import os
 import sys
 import types
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -170,8 +171,10 @@ def _run(args) -> int:
         return 0
     request = _request(args)
     with _opened_datastore(args) as datastore:
-        response = _search(args, datastore, request)
-    _print(response, output, query)
+        printout = _search(args, datastore, request)
+    for line in request["interpreted"]:  # what was searched, in words, once the search has answered
+        print(line, file=sys.stderr)
+    _print(printout, output, query)
     return 0
 
 
@@ -199,9 +202,11 @@ def _request(args) -> dict[str, Any]:
         criteria = _criteria_object(document["searchCriteria"])
     else:
         criteria = _criteria_from_environment(args)
+    exact, interpreted = _exact_criteria(args, criteria)
     return {
         "datastore_id": str(datastore_id).strip(),
-        "criteria": _exact_criteria(args, criteria),
+        "criteria": exact,
+        "interpreted": interpreted,
         "max_results": document.get("maxResults"),
         "next_token": document.get("nextToken"),
         "manual_paging": "maxResults" in document or "nextToken" in document,
@@ -221,8 +226,8 @@ def _criteria_from_environment(args) -> dict[str, Any] | None:
     return None if value is None else load_json_object("--search-criteria", value, CRITERIA_EXAMPLE)
 
 
-def _exact_criteria(args, criteria: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Loose values made exact by the tools' normalizer (when installed), each conversion echoed on stderr.
+def _exact_criteria(args, criteria: dict[str, Any] | None) -> tuple[dict[str, Any] | None, list[str]]:
+    """Loose values made exact by the tools' normalizer (when installed), and its plain words for each filter.
 
     The normalizer checks what the service checks, so what it refuses is reported as the service's
     ValidationException (exit 254), the same line and code the datastore gives when the normalizer is absent.
@@ -232,15 +237,13 @@ def _exact_criteria(args, criteria: dict[str, Any] | None) -> dict[str, Any] | N
     zone = _zone(setting(args, "--timezone"))
     normalize = _normalizer()
     if normalize is None or criteria is None:
-        return criteria
+        return criteria, []
     now = datetime.now(zone)
     try:
         exact, interpreted = normalize(criteria, today=now.date(), tz=zone, now=now)
     except ValueError as exc:
         raise ValidationException(_plain_reason(exc)) from None
-    for line in interpreted:
-        print(line, file=sys.stderr)
-    return exact
+    return exact, interpreted
 
 
 def _zone(name: str | None):
@@ -312,14 +315,26 @@ def _aws_options(args) -> dict[str, Any]:
     }
 
 
-def _search(args, datastore, request: dict[str, Any]) -> dict[str, Any]:
+@dataclass
+class Printout:
+    """What the command prints: the whole response (json, table), and the parts text output prints one by one.
+
+    awscli prints text page by page (the first page with `sort`), then the NextToken, applying --query to each.
+    """
+
+    whole: dict[str, Any]
+    text_parts: list[dict[str, Any]]
+
+
+def _search(args, datastore, request: dict[str, Any]) -> Printout:
     """One raw service call (--no-paginate, or paging keys in --cli-input-json), else the resumable walk."""
     no_paginate = setting(args, "--no-paginate", to_bool, False) or request["manual_paging"]
     if no_paginate:
         _refuse_paging_options(args)
-        return datastore.search_image_sets(
+        response = datastore.search_image_sets(
             request["datastore_id"], request["criteria"], request["max_results"], request["next_token"]
         )
+        return Printout(response, [response])
     return _paged(args, datastore, request)
 
 
@@ -329,7 +344,8 @@ def _refuse_paging_options(args) -> None:
         raise CommandError(f"Cannot specify --no-paginate along with pagination arguments: {', '.join(used)}")
 
 
-def _paged(args, datastore, request: dict[str, Any]) -> dict[str, Any]:
+def _paged(args, datastore, request: dict[str, Any]) -> Printout:
+    """botocore's build_full_result over this command's walk: all items, the first page's `sort`, a NextToken."""
     from imageset_search.server.cli_paging import RESULT_KEY, Position, decode_token, encode_token, walk
     from imageset_search.server.cli_paging import search_fingerprint
 
@@ -347,20 +363,20 @@ def _paged(args, datastore, request: dict[str, Any]) -> dict[str, Any]:
         page_size=setting(args, "--page-size", to_int),
         max_items=max_items,
     )
-    response: dict[str, Any] = {RESULT_KEY: result.items}
+    whole = {RESULT_KEY: result.items, **result.first_page}
+    parts = [{**(result.first_page if number == 0 else {}), RESULT_KEY: page} for number, page in
+             enumerate(result.pages)]
     if result.resume is not None:
-        response["NextToken"] = encode_token(result.resume, fingerprint)
-    return response
+        whole["NextToken"] = encode_token(result.resume, fingerprint)
+        parts.append({"NextToken": {"NextToken": whole["NextToken"]}})
+    return Printout(whole, parts)
 
 
-def _print(response: dict[str, Any], output: str, query) -> None:
-    """As awscli prints: text output lists the NextToken last on its own line unless a --query picks the output."""
-    from imageset_search.server.cli_output import iso_timestamps, render, write_text
+def _print(printout: Printout, output: str, query) -> None:
+    from imageset_search.server.cli_output import iso_timestamps, render
 
-    data = iso_timestamps(response)
-    if output == "text" and query is None and "NextToken" in data:
-        token = data.pop("NextToken")
-        render(data, output)
-        write_text({"NextToken": token}, sys.stdout, "NextToken")
-        return
-    render(data, output, query=query)
+    if output == "text":
+        for part in printout.text_parts:
+            render(iso_timestamps(part), output, query=query)
+    else:
+        render(iso_timestamps(printout.whole), output, query=query)
