@@ -213,3 +213,12 @@ def test_leap_years():
     check([("yesterday", "2024-02-29", "2024-02-29")], today=date(2024, 3, 1))
     with pytest.raises(DateParseError, match="not a calendar date"):
         parse_date_range("2/29/2019", TUESDAY)
+
+
+@pytest.mark.parametrize("phrase", ["1980-02-30", "Feb 30 1980", "19800230-19800301", "born 1980 maybe",
+                                    "30/30/1980", "31 june 1980", "1980 to 1979"])
+def test_errors_never_repeat_the_phrase_or_its_date(phrase):
+    """The reader also serves patient birth dates, which are patient data."""
+    with pytest.raises(DateParseError) as raised:
+        parse_date_range(phrase, TUESDAY)
+    assert "1980" not in str(raised.value) and "1979" not in str(raised.value)

@@ -1,7 +1,8 @@
 """The one error the date reader raises, and the list of forms it understands that the error quotes.
 
 It subclasses ValueError so callers that validate arguments catch it with everything else that is a bad value; its
-message always says what to send instead, so a model can correct itself in one step.
+message always says what to send instead, so a model can correct itself in one step. The message never repeats the
+phrase or the date read from it: the same reader serves patient birth dates, which are patient data.
 """
 
 UNDERSTOOD_FORMS = (

@@ -308,7 +308,7 @@ def _day_of(match, today):
         return None
     day = cal.valid_day(month[0].year, month[0].month, int(match.group(1)))
     if day is None:
-        raise DateParseError(f"{month[0]:%B %Y} has no day {match.group(1)}")
+        raise DateParseError("that month has no such day: not a calendar date")
     return day, day
 
 

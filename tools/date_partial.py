@@ -41,13 +41,13 @@ def exact_span(partial: Partial) -> Span:
     year, month, day = partial.year, partial.month, partial.day
     if month is None:
         if day is not None:
-            raise DateParseError(f"a day of the month ({day}) needs a month to go with the year {year}")
+            raise DateParseError("a day of the month needs a month to go with its year")
         return year_span(year)
     if day is None:
         return month_span(year, month)
     found = valid_day(year, month, day)
     if found is None:
-        raise DateParseError(f"{year:04d}-{month:02d}-{day:02d} is not a calendar date")
+        raise DateParseError("that day does not exist in its month: not a calendar date")
     return found, found
 
 

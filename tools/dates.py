@@ -93,7 +93,7 @@ def parse_date_range(text: str, today: date) -> tuple[date | None, date | None]:
     fallback = _dateparser_day(text, today)
     if fallback:
         return fallback
-    raise (problem or DateParseError(f"could not read {text.strip()[:80]!r} as a date or a date range")).with_help()
+    raise (problem or DateParseError("could not read the phrase as a date or a date range")).with_help()
 
 
 def _read_phrase(phrase: str, today: date) -> tuple[date | None, date | None] | None:
@@ -126,7 +126,7 @@ def _dicom_day(value: str) -> date:
     try:
         return date(int(value[:4]), int(value[4:6]), int(value[6:]))
     except ValueError:
-        raise DateParseError(f"{value} is not a calendar date (DICOM dates are yyyyMMdd)").with_help() from None
+        raise DateParseError("a DICOM date in the range is not a calendar date (yyyyMMdd)").with_help() from None
 
 
 def _dateparser_day(text: str, today: date) -> tuple[date, date] | None:
