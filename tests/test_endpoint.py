@@ -262,3 +262,15 @@ def test_serve_api_refuses_bad_flags_and_missing_databases_in_one_line(tmp_path,
     assert result.returncode == 2
     assert says in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "missing.sqlite3").exists(), "a refused start must not create a database"
+
+
+def test_an_ipv6_loopback_endpoint_gives_a_bracketed_url(demo_store):
+    from imageset_search.datastores.local.endpoint import start_endpoint
+
+    try:
+        served = start_endpoint(demo_store, host="::1")
+    except OSError:
+        pytest.skip("this machine has no IPv6 loopback")
+    with served:
+        assert served.url.startswith("http://[::1]:")
+        assert send(served, "GET", "/datastore")[0] == 200

@@ -6,7 +6,8 @@ epoch-second timestamps, the gzip metadata blob and the error format (`x-amzn-Er
 `{"message": ...}`, AWS's status codes) follow botocore's model of the service (rest-json, 2023-07-19).
 
 Read-only: it serves the six read operations and nothing that writes. It checks that a request carries a SigV4
-Authorization header but not the signature itself, so any key pair works; it binds loopback by default.
+signature (Authorization header, or presigned query string) but not the signature itself, so any key pair works;
+it binds loopback by default.
 
 From a test:
 
@@ -19,6 +20,7 @@ From a test:
 import json
 import logging
 import re
+import socket
 import threading
 import uuid
 from dataclasses import dataclass
@@ -29,6 +31,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from imageset_search.datastores.errors import DatastoreError, ValidationException
 from imageset_search.datastores.local.faults import ANSWERS, Faults
+from imageset_search.datastores.local.validation import invalid
 from imageset_search.datastores.protocol import Datastore
 
 log = logging.getLogger(__name__)
@@ -54,10 +57,7 @@ class Request:
         try:
             return int(value)
         except ValueError:
-            raise ValidationException(
-                f"1 validation error detected: Value at '{name}' failed to satisfy constraint: "
-                "Member must be an integer between 1 and 50"
-            ) from None
+            raise invalid(name, "Member must be an integer between 1 and 50") from None
 
     def search_criteria(self) -> dict[str, Any] | None:
         """The body is the bare searchCriteria object; its epoch-second instants become UTC datetimes."""
@@ -197,11 +197,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def answer(self, method: str):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        action = self.server.faults.next_request()
-        if self.server.faults.latency:
-            self.server.stopping.wait(self.server.faults.latency)
+        faults = self.server.faults  # once: a test may swap them while this request is served
+        action = faults.next_request()
+        if faults.latency:
+            self.server.stopping.wait(faults.latency)
         if action in ("drop", "hang"):
-            self.lose_connection(action)
+            self.lose_connection(action, faults.hang_seconds)
         elif action:
             status, code, message = ANSWERS[action]
             self.send_error_json(status, code, f"{message} (fault injected by the local endpoint)")
@@ -258,10 +259,10 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def lose_connection(self, action: str):
-        """"drop" closes at once; "hang" first stays silent past any sane read timeout (or until the endpoint stops)."""
+    def lose_connection(self, action: str, hang_seconds: float):
+        """"drop" closes at once; "hang" first stays silent for `hang_seconds` (or until the endpoint stops)."""
         if action == "hang":
-            self.server.stopping.wait(self.server.faults.hang_seconds)
+            self.server.stopping.wait(hang_seconds)
         self.close_connection = True
 
     def log_message(self, format, *args):
@@ -273,6 +274,8 @@ class EndpointServer(ThreadingHTTPServer):
     block_on_close = False
 
     def __init__(self, address: tuple[str, int], store: Datastore, faults: Faults):
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6  # an IPv6 host such as ::1
         super().__init__(address, Handler)
         self.store = store
         self.faults = faults
@@ -297,7 +300,7 @@ class RunningEndpoint:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
     @property
     def faults(self) -> Faults:
