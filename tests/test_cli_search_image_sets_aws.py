@@ -2,6 +2,9 @@
 
 import json
 import os
+import re
+import subprocess
+import sys
 from datetime import date
 
 import pytest
@@ -16,6 +19,8 @@ DEMO = "12345678901234567890123456789012"
 DOCUMENTED = "09876543210987654321098765432109"
 PHI = ("SUBJECT08701", "Melissa844", "19201120", "1.2.840.99999999.84710745.943275268089")
 BY_PATIENT = {"filters": [{"values": [{"DICOMPatientId": "SUBJECT08701"}], "operator": "EQUAL"}]}
+BY_AGE = {"filters": [{"values": [{"createdAt": "1985-04-12T23:20:50.52Z"}, {"createdAt": "2022-04-12T23:20:50.52Z"}],
+                       "operator": "BETWEEN"}]}
 
 
 @pytest.fixture(scope="module")
@@ -110,3 +115,40 @@ def test_debug_logs_the_steps_without_patient_data(capsys, endpoint):
     assert "DEBUG imageset_search.server.cli_paging: SearchImageSets page" in err
     assert not [value for value in PHI if value in err]
     assert "SUBJECT08701" in out  # the result itself is what was asked for
+
+
+def awscli(endpoint, tmp_path, *args) -> str:
+    """The real AWS CLI (v1, ISO timestamps) against the same endpoint: the reference for what is printed."""
+    config = tmp_path / "aws-config"
+    config.write_text("[default]\ncli_timestamp_format = iso8601\n")
+    environment = {**os.environ, "AWS_CONFIG_FILE": str(config), "AWS_DISABLE_HOST_PREFIX_INJECTION": "true"}
+    command = [sys.executable, "-m", "awscli", "medical-imaging", "search-image-sets", "--endpoint-url", endpoint.url,
+               "--region", "us-east-1", "--datastore-id", DEMO, "--color", "off", *map(str, args)]
+    done = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def without_tokens(text: str) -> str:
+    """Both print a NextToken where the same items remain; only the tokens' contents differ (ours never re-deliver)."""
+    return re.sub(r'("NextToken": "|NEXTTOKEN\t)[A-Za-z0-9_=-]+', r"\1<token>", text)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--search-criteria", json.dumps(BY_AGE), "--max-items", 3, "--page-size", 2],
+        ["--search-criteria", json.dumps(BY_AGE), "--max-items", 3, "--page-size", 2, "--output", "text"],
+        ["--search-criteria", json.dumps(BY_AGE), "--page-size", 4, "--output", "text", "--query",
+         "imageSetsMetadataSummaries[].[imageSetId, version]"],
+        ["--search-criteria", json.dumps(BY_PATIENT), "--output", "table"],
+        ["--search-criteria", json.dumps(BY_AGE), "--no-paginate", "--output", "table", "--query",
+         "imageSetsMetadataSummaries[].DICOMTags"],
+    ],
+    ids=["json", "text", "text-query", "table", "table-no-paginate"],
+)
+def test_prints_what_the_aws_cli_prints(capsys, endpoint, tmp_path, args):
+    endpoint.faults = Faults()
+    code, out, err = run(capsys, endpoint, *args)
+    assert code == 0, err
+    assert without_tokens(out) == without_tokens(awscli(endpoint, tmp_path, *args))
