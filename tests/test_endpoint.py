@@ -6,9 +6,12 @@ import http.client
 import json
 import subprocess
 import sys
+from datetime import datetime, timezone
 from urllib.parse import quote, urlsplit
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from endpoint_fixtures import DUMMY_ENV, aws_env, endpoint, running_endpoint  # noqa: F401
 
 from imageset_search.datastores import errors
@@ -274,3 +277,12 @@ def test_an_ipv6_loopback_endpoint_gives_a_bracketed_url(demo_store):
     with served:
         assert served.url.startswith("http://[::1]:")
         assert send(served, "GET", "/datastore")[0] == 200
+
+
+@given(st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.just(timezone.utc)))
+def test_epoch_seconds_on_the_wire_read_back_to_the_same_microsecond_in_botocore(moment):
+    from botocore.utils import parse_timestamp
+
+    from imageset_search.datastores.local.endpoint import wire_value
+
+    assert parse_timestamp(json.loads(json.dumps(wire_value(moment)))) == moment

@@ -155,9 +155,9 @@ def _is_number(value: Any) -> bool:
 def wire_value(value: Any) -> Any:
     """JSON for what json cannot encode itself: datetimes as epoch seconds, exact to the microsecond."""
     if isinstance(value, datetime):
-        delta = value - EPOCH if value.tzinfo else value.replace(tzinfo=timezone.utc) - EPOCH
-        seconds = delta.days * 86400 + delta.seconds
-        return float(f"{seconds}.{delta.microseconds:06d}") if delta.microseconds else seconds
+        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        micros = (moment - EPOCH) // timedelta(microseconds=1)
+        return micros // 10**6 if micros % 10**6 == 0 else micros / 10**6  # int / int rounds once, correctly
     raise TypeError(f"cannot send a {type(value).__name__} as JSON")
 
 
