@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_local_support import make_instance
 
+from imageset_search.datastores.local import plan
 from imageset_search.datastores.local.store import LocalStore
 
 T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
@@ -102,9 +103,11 @@ filters = st.one_of(
 sorts = st.one_of(st.none(), st.tuples(st.sampled_from(["updatedAt", "createdAt", "DICOMStudyDateAndTime"]), st.sampled_from(["ASC", "DESC"])))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@pytest.mark.parametrize("range_scan_limit", [3000, 4], ids=["narrow-ranges-read-their-index", "wide-ranges-read-the-sort-index"])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(chosen=st.lists(filters, min_size=0, max_size=2), sort=sorts, sizes=st.lists(st.integers(1, 50), min_size=45, max_size=45))
-def test_a_token_walk_equals_the_reference_search(corpus, chosen, sort, sizes):
+def test_a_token_walk_equals_the_reference_search(corpus, monkeypatch, range_scan_limit, chosen, sort, sizes):
+    monkeypatch.setattr(plan, "RANGE_SCAN_LIMIT", range_scan_limit)
     store, ds, rows = corpus
     criteria = {}
     if chosen:

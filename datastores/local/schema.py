@@ -14,7 +14,7 @@ from pathlib import Path
 
 from imageset_search.datastores.errors import InternalServerException
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_SECONDS = 60
 
 TABLES = """
@@ -59,17 +59,28 @@ CREATE TABLE versions (
 ) WITHOUT ROWID;
 """
 
-INDEXES = """
+# Each sort index carries the other range-filterable columns, so a wide range filter is checked on index entries
+# while the index is read in sort order (see plan.py).
+SORT_INDEXES = """
+CREATE INDEX image_sets_by_updated ON image_sets (ds, updated_at, id, created_at, study_dt, is_primary);
+CREATE INDEX image_sets_by_created ON image_sets (ds, created_at, id, updated_at, study_dt, is_primary);
+CREATE INDEX image_sets_by_study_dt ON image_sets (ds, study_dt, id, updated_at, created_at, is_primary);
+"""
+
+INDEXES = SORT_INDEXES + """
 CREATE UNIQUE INDEX image_sets_by_id ON image_sets (ds, id);
-CREATE INDEX image_sets_by_updated ON image_sets (ds, updated_at, id);
-CREATE INDEX image_sets_by_created ON image_sets (ds, created_at, id);
-CREATE INDEX image_sets_by_study_dt ON image_sets (ds, study_dt, id);
 CREATE INDEX image_sets_by_patient ON image_sets (ds, patient_id, updated_at, id);
 CREATE INDEX image_sets_by_accession ON image_sets (ds, accession_number, updated_at, id);
 CREATE INDEX image_sets_by_study_id ON image_sets (ds, study_id, updated_at, id);
 CREATE INDEX image_sets_by_study_uid ON image_sets (ds, study_uid, updated_at, id);
 CREATE INDEX image_sets_by_series ON image_sets (ds, series_uid, updated_at, id);
 """
+
+# version -> the statements that bring a file of that version to the next one
+MIGRATIONS = {
+    1: "DROP INDEX image_sets_by_updated; DROP INDEX image_sets_by_created; DROP INDEX image_sets_by_study_dt;"
+    + SORT_INDEXES,
+}
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -89,6 +100,8 @@ def ensure_schema(connection: sqlite3.Connection) -> None:
         version = connection.execute("PRAGMA user_version").fetchone()[0]
         if version == 0:
             _create(connection)
+        elif version in MIGRATIONS:
+            _migrate(connection, version)
         elif version != SCHEMA_VERSION:
             raise InternalServerException(
                 f"The local datastore file has schema version {version}, but this program reads version "
@@ -98,6 +111,15 @@ def ensure_schema(connection: sqlite3.Connection) -> None:
     except BaseException:
         connection.execute("ROLLBACK")
         raise
+
+
+def _migrate(connection: sqlite3.Connection, version: int) -> None:
+    """Bring an older file up to SCHEMA_VERSION, one step at a time, inside the caller's transaction."""
+    while version < SCHEMA_VERSION:
+        for statement in statements(MIGRATIONS[version]):
+            connection.execute(statement)
+        version += 1
+    connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 def _create(connection: sqlite3.Connection) -> None:

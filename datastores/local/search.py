@@ -1,7 +1,8 @@
 """SearchImageSets over the image_sets table: one keyset page, in the requested order, ties broken by image set id.
 
-The page is `WHERE <filters> AND <after the cursor> ORDER BY <sort key>, id LIMIT n+1`: the cursor is the last row's
-(sort key, id), so page 2,000 is read with the same index range seek as page 1 (no OFFSET). Ties on the sort key
+The page is `WHERE <filters> AND <after the cursor> ORDER BY <sort key>, id LIMIT n+1` on the index plan.py picks:
+the cursor is the last row's (sort key, id), so page 2,000 is read with the same index range seek as page 1 (no
+OFFSET). Ties on the sort key
 are broken by imageSetId in the same direction as the sort, which lets one (datastore, key, id) index serve both
 orders. The study counts in DICOMTags are computed for the page's studies when it is read, over the primary image
 sets of each study (non-primary sets are conflicting copies of a series, so counting them would count a series
@@ -15,6 +16,7 @@ from typing import Any
 
 from imageset_search.datastores.local.criteria import Condition, Query
 from imageset_search.datastores.local.instants import from_millis
+from imageset_search.datastores.local.plan import choose_index
 from imageset_search.datastores.local.tokens import ID_BYTES, pack_id, unpack_id
 
 PAGE_COLUMNS = "id, version, created_at, updated_at, is_primary, study_uid, tags"
@@ -32,7 +34,7 @@ def read_page(
     connection: sqlite3.Connection, ds: int, query: Query, limit: int, after: Cursor | None
 ) -> tuple[list[dict[str, Any]], Cursor | None]:
     """The summaries of one page, and the cursor of the next page if more image sets match."""
-    sql, parameters = _page_sql(ds, query, limit + 1, after)
+    sql, parameters = _page_sql(ds, query, limit + 1, after, choose_index(connection, ds, query))
     rows = connection.execute(sql, parameters).fetchall()
     more = len(rows) > limit
     rows = rows[:limit]
@@ -42,7 +44,8 @@ def read_page(
     return summaries, next_cursor
 
 
-def _page_sql(ds: int, query: Query, limit: int, after: Cursor | None) -> tuple[str, list[Any]]:
+def _page_sql(ds: int, query: Query, limit: int, after: Cursor | None, index: str) -> tuple[str, list[Any]]:
+    """The page's rows: the ids are picked on `index` alone (see plan.py), then only those rows are read whole."""
     column = query.sort_column
     ascending = query.sort_order == "ASC"
     conditions = list(query.conditions)
@@ -65,9 +68,10 @@ def _page_sql(ds: int, query: Query, limit: int, after: Cursor | None) -> tuple[
     if after is not None:
         where.append(f"({column} {beyond} ? OR id {beyond} ?)")
         parameters.extend([after.sort_key, after.image_set_id])
+    order = f"ORDER BY {column} {direction}, id {direction}"
     sql = (
-        f"SELECT {PAGE_COLUMNS}, {column} FROM image_sets WHERE {' AND '.join(where)} "
-        f"ORDER BY {column} {direction}, id {direction} LIMIT ?"
+        f"SELECT {PAGE_COLUMNS}, {column} FROM image_sets WHERE pk IN ("
+        f"SELECT pk FROM image_sets INDEXED BY {index} WHERE {' AND '.join(where)} {order} LIMIT ?) {order}"
     )
     return sql, [*parameters, limit]
 
