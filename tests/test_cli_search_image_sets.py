@@ -345,3 +345,45 @@ def test_as_a_real_process(db, tmp_path):
     failed = subprocess.run(command[:-1] + ["{oops"], capture_output=True, text=True, env=environment, cwd=tmp_path,
                             timeout=120)
     assert failed.returncode == 252 and failed.stdout == "" and failed.stderr.count("\n") == 1
+
+
+# --- loose values inside the criteria -----------------------------------------------------------------------------
+
+
+def loose(attribute, phrase):
+    return json.dumps({"filters": [{"values": [{attribute: phrase}], "operator": "EQUAL"}]})
+
+
+def test_a_loose_study_date_is_made_exact_and_said_on_stderr(capsys, db):
+    code, out, err = run(capsys, db, "--search-criteria", loose("DICOMStudyDateAndTime", "November 1999"))
+    assert code == 0, err
+    assert DOCUMENTED in ids(json.loads(out))
+    assert all(s["DICOMTags"]["DICOMStudyDate"].startswith("199911") for s in json.loads(out)[
+        "imageSetsMetadataSummaries"])
+    assert '"November 1999"' in err and "1999-11-01" in err and PATIENT not in err
+
+
+def test_a_loose_instant_reads_today_in_the_given_zone(capsys, db):
+    code, out, err = run(capsys, db, "--search-criteria", loose("createdAt", "yesterday"), "--timezone", "Asia/Tokyo")
+    assert code == 0, err
+    assert "yesterday" in err and "Asia/Tokyo" in err
+
+
+def test_resuming_a_loose_search_delivers_each_image_set_once(capsys, db):
+    criteria = loose("DICOMStudyDateAndTime", "the 90s")
+    every = ids(search(capsys, db, "--search-criteria", criteria))
+    printed, token = [], None
+    while True:
+        response = search(capsys, db, "--search-criteria", criteria, "--max-items", 4, "--page-size", 3,
+                          *(["--starting-token", token] if token else []))
+        printed += ids(response)
+        token = response.get("NextToken")
+        if not token:
+            break
+    assert len(every) > 4 and printed == every
+
+
+def test_an_unreadable_phrase_is_the_service_validation_error(capsys, db):
+    code, out, err = run(capsys, db, "--search-criteria", loose("DICOMStudyDateAndTime", "blursday"))
+    assert code == 254 and out == "" and err.count("\n") == 1
+    assert err.startswith("An error occurred (ValidationException) when calling the SearchImageSets operation:")

@@ -227,20 +227,20 @@ def _criteria_from_environment(args) -> dict[str, Any] | None:
 
 
 def _exact_criteria(args, criteria: dict[str, Any] | None) -> tuple[dict[str, Any] | None, list[str]]:
-    """Loose values made exact by the tools' normalizer (when installed), and its plain words for each filter.
+    """Loose values made exact by the tools' normalizer, and its plain words for each filter.
 
     The normalizer checks what the service checks, so what it refuses is reported as the service's
-    ValidationException (exit 254), the same line and code the datastore gives when the normalizer is absent.
+    ValidationException (exit 254), the same line and code the datastore gives for what reaches it.
     """
     from imageset_search.datastores.errors import ValidationException
+    from imageset_search.tools.criteria import normalize_search_criteria
 
     zone = _zone(setting(args, "--timezone"))
-    normalize = _normalizer()
-    if normalize is None or criteria is None:
-        return criteria, []
+    if criteria is None:
+        return None, []
     now = datetime.now(zone)
     try:
-        exact, interpreted = normalize(criteria, today=now.date(), tz=zone, now=now)
+        exact, interpreted = normalize_search_criteria(criteria, today=now.date(), tz=zone, now=now)
     except ValueError as exc:
         raise ValidationException(_plain_reason(exc)) from None
     return exact, interpreted
@@ -253,15 +253,6 @@ def _zone(name: str | None):
         return timezone(name)
     except ValueError as exc:
         raise CommandError(f"Bad value for --timezone: {exc}") from None
-
-
-def _normalizer():
-    """The tools' normalizer, or None while it cannot be imported (criteria then go to the datastore unchanged)."""
-    try:
-        from imageset_search.tools.criteria import normalize_search_criteria
-    except ImportError:
-        return None
-    return normalize_search_criteria
 
 
 def _plain_reason(exc: ValueError) -> str:
