@@ -128,7 +128,12 @@ def test_a_malformed_image_set_id_is_refused_without_echoing_it(image_set_id):
     with pytest.raises(ValidationError) as caught:
         GetImageSetArgs(image_set_id=image_set_id)
     message = describe_validation_error(caught.value)
-    assert "image_set_id" in message and DOCUMENTED_PATIENT.patient_id not in message
+    assert "image_set_id: must be 32 lower-case letters and digits" in message
+    assert DOCUMENTED_PATIENT.patient_id not in message
+
+
+def test_an_image_set_id_is_trimmed():
+    assert GetImageSetArgs(image_set_id=f" {UNKNOWN_ID}\n").image_set_id == UNKNOWN_ID
 
 
 def test_a_malformed_datastore_id_is_a_fixable_error(demo_store):

@@ -8,9 +8,10 @@ The argument types that name an image set (`DatastoreIdArg`, `ImageSetIdArg`, `V
 shared with get_image_set_metadata, so every tool describes and checks them the same way.
 """
 
+import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
 from imageset_search.datastores.protocol import Datastore
 from imageset_search.tools.catalog import ToolSpec
@@ -29,13 +30,25 @@ def _no_bool(value: Any) -> Any:
     return value
 
 
+def _image_set_id(value: str) -> str:
+    """The id trimmed (hosts sometimes pad it); pydantic's own pattern error would only quote the regex."""
+    trimmed = value.strip()
+    if not re.fullmatch(ID_PATTERN, trimmed):
+        raise ValueError("must be 32 lower-case letters and digits: the image_set_id of a search_image_sets result")
+    return trimmed
+
+
 DatastoreIdArg = Annotated[
     str | None,
     Field(description="32-character datastore id; optional when the server has a default or only one datastore"),
 ]
 ImageSetIdArg = Annotated[
     str,
-    Field(pattern=ID_PATTERN, description="The 32-character image_set_id of a search_image_sets result"),
+    AfterValidator(_image_set_id),
+    Field(
+        description="The 32-character image_set_id of a search_image_sets result",
+        json_schema_extra={"pattern": ID_PATTERN},
+    ),
 ]
 VersionArg = Annotated[
     Annotated[int, Field(ge=1)] | None,
