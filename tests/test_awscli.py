@@ -5,6 +5,7 @@ The CLI runs as a subprocess with nothing but a temporary config and credentials
 through the whole standard credential chain, signs, pages and retries exactly as it would against AWS.
 """
 
+import gzip
 import json
 import subprocess
 import sys
@@ -40,10 +41,10 @@ def cli_env(tmp_path_factory):
     }
 
 
-def aws_cli(cli_env, endpoint, *arguments) -> dict:
-    """`aws medical-imaging search-image-sets ...` against the endpoint; its JSON output."""
+def aws_cli(cli_env, endpoint, *arguments, command="search-image-sets") -> dict:
+    """`aws medical-imaging COMMAND --datastore-id DEMO ...` against the endpoint; its JSON output."""
     result = subprocess.run(
-        [sys.executable, "-m", "awscli", "medical-imaging", "search-image-sets", "--endpoint-url", endpoint.url,
+        [sys.executable, "-m", "awscli", "medical-imaging", command, "--endpoint-url", endpoint.url,
          "--datastore-id", DEMO, "--output", "json", *arguments],
         capture_output=True,
         text=True,
@@ -102,3 +103,13 @@ def test_max_items_walks_return_every_image_set_once(cli_env, running_endpoint, 
             break
     assert ids == expected and len(set(ids)) == len(ids)
     assert calls == -(-len(expected) // max_items), "each run should print a full --max-items batch but the last"
+
+
+def test_the_cli_saves_the_metadata_blob_as_the_gzip_aws_sends(cli_env, running_endpoint, demo_store, tmp_path):
+    saved = tmp_path / "metadata.json.gz"
+    output = aws_cli(
+        cli_env, running_endpoint, "--image-set-id", DOCUMENTED, str(saved), command="get-image-set-metadata"
+    )
+    assert output["contentEncoding"] == "gzip"
+    assert saved.read_bytes() == demo_store.get_image_set_metadata(DEMO, DOCUMENTED)
+    assert json.loads(gzip.decompress(saved.read_bytes()))["ImageSetID"] == DOCUMENTED
