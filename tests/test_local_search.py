@@ -442,3 +442,23 @@ def test_pages_do_not_shift_when_image_sets_are_added_between_them(store, ds):
     page = store.search_image_sets(ds, max_results=2)
     add(store, ds, make_instance(series="1.9"), at=T0 + timedelta(seconds=9))
     assert search_ids(store, ds, next_token=page["nextToken"]) == before[2:]
+
+
+def test_a_narrow_range_reads_its_own_index_and_a_wide_one_the_sort_index(store, ds, monkeypatch):
+    from imageset_search.datastores.local import plan
+    from imageset_search.datastores.local.criteria import parse_criteria
+
+    for n in range(6):
+        add(store, ds, make_instance(series=f"1.{n}", study_date=f"2023010{n + 1}"))
+    monkeypatch.setattr(plan, "RANGE_SCAN_LIMIT", 3)
+    narrow = between("DICOMStudyDateAndTime", study("20230101"), study("20230102"))
+    wide = between("DICOMStudyDateAndTime", study("20230101"), study("20231231"))
+    patient_and_narrow = {"filters": equal("DICOMPatientId", "PAT-1")["filters"] + narrow["filters"]}
+    with store._reading() as connection:
+        key = store._ds(connection, ds)
+        assert plan.choose_index(connection, key, parse_criteria(narrow)) == "image_sets_by_study_dt"
+        assert plan.choose_index(connection, key, parse_criteria(wide)) == "image_sets_by_updated"
+        assert plan.choose_index(connection, key, parse_criteria(patient_and_narrow)) == "image_sets_by_patient"
+    assert len(search_ids(store, ds, narrow)) == 2
+    assert len(search_ids(store, ds, wide)) == 6
+    assert len(search_ids(store, ds, patient_and_narrow)) == 2

@@ -443,3 +443,27 @@ def test_a_path_that_cannot_hold_the_file_is_a_clear_error(tmp_path):
     not_sqlite.write_text("not a database, just text " * 100)
     with pytest.raises(DatastoreError, match="--db"):
         LocalStore(not_sqlite)
+
+
+def test_a_schema_1_file_is_migrated_in_place_and_keeps_its_data(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    with LocalStore(path) as store:
+        ds = store.create_datastore("old")
+        store.add_instances(ds, [make_instance(series="1.1"), make_instance(series="1.2")])
+        token = store.search_image_sets(ds, max_results=1)["nextToken"]
+    connection = sqlite3.connect(path)
+    for key in ("updated_at", "created_at", "study_dt"):  # schema 1's sort indexes: (datastore, key, id) only
+        name = {"updated_at": "updated", "created_at": "created", "study_dt": "study_dt"}[key]
+        connection.execute(f"DROP INDEX image_sets_by_{name}")
+        connection.execute(f"CREATE INDEX image_sets_by_{name} ON image_sets (ds, {key}, id)")
+    connection.execute("PRAGMA user_version = 1")
+    connection.commit()
+    connection.close()
+    with LocalStore(path) as migrated:
+        assert len(summaries(migrated, ds)) == 2
+        assert len(migrated.search_image_sets(ds, next_token=token)["imageSetsMetadataSummaries"]) == 1
+    connection = sqlite3.connect(path)
+    assert connection.execute("PRAGMA user_version").fetchone()[0] == 2
+    columns = [row[2] for row in connection.execute("PRAGMA index_info(image_sets_by_updated)")]
+    assert columns == ["ds", "updated_at", "id", "created_at", "study_dt", "is_primary"]
+    connection.close()
