@@ -152,3 +152,11 @@ def test_prints_what_the_aws_cli_prints(capsys, endpoint, tmp_path, args):
     code, out, err = run(capsys, endpoint, *args)
     assert code == 0, err
     assert without_tokens(out) == without_tokens(awscli(endpoint, tmp_path, *args))
+
+
+def test_missing_credentials_exit_253_with_how_to_get_them(capsys, endpoint, monkeypatch):
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    code, out, err = run(capsys, endpoint)
+    assert code == 253 and out == "" and err.count("\n") == 1
+    assert "credentials" in err and "--profile" in err
