@@ -222,3 +222,17 @@ def test_errors_never_repeat_the_phrase_or_its_date(phrase):
     with pytest.raises(DateParseError) as raised:
         parse_date_range(phrase, TUESDAY)
     assert "1980" not in str(raised.value) and "1979" not in str(raised.value)
+
+
+def test_everyday_forms_beyond_the_conventions():
+    check([("2019-20", "2019-01-01", "2020-12-31"), ("1998-99", "1998-01-01", "1999-12-31"),
+           ("6-12 months ago", "2012-02-12", "2012-08-12"), ("between 1 and 2 years ago", "2011-02-12", "2012-02-12"),
+           ("May '19", "2019-05-01", "2019-05-31"), ("summer '09", "2009-06-21", "2009-09-23"),
+           ("2020-01-01..2020-03-31", "2020-01-01", "2020-03-31"), ("last 24 hours", "2013-02-11", "2013-02-12"),
+           ("around March 2012", "2012-03-01", "2012-03-31"), ("between 2010 and 2011 inclusive", "2010-01-01",
+                                                              "2011-12-31"),
+           ("the week after christmas 2012", "2012-12-31", "2013-01-06"),
+           ("two weeks before christmas", "2012-12-11", "2012-12-11"), ("since the start of the year", "2013-01-01",
+                                                                      "2013-02-12")])
+    with pytest.raises(DateParseError):
+        parse_date_range("3 hours ago", TUESDAY)

@@ -10,9 +10,9 @@ first read whole ("2018-7-17", "Sep-2012") and only split into a range when it d
 import re
 from datetime import date, timedelta
 
-from .date_calendar import Span, week_span
+from .date_calendar import Span, week_span, year_span
 from .date_errors import DateParseError
-from .date_grammar import Reading, _is_month, duration, moved, read, read_span
+from .date_grammar import Reading, duration, is_month, is_year, moved, read, read_span
 from .date_partial import Partial, as_partial, earliest_on_or_after, exact_span, latest_on_or_before
 from .date_words import DURATION, alternatives
 
@@ -130,19 +130,30 @@ def _within(side: Reading, context: Reading | None) -> Reading:
     if side.weekday is not None and side.day is None and length == 7:
         day = week_span(context[0])[0] + timedelta(days=side.weekday)
         return day, day
-    if side.day is not None and side.month is None and _is_month(context):
+    if side.day is not None and side.month is None and is_month(context):
         return side.fills(as_partial(context))
     return side
 
 
 def join(start: Reading, end: Reading, today: date) -> Span:
     """One span from a range's two sides, sharing months and years between them (CONVENTIONS C9)."""
+    end = _year_suffix(start, end)
     start, end = _share_months(start, end)
     first = _place_start(start, end, today)
     last = _place_end(end, first[0])
     if last[1] < first[0]:
         raise DateParseError("the range ends before it starts; put the earlier date first")
     return first[0], last[1]
+
+
+def _year_suffix(start: Reading, end: Reading) -> Reading:
+    """ "2019-20", "1998-99": after a year, a lone two-digit number ends the year, not a day of the month."""
+    if isinstance(start, Partial) or not is_year(start) or not isinstance(end, Partial):
+        return end
+    if end.day is None or (end.year, end.month, end.weekday) != (None, None, None):
+        return end
+    year = start[0].year - start[0].year % 100 + end.day
+    return year_span(year if year >= start[0].year else year + 100)
 
 
 def _share_months(start: Reading, end: Reading) -> tuple[Reading, Reading]:

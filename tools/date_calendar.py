@@ -19,6 +19,7 @@ UNIT_WORDS = {
     "quarter": "quarter", "quarters": "quarter", "qtr": "quarter", "qtrs": "quarter",
     "year": "year", "years": "year", "yr": "year", "yrs": "year", "y": "year",
     "decade": "decade", "decades": "decade",
+    "hour": "hour", "hours": "hour", "hr": "hour", "hrs": "hour",
 }
 
 # Northern-hemisphere astronomical seasons, as Duckling's rule (CONVENTIONS C12): (start month, day, end month, day).
@@ -94,13 +95,17 @@ def add_months(day: date, months: int) -> date:
 
 
 def shift(day: date, unit: str, count: int) -> date:
-    """`day` moved by `count` units (negative = back), calendar-aware for months and longer."""
+    """`day` moved by `count` units (negative = back), calendar-aware for months and longer. Hours round outward
+    to whole days ("last 36 hours" covers 2 days back), since only calendar days are searched."""
     if unit == "day":
         return day + timedelta(days=count)
     if unit == "week":
         return day + timedelta(weeks=count)
     if unit == "fortnight":
         return day + timedelta(weeks=2 * count)
+    if unit == "hour":
+        days = -(-abs(count) // 24)
+        return day + timedelta(days=days if count > 0 else -days)
     months = {"month": 1, "quarter": 3, "year": 12, "decade": 120}[unit]
     return add_months(day, months * count)
 

@@ -52,14 +52,15 @@ def read_span(text: str, today: date) -> cal.Span | None:
 
 
 def _bare_number(text: str) -> Reading | None:
-    """A lone number on one side of a range: a day of the month ("5 to 16 Aug") or a year ("2014-2018")."""
+    """A lone number on one side of a range: a day of the month ("5 to 16 Aug"), a year ("2014-2018"), or the
+    two-digit end of a year range ("1998-99"); a number that fits none of these fails when the range is joined."""
     match = re.fullmatch(rf"{DAY}(?: {YEAR4})?|{YEAR4}", text)
     if not match:
         return None
     if match.group(3):
         return cal.year_span(int(match.group(3)))
     day = int(match.group(1))
-    if not 1 <= day <= 31:
+    if day == 0:
         return None
     return Partial(year=int(match.group(2)) if match.group(2) else None, day=day)
 
@@ -81,12 +82,12 @@ def _year(text: str, today: date) -> int:
     return value if len(text) == 4 else cal.closest_century(value, today)
 
 
-def _is_month(span: cal.Span) -> bool:
+def is_month(span: cal.Span) -> bool:
     start, end = span
     return start.day == 1 and end == cal.month_end(start.year, start.month)
 
 
-def _is_year(span: cal.Span) -> bool:
+def is_year(span: cal.Span) -> bool:
     start, end = span
     return (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year
 
@@ -115,8 +116,21 @@ def _named_day(match, today):
 
 @rule(rf"({DURATION}) (?:ago|back|earlier|prior|before today|before now)")
 def _ago(match, today):
-    day = moved(today, duration(match.group(1)), -1)
+    parts = duration(match.group(1))
+    if any(unit == "hour" for _, unit in parts):
+        return None  # "3 hours ago" is today or yesterday depending on the hour, which a date does not have
+    day = moved(today, parts, -1)
     return day, day
+
+
+@rule(rf"(?:between )?(\d+) ?(?:-|to|or|and) ?(\d+) ({UNIT}) (?:ago|back|before today)")
+def _ago_between(match, today):
+    """ "6-12 months ago", "between 1 and 2 years ago": the days between the two offsets."""
+    unit = UNIT_WORDS[match.group(3)]
+    if unit == "hour":
+        return None
+    near, far = sorted(int(count) for count in match.group(1, 2))
+    return cal.shift(today, unit, -far), cal.shift(today, unit, -near)
 
 
 @rule(rf"({DURATION}) (before|after|prior to|from) (.+)")
@@ -238,7 +252,7 @@ def _weekday_of_week(match, today):
 @rule(rf"({ORD}) ({WD}) (?:of|in) (.+)")
 def _nth_weekday_of(match, today):
     month = _context(match.group(3), today)
-    if month is None or not _is_month(month):
+    if month is None or not is_month(month):
         return None
     weekday = WEEKDAYS[match.group(2)]
     days = [month[0] + timedelta(days=offset) for offset in range((month[1] - month[0]).days + 1)]
@@ -304,7 +318,7 @@ def _ordinal_day(match, today):
 @rule(rf"{DAY}(?: day)?(?: of)? (.+)")
 def _day_of(match, today):
     month = _context(match.group(2), today)
-    if month is None or not _is_month(month):
+    if month is None or not is_month(month):
         return None
     day = cal.valid_day(month[0].year, month[0].month, int(match.group(1)))
     if day is None:
@@ -398,9 +412,9 @@ def _nth_week_of(match, today):
     period = _context(match.group(2), today)
     if period is None:
         return None
-    if _is_month(period):
+    if is_month(period):
         weeks = cal.month_weeks(period[0].year, period[0].month)
-    elif _is_year(period):
+    elif is_year(period):
         weeks = cal.year_weeks(period[0].year)
     else:
         return None
@@ -442,7 +456,7 @@ def _register_parts_of_year(whole: int, pattern: str) -> None:
         if re.fullmatch(r"\d{2}|\d{4}", tail):
             return _numbered_part(whole, number, _year(tail, today))
         year = _context(tail, today)
-        return _numbered_part(whole, number, year[0].year) if year and _is_year(year) else None
+        return _numbered_part(whole, number, year[0].year) if year and is_year(year) else None
 
     @rule(rf"{YEAR4}{SEP}?{pattern}")
     def year_first(match, today):
@@ -512,10 +526,10 @@ def part_of(period: cal.Span, part: str) -> cal.Span | None:
     if length == 7:
         first, last = ((0, 2), (1, 3), (4, 6))[index]
         return start + timedelta(days=first), start + timedelta(days=last)
-    if _is_month(period):
+    if is_month(period):
         first, last = ((1, 10), (11, 20), (21, end.day))[index]
         return start.replace(day=first), start.replace(day=last)
-    if _is_year(period):
+    if is_year(period):
         first, last = ((1, 4), (5, 8), (9, 12))[index]
         return date(start.year, first, 1), cal.month_end(start.year, last)
     if start.day == 1 and end == cal.month_end(end.year, end.month) and length in range(89, 93):

@@ -14,7 +14,7 @@ from .date_errors import DateParseError
 
 LOOKBACK_YEARS = 40
 LOOKBACK_MONTHS = 480
-NEVER_MATCHES = "no recent date has that day, month and weekday together; check the weekday or add the year"
+NEVER_MATCHES = "no recent date matches that day, month and weekday together; check them or add the year"
 
 
 @dataclass(frozen=True)

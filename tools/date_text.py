@@ -8,12 +8,16 @@ rule be written once. Range dashes are kept: "nov 18-dec 19" is a range, and the
 
 import re
 
+from datetime import date
+
+from .date_calendar import closest_century
 from .date_numbers import spell_numbers
 
 _SUBSTITUTIONS = [
     (re.compile(r"[\u2010-\u2015\u2212]"), "-"),
     (re.compile(r"[\u2018\u2019\u02bc`]"), "'"),
     (re.compile(r"\s+"), " "),
+    (re.compile(r"\.\.+"), " to "),
     # ISO 8601 times after a date: only the calendar day is needed (CONVENTIONS C15).
     (re.compile(r"(?<=\d)t\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?\b"), " "),
     (re.compile(r"\b(?:at )?\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?(?: ?[ap]\.?m\b\.?)?"), " "),
@@ -43,9 +47,14 @@ _SUBSTITUTIONS = [
 ]
 
 
-def normalize(text: str) -> str:
-    """The phrase in the grammar's spelling: lower case, digits for numbers, no times of day, single spaces."""
+_SHORT_YEAR = re.compile(r"'(\d{2})(?![\ds])")
+
+
+def normalize(text: str, today: date) -> str:
+    """The phrase in the grammar's spelling: lower case, digits for numbers, four-digit years ("May '19" is May
+    2019), no times of day, single spaces."""
     text = spell_numbers(" ".join(text.lower().split()))
+    text = _SHORT_YEAR.sub(lambda match: " " + str(closest_century(int(match.group(1)), today)), text)
     for pattern, replacement in _SUBSTITUTIONS:
         text = pattern.sub(replacement, text)
     return text.strip(" -")

@@ -60,8 +60,10 @@ _DICOM_RANGE = re.compile(r"(\d{8})?-(\d{8})?")
 _FILLER = frozenset(
     "studies study scans scan exams exam images image imaging series sets set prior recent done performed acquired "
     "taken dated made show me find get list search all any from in on during of at for over within study-date date "
-    "dates ct mr mri pet xray x-ray ultrasound us patient patients".split()
+    "dates ct mr mri pet xray x-ray ultrasound us patient patients around about approximately circa roughly "
+    "sometime".split()
 )
+_TRAILING_FILLER = frozenset("inclusive included only please exactly".split())
 
 
 def parse_date_range(text: str, today: date) -> tuple[date | None, date | None]:
@@ -78,7 +80,7 @@ def parse_date_range(text: str, today: date) -> tuple[date | None, date | None]:
     dicom = _dicom_range(text.strip())
     if dicom:
         return dicom
-    phrase = normalize(text)
+    phrase = normalize(text, today)
     problem = None
     while phrase:
         try:
@@ -108,9 +110,13 @@ def _checked(found: tuple[date | None, date | None]) -> tuple[date | None, date 
 
 
 def _without_filler(phrase: str) -> str:
-    """The phrase without its first word when that word is filler around a date ("studies from", "scans done in")."""
+    """The phrase without a first or last word that is filler around a date ("studies from", "scans done in",
+    "... inclusive"); empty when there is none left to drop."""
     first, _, rest = phrase.partition(" ")
-    return rest if first in _FILLER else ""
+    if first in _FILLER:
+        return rest
+    rest, _, last = phrase.rpartition(" ")
+    return rest if last in _TRAILING_FILLER else ""
 
 
 def _dicom_range(text: str) -> tuple[date | None, date | None] | None:
