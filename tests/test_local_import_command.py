@@ -36,6 +36,8 @@ def test_import_prints_a_summary_and_skipped_files_but_no_patient_data(tmp_path)
     first = cli("import", tmp_path / "in", "--db", db)
     again = cli("import", tmp_path / "in", "--db", db)
     other = cli("import", files[0], "--db", db, "--datastore", "other")
+    default_id = first.stdout.split("(", 1)[1].split(")", 1)[0]
+    by_id = cli("import", files[1], "--db", db, "--datastore", default_id)
 
     assert (first.returncode, first.stderr) == (0, "")  # not a terminal: no progress line
     lines = first.stdout.splitlines()
@@ -46,6 +48,7 @@ def test_import_prints_a_summary_and_skipped_files_but_no_patient_data(tmp_path)
     assert again.stdout.startswith("Imported 0 instances from 13 files into datastore 'default'")
     assert "0 image sets created, 0 updated, 12 instances already stored" in again.stdout
     assert other.stdout.startswith("Imported 1 instances from 1 files into new datastore 'other'")
+    assert by_id.stdout.startswith(f"Imported 0 instances from 1 files into datastore 'default' ({default_id})")
     printed = first.stdout + again.stdout + other.stdout
     assert not [value for value in patient_values(files) if value in printed]
     with LocalStore(db) as store:

@@ -48,7 +48,8 @@ def run(args) -> int:
     report = import_paths(store, datastore_id, args.paths, progress=progress)
     if progress:
         progress.finish()
-    print(summary(report, args.datastore, datastore_id, created))
+    name = store.get_datastore(datastore_id)["datastoreProperties"]["datastoreName"]
+    print(summary(report, name, datastore_id, created))
     return 0
 
 
