@@ -451,7 +451,7 @@ def test_a_narrow_range_reads_its_own_index_and_a_wide_one_the_sort_index(store,
     for n in range(6):
         add(store, ds, make_instance(series=f"1.{n}", study_date=f"2023010{n + 1}"))
     monkeypatch.setattr(plan, "RANGE_SCAN_LIMIT", 3)
-    narrow = between("DICOMStudyDateAndTime", study("20230101"), study("20230102"))
+    narrow = between("DICOMStudyDateAndTime", study("20230101"), study("20230102", "235959.999999"))
     wide = between("DICOMStudyDateAndTime", study("20230101"), study("20231231"))
     patient_and_narrow = {"filters": equal("DICOMPatientId", "PAT-1")["filters"] + narrow["filters"]}
     with store._reading() as connection:
