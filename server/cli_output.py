@@ -156,11 +156,11 @@ class Section:
         scale = total / float(sum(unscaled))
         widths = [int(round(scale * width)) for width in unscaled]
         off_by = sum(widths) - total
-        while off_by:
-            order = range(len(widths)) if off_by > 0 else reversed(range(len(widths)))
-            for index in order:
-                widths[index] += -1 if off_by > 0 else 1
-                off_by += -1 if off_by > 0 else 1
+        while off_by:  # too wide: narrow columns from the left; too narrow: widen them from the right
+            step = 1 if off_by > 0 else -1
+            for index in range(len(widths)) if step > 0 else reversed(range(len(widths))):
+                widths[index] -= step
+                off_by -= step
                 if not off_by:
                     break
         return widths
@@ -188,12 +188,12 @@ def _align_left(text: str, length: int, left: str, right: str = "|") -> str:
 
 
 def _line_break(widths: list[int]) -> str:
-    return "+" + "-" * (widths[0] - 2) + "+" + "".join("-" * (width - 1) + "+" for width in widths[1:]) + "\n"
+    return "+" + "-" * (widths[0] - 2) + "+" + "".join("-" * (width - 1) + "+" for width in widths[1:])
 
 
 def _cells(cells: list[str], widths: list[int], place) -> str:
-    return "".join(place(cell, width, "|" if index == 0 else "") for index, (cell, width) in
-                   enumerate(zip(cells, widths))) + "\n"
+    """One line of cells, each placed by `place(text, width, left_edge)`; only the first cell has a left edge."""
+    return "".join(place(cell, width, "|" if index == 0 else "") for index, (cell, width) in enumerate(zip(cells, widths)))
 
 
 def _render_section(section: Section, max_width: int, stream: TextIO) -> None:
@@ -201,18 +201,17 @@ def _render_section(section: Section, max_width: int, stream: TextIO) -> None:
     width = max_width - 2 * section.indent
     lines = []
     if section.title:
-        lines.append(_center(section.title, width) + "\n")
+        lines.append(_center(section.title, width))
         if not section.headers and not section.rows:
-            lines.append("+" + "-" * (width - 2) + "+\n")
+            lines.append("+" + "-" * (width - 2) + "+")
     widths = section.column_widths(width)
     if section.headers:
-        lines.append(_line_break(widths))
-        lines.append(_cells(section.headers, widths, lambda text, length, left: _center(text, length, left)))
+        lines += [_line_break(widths), _cells(section.headers, widths, _center)]
     if section.rows and widths:
         lines.append(_line_break(widths))
-        lines.extend(_cells(row, widths, _align_left) for row in section.rows)
+        lines += [_cells(row, widths, _align_left) for row in section.rows]
         lines.append(_line_break(widths))
-    stream.writelines(f"{bar}{line[:-1]}{bar}\n" for line in lines)
+    stream.writelines(f"{bar}{line}{bar}\n" for line in lines)
 
 
 def build_sections(data: Any, title: str | None, indent: int = 0, sections: list[Section] | None = None) -> list:
