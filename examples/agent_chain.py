@@ -1,4 +1,4 @@
-"""An agent-style chain over the MCP server: what a model does when asked "show me the patient's latest CT from last year".
+"""An agent-style chain over the MCP server: what a model does for "the patient's latest CT from last year".
 
 It starts `imageset-search serve` over stdio (with `--db` on its command line) through the MCP SDK's own client,
 then chains two tools the way a model would:
@@ -98,7 +98,8 @@ def newest_ct(studies: list[dict]) -> tuple[dict, dict] | None:
 
 
 def say_search(result: dict, studies: list[dict]) -> None:
-    print(f"1. search_image_sets: {len(studies)} studies in {result['pages']} pages, datastore {result['datastore_id']}")
+    pages, datastore_id = result["pages"], result["datastore_id"]
+    print(f"1. search_image_sets: {len(studies)} studies in {pages} pages, datastore {datastore_id}")
     for line in result.get("interpreted", []):
         print(f"   read: {line}")
     for line in result.get("searched_by_service", []):

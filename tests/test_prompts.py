@@ -11,6 +11,7 @@ SEARCH_ARGUMENTS = {
     "patient_id", "study_instance_uid", "study_date", "updated", "sort_by", "sort_order", "max_items", "next_token",
     "datastore_id", "image_set_id",
 }  # fmt: skip
+RESULT_FIELDS = {"has_more", "interpreted", "searched_by_service", "image_set_count", "modality", "body_part"}
 WORKFLOWS = {"patient_studies", "prior_studies", "datastore_overview"}
 
 
@@ -36,10 +37,9 @@ def test_bodies_are_short_and_name_only_real_tools_and_arguments(prompts):
     for template in prompts.values():
         body = template.render(**{argument.name: "X" for argument in template.arguments})
         assert len(body) < 2500
-        called = set(re.findall(r"`(\w+)`", body))
-        assert called & TOOLS, template.name
-        assert called <= TOOLS | SEARCH_ARGUMENTS | {"has_more", "interpreted", "searched_by_service",
-                                                     "image_set_count", "modality", "body_part"}, template.name  # fmt: skip
+        named = set(re.findall(r"`(\w+)`", body))
+        assert named & TOOLS, template.name
+        assert named <= TOOLS | SEARCH_ARGUMENTS | RESULT_FIELDS, template.name
         assert "next_token" in body and "interpreted" in body
 
 

@@ -82,7 +82,9 @@ def _default(found: list[DatastoreBrief], settings: Settings, complete: bool) ->
 
 
 def list_datastores(datastore: Datastore, args: ListDatastoresArgs, settings: Settings) -> DatastoreListing:
-    page = datastore.list_datastores(datastore_status=args.status, max_results=args.max_items, next_token=args.next_token)
+    page = datastore.list_datastores(
+        datastore_status=args.status, max_results=args.max_items, next_token=args.next_token
+    )
     found = [_brief(datastore, summary) for summary in page.get("datastoreSummaries") or []]
     token = page.get("nextToken") or None
     whole = token is None and args.next_token is None and args.status in (None, "ACTIVE")

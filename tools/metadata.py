@@ -31,7 +31,7 @@ MAX_INSTANCES = 500
 MAX_ATTRIBUTES = 32
 VALUE_CHARS = 300  # a value whose JSON is longer is replaced by a note of its size
 DISTINCT_VALUES = 10  # instance-level values shown per attribute when the instances are not listed
-INSTANCE_BUDGET = 100_000  # characters of JSON for the listed instances, well under the 1 MiB message cap
+INSTANCE_BUDGET = 40_000  # characters of JSON for the listed instances: the whole result stays near 10k tokens
 
 PATIENT_FIELDS = {
     "patient_id": "PatientID",
@@ -237,10 +237,13 @@ class _Page:
     """The instances of the whole image set in a stable order, and which of them this call lists."""
 
     def __init__(self, series: dict[str, Any], args: MetadataArgs, budget: int):
+        self.by_series = {
+            uid: sorted(_instances_of(entry).items(), key=_instance_order) for uid, entry in series.items()
+        }
         self.ordered = [
             (series_uid, sop_uid, instance)
-            for series_uid, entry in series.items()
-            for sop_uid, instance in sorted(_instances_of(entry).items(), key=_instance_order)
+            for series_uid, instances in self.by_series.items()
+            for sop_uid, instance in instances
         ]
         total = len(self.ordered)
         if args.include_instances and args.instance_offset and args.instance_offset >= total:
@@ -279,10 +282,10 @@ def _instance(sop_uid: str, instance: Any, keywords: list[str]) -> InstanceBrief
     )
 
 
-def _distinct(instances: dict[str, Any], keywords: list[str]) -> dict[str, list[Any]] | None:
+def _distinct(instances: list[tuple[str, Any]], keywords: list[str]) -> dict[str, list[Any]] | None:
     """Per keyword, the distinct values the series' instances hold (in instance order, the first few)."""
     found: dict[str, list[Any]] = {}
-    for _, instance in sorted(instances.items(), key=_instance_order):
+    for _, instance in instances if keywords else ():
         for keyword, value in (_asked(_dicom(instance), keywords) or {}).items():
             values = found.setdefault(keyword, [])
             if value not in values and len(values) < DISTINCT_VALUES:
@@ -292,7 +295,7 @@ def _distinct(instances: dict[str, Any], keywords: list[str]) -> dict[str, list[
 
 def _series(uid: str, entry: Any, args: MetadataArgs, page: _Page, keywords: list[str]) -> SeriesSummary:
     dicom = _dicom(entry)
-    instances = _instances_of(entry)
+    instances = page.by_series[uid]
     return SeriesSummary(
         **({"series_instance_uid": uid} | _fields(dicom, SERIES_FIELDS)),
         instance_count=len(instances),
