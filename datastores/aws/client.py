@@ -52,6 +52,21 @@ class ClientOptions:
 
 _clients: dict[ClientOptions, Any] = {}
 _lock = threading.Lock()
+_attempts = threading.local()  # requests sent by this thread's current call, retries included
+
+
+def start_counting_attempts() -> None:
+    _attempts.count = 0
+
+
+def attempts_sent() -> int:
+    """How many requests the current call sent: botocore's errors for a lost connection do not say, and its retry
+    quota can stop retrying early, so the count is taken from the wire (one `before-send` event per attempt)."""
+    return getattr(_attempts, "count", 0)
+
+
+def _count_attempt(**_) -> None:
+    _attempts.count = attempts_sent() + 1
 
 
 def shared_client(options: ClientOptions):
@@ -74,13 +89,15 @@ def build_client(options: ClientOptions):
     core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=_utc_timestamp)
     session = boto3.Session(botocore_session=core, profile_name=options.profile, region_name=options.region)
     region = options.region or session.region_name or (DEFAULT_LOCAL_REGION if options.endpoint_url else None)
-    return session.client(
+    client = session.client(
         "medical-imaging",
         region_name=region,
         endpoint_url=options.endpoint_url,
         verify=options.verify(),
         config=Config(**options.config_kwargs()),
     )
+    client.meta.events.register("before-send.medical-imaging", _count_attempt)
+    return client
 
 
 def _utc_timestamp(value):

@@ -9,7 +9,7 @@ Retries and backoff are botocore's (`retry_mode`, `max_attempts`: every attempt 
 import re
 from typing import Any
 
-from imageset_search.datastores.aws.client import ClientOptions, shared_client
+from imageset_search.datastores.aws.client import ClientOptions, shared_client, start_counting_attempts
 from imageset_search.datastores.aws.errors import Call, aws_errors
 from imageset_search.datastores.errors import ResourceNotFoundException, ValidationException
 
@@ -148,7 +148,8 @@ class AwsDatastore:
         `read` finishes the response inside the error mapping (a streamed body can still fail)."""
         sent = {name: value for name, value in params.items() if value is not None}
         endpoint = self.options.endpoint_url or f"HealthImaging in {self.options.region or 'the configured region'}"
-        with aws_errors(Call(operation, datastore_id, self.options.max_attempts, endpoint, sent)):
+        start_counting_attempts()
+        with aws_errors(Call(operation, datastore_id, endpoint, sent)):
             response = getattr(self.client, _snake(operation))(**sent)
             if read:
                 response = read(response)

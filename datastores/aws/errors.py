@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from imageset_search.datastores import errors
+from imageset_search.datastores.aws.client import attempts_sent
 from imageset_search.datastores.aws.validation import service_rule_error
 
 CREDENTIAL_CODES = {
@@ -38,7 +39,6 @@ class Call:
 
     operation: str
     datastore_id: str | None
-    max_attempts: int
     endpoint: str
     params: dict = field(default_factory=dict)  # the boto3 parameters sent, to re-check botocore's refusals
 
@@ -123,7 +123,7 @@ def from_botocore_error(exc, call: Call) -> errors.DatastoreError:
         )
     if isinstance(exc, (bx.ConnectionError, bx.HTTPClientError, bx.IncompleteReadError)):
         return errors.ServiceUnavailableException(
-            f"{call.operation} got no answer from {call.endpoint} after {attempts_text(call.max_attempts)} "
+            f"{call.operation} got no answer from {call.endpoint} after {attempts_text(attempts_sent())} "
             f"({type(exc).__name__}): check the network and the endpoint URL, or raise --read-timeout"
         )
     return errors.InternalServerException(f"{call.operation} failed in the AWS client ({type(exc).__name__}): {exc}")
