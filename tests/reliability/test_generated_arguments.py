@@ -1,0 +1,52 @@
+"""10,000 generated calls through a real in-memory MCP client: every one gets a result or an actionable refusal.
+
+The arguments come from each listed tool's own inputSchema, fitted and damaged (`generated.Generator`), seeded so
+that every run sends the same calls. One session carries them all, so a crash would also end every later call.
+"""
+
+import pytest
+from mcp_helpers import session
+
+from reliability.answers import Tally, problem
+from reliability.generated import Generator
+
+pytestmark = pytest.mark.anyio
+
+CALLS = 10_000
+
+
+@pytest.fixture(scope="module")
+def small_store(tmp_path_factory):
+    """A 30-image-set demo: the same kinds of data as the shared demo, and searches cheap enough for 10,000 calls."""
+    from imageset_search.datastores.local.demo import build_demo
+    from imageset_search.datastores.local.store import LocalStore
+
+    with LocalStore(tmp_path_factory.mktemp("small") / "small.sqlite3") as store:
+        build_demo(store, image_sets=30, seed=3)
+        yield store
+
+
+async def test_ten_thousand_generated_calls_all_end_in_a_result_or_an_actionable_error(small_store):
+    tally = Tally()
+    async with session(small_store, scan_budget=50) as client:
+        tools = (await client.list_tools()).tools
+        generators = {tool.name: Generator(tool.input_schema, seed=index) for index, tool in enumerate(tools)}
+        for number in range(CALLS):
+            name = tools[number % len(tools)].name
+            kind, arguments = generators[name].outside()
+            result = await client.call_tool(name, arguments)
+            tally.record(name, kind, problem(name, result), arguments)
+    assert tally.calls == CALLS
+    assert not tally.counts, tally.report()
+
+
+async def test_the_generator_reaches_both_answers(small_store):
+    """Guards the test above: its calls must produce real results as well as refusals, or it proves little."""
+    answers = set()
+    async with session(small_store) as client:
+        tool = next(t for t in (await client.list_tools()).tools if t.name == "search_image_sets")
+        generator = Generator(tool.input_schema, seed=0)
+        for _ in range(200):
+            _, arguments = generator.outside()
+            answers.add(bool((await client.call_tool(tool.name, arguments)).is_error))
+    assert answers == {True, False}
