@@ -75,7 +75,7 @@ def _add_criteria(group) -> None:
     group.add_argument("--is-primary", type=_yes_no, metavar="true|false",
                        help="true: primary image sets only; false: non-primary only")  # fmt: skip
     group.add_argument("--modality", action="append", metavar="CODE",
-                       help="series modality, e.g. CT; repeat it for several (--modality CT --modality PT)")  # fmt: skip
+                       help="series modality, e.g. CT; repeat for several: --modality CT --modality PT")  # fmt: skip
 
 
 def _add_result_options(group) -> None:
@@ -83,7 +83,7 @@ def _add_result_options(group) -> None:
         group.add_argument(option, help=text, metavar="TOKEN" if option == "--next-token" else "WORD")
     group.add_argument("--max-items", type=_whole_number, metavar="N", help="image sets to return (1-50, default 10)")
     group.add_argument("--fields", type=_names, metavar="A,B",
-                       help="with --detail summary, only these fields: e.g. patient_id,study_date,modality")  # fmt: skip
+                       help="with --detail summary, only these, e.g. patient_id,study_date,modality")  # fmt: skip
     group.add_argument("--output", choices=["table", "json"],
                        help="table (the default on a terminal) or json (the default when piped)")  # fmt: skip
 
