@@ -55,7 +55,7 @@ def main() -> None:
         "build_seconds": build_seconds,
         "page_size": PAGE,
         "shapes_ms": shapes,
-        "p95_max_ms": max(s["p95"] for s in shapes.values()),
+        "p95_max_ms": max(shape["p95"] for shape in shapes.values()),
         "deep_page": deep,
         "import": import_rate(args.import_files, args.seed) if args.import_files else None,
     }
@@ -187,6 +187,16 @@ def updated_and_series(sample: dict, rng: random.Random) -> dict:
     }
 
 
+def study_years_default_sort(sample: dict, rng: random.Random) -> dict:
+    """A five-year study-date window with the default sort: a wide range read on the updatedAt index."""
+    year = int(sample["DICOMStudyDate"][:4])
+    bounds = [
+        {"DICOMStudyDateAndTime": {"DICOMStudyDate": f"{year - 2}0101"}},
+        {"DICOMStudyDateAndTime": {"DICOMStudyDate": f"{year + 2}1231", "DICOMStudyTime": "235959.999999"}},
+    ]
+    return {"filters": [{"values": bounds, "operator": "BETWEEN"}]}
+
+
 SHAPES: dict[str, Callable[[dict, random.Random], dict | None]] = {
     "equal_patient_id": equal("DICOMPatientId"),
     "equal_accession_number": equal("DICOMAccessionNumber"),
@@ -196,6 +206,8 @@ SHAPES: dict[str, Callable[[dict, random.Random], dict | None]] = {
     "between_study_date_sorted_by_study_date": study_date_window,
     "between_updated_at_and_series_uid_updated_asc": updated_and_series,
     "no_filter_default_sort": lambda sample, rng: None,
+    "extra_between_study_years_default_sort": study_years_default_sort,
+    "extra_equal_is_primary_false": lambda sample, rng: {"filters": [{"values": [{"isPrimary": False}], "operator": "EQUAL"}]},
 }
 
 
