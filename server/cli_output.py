@@ -37,15 +37,40 @@ def compile_query(expression: str | None):
     try:
         return jmespath.compile(expression)
     except JMESPathError as exc:
-        reason = " ".join(str(exc).split())
-        raise CommandError(f"Bad value for --query {expression}: {reason}") from None
+        raise CommandError(f"Bad value for --query: {query_problem(exc)}; see jmespath.org for the syntax") from None
+
+
+def query_problem(exc: Exception) -> str:
+    """What is wrong with a JMESPath expression, without quoting it or the data (either may hold patient values)."""
+    from jmespath import exceptions
+
+    where = f" at character {exc.lex_position + 1}" if getattr(exc, "lex_position", None) is not None else ""
+    if isinstance(exc, exceptions.JMESPathTypeError):
+        return f"function {exc.function_name}() got a {exc.actual_type}, it takes {' or '.join(exc.expected_types)}"
+    if isinstance(exc, exceptions.ArityError | exceptions.UnknownFunctionError):
+        return str(exc)
+    if isinstance(exc, exceptions.IncompleteExpressionError):
+        return f"the expression ends before it is complete{where}"
+    if isinstance(exc, exceptions.LexerError):
+        return f"an unclosed quote or delimiter, or a character JMESPath does not allow{where}"
+    return f"a token out of place{where}"
+
+
+def apply_query(query, data: Any) -> Any:
+    """`data` as --query selects it; a function misused on this data is a bad parameter too."""
+    from jmespath.exceptions import JMESPathError
+
+    try:
+        return query.search(data)
+    except JMESPathError as exc:
+        raise CommandError(f"Bad value for --query: {query_problem(exc)}") from None
 
 
 def render(data: Any, output: str, *, query=None, title: str = "SearchImageSets", stream: TextIO | None = None):
     """Write `data` (ISO timestamps already) in `output` format to `stream` (stdout by default)."""
     stream = stream or sys.stdout
     if query is not None:
-        data = query.search(data)
+        data = apply_query(query, data)
     if output == "json":
         write_json(data, stream)
     elif output == "text":

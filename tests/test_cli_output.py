@@ -123,7 +123,7 @@ def test_query_selects_before_printing():
 def test_malformed_query_is_a_one_line_parameter_error():
     with pytest.raises(CommandError) as caught:
         cli_output.compile_query("imageSetsMetadataSummaries[")
-    assert str(caught.value).startswith("Bad value for --query")
+    assert str(caught.value).startswith("Bad value for --query:")
     assert "\n" not in str(caught.value)
 
 
@@ -137,3 +137,25 @@ def test_table_matches_awscli_on_response_shaped_data(data, width):
     stream = io.StringIO()
     cli_output.write_table(data, "SearchImageSets", stream, width=width)
     assert stream.getvalue() == awscli_table(data, width)
+
+
+@pytest.mark.parametrize(
+    "expression, says",
+    [
+        ("imageSetsMetadataSummaries[?DICOMTags.DICOMPatientId=='SUBJECT08701'", "ends before it is complete"),
+        ("imageSetsMetadataSummaries[?x == `SUBJECT08701]", "unclosed quote"),
+        ("SUBJECT08701 SUBJECT08702", "token out of place"),
+        ("nope(imageSetsMetadataSummaries)", "Unknown function: nope()"),
+    ],
+)
+def test_query_errors_say_what_is_wrong_without_quoting_values(expression, says):
+    with pytest.raises(CommandError) as caught:
+        cli_output.render({"imageSetsMetadataSummaries": [SUMMARY]}, "json", query=cli_output.compile_query(expression),
+                          stream=io.StringIO())
+    assert says in str(caught.value) and "SUBJECT0870" not in str(caught.value)
+
+
+def test_a_function_misused_on_the_data_is_a_query_error_without_the_value():
+    query = cli_output.compile_query("length(imageSetsMetadataSummaries[0].version)")
+    with pytest.raises(CommandError, match=r"function length\(\) got a number, it takes string or array or object"):
+        cli_output.render({"imageSetsMetadataSummaries": [SUMMARY]}, "json", query=query, stream=io.StringIO())
