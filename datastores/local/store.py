@@ -18,8 +18,6 @@ Behaviour where HealthImaging is silent (see also criteria.py, search.py, studyt
 - ListImageSetVersions lists the newest version first; ListDatastores lists in creation order.
 """
 
-import gzip
-import json
 import re
 import sqlite3
 import threading
@@ -39,10 +37,11 @@ from imageset_search.datastores.errors import (
 from imageset_search.datastores.local import tokens
 from imageset_search.datastores.local.criteria import parse_criteria
 from imageset_search.datastores.local.ingest import AddResult, add_instances
-from imageset_search.datastores.local.instants import from_millis, now_millis
+from imageset_search.datastores.local.instants import now_millis
 from imageset_search.datastores.local.records import Instance
 from imageset_search.datastores.local.schema import connect, ensure_schema, token_secret
 from imageset_search.datastores.local.search import pack_cursor, read_page, unpack_cursor
+from imageset_search.datastores.local.shapes import datastore_fields, image_set_arn, metadata_document, version_fields
 from imageset_search.datastores.local.summary import check_instance
 from imageset_search.datastores.local.validation import check_int_range, check_token_text, invalid
 
@@ -51,7 +50,6 @@ __all__ = ["LocalStore", "AddResult"]
 ID_PATTERN = re.compile(r"[0-9a-z]{32}")
 NAME_PATTERN = re.compile(r"[A-Za-z0-9._/#-]{1,256}")
 VERSION_PATTERN = re.compile(r"\d+")
-ARN_PREFIX = "arn:aws:medical-imaging:local:000000000000:datastore/"
 DATASTORE_STATUSES = ("CREATING", "CREATE_FAILED", "ACTIVE", "DELETING", "DELETED")
 MAX_PAGE = 50
 HOW_TO_CREATE = "create one with `imageset-search import PATH --datastore NAME` or `imageset-search demo-data`"
@@ -226,7 +224,7 @@ class LocalStore:
             raise invalid(
                 "datastoreStatus", f"Member must satisfy enum value set: [{', '.join(DATASTORE_STATUSES)}]", shown=datastore_status
             )
-        limit = MAX_PAGE if max_results is None else check_int_range("maxResults", max_results, 1, MAX_PAGE)
+        limit = _page_size(max_results)
         scope = f"datastores:{datastore_status}"
         after = 0
         if next_token is not None:
@@ -239,7 +237,7 @@ class LocalStore:
                 "SELECT ds, id, name, created_at, updated_at FROM datastores WHERE ds > ? ORDER BY ds LIMIT ?",
                 (after, limit + 1),
             ).fetchall()
-        response: dict[str, Any] = {"datastoreSummaries": [_datastore_fields(row) for row in rows[:limit]]}
+        response: dict[str, Any] = {"datastoreSummaries": [datastore_fields(*row[1:]) for row in rows[:limit]]}
         if len(rows) > limit:
             response["nextToken"] = self._signer.issue(tokens.DATASTORES, scope, rows[limit - 1][0].to_bytes(8, "big"))
         return response
@@ -250,7 +248,7 @@ class LocalStore:
             row = connection.execute(
                 "SELECT ds, id, name, created_at, updated_at FROM datastores WHERE ds = ?", (ds,)
             ).fetchone()
-        return {"datastoreProperties": _datastore_fields(row)}
+        return {"datastoreProperties": datastore_fields(*row[1:])}
 
     # -- writing image sets ----------------------------------------------------------------------------------------
 
@@ -281,7 +279,7 @@ class LocalStore:
     ) -> dict[str, Any]:
         _checked_id("datastoreId", datastore_id)
         query = parse_criteria(search_criteria)
-        limit = MAX_PAGE if max_results is None else check_int_range("maxResults", max_results, 1, MAX_PAGE)
+        limit = _page_size(max_results)
         scope = f"search:{datastore_id}:{query.canonical()}"
         after = None
         if next_token is not None:
@@ -302,8 +300,8 @@ class LocalStore:
             version = self._version(connection, image_set, version_id)
         return {
             "datastoreId": datastore_id,
-            **_version_fields(image_set, version),
-            "imageSetArn": f"{ARN_PREFIX}{datastore_id}/imageset/{image_set['id']}",
+            **version_fields(image_set, version["version"], version["updated_at"]),
+            "imageSetArn": image_set_arn(datastore_id, image_set["id"]),
             "storageTier": "FREQUENT_ACCESS",
         }
 
@@ -317,28 +315,12 @@ class LocalStore:
                 "SELECT sop_uid, doc FROM instances WHERE image_set = ? AND version <= ? ORDER BY sop_uid",
                 (image_set["pk"], version["version"]),
             ).fetchall()
-        levels = json.loads(version["levels"])
-        document = {
-            "SchemaVersion": "1.1",
-            "DatastoreID": datastore_id,
-            "ImageSetID": image_set["id"],
-            "Patient": {"DICOM": levels["Patient"]},
-            "Study": {
-                "DICOM": levels["Study"],
-                "Series": {
-                    image_set["series_uid"]: {
-                        "DICOM": levels["Series"],
-                        "Instances": {sop_uid: json.loads(doc) for sop_uid, doc in instances},
-                    }
-                },
-            },
-        }
-        return gzip.compress(json.dumps(document, ensure_ascii=False).encode("utf-8"), mtime=0)
+        return metadata_document(datastore_id, image_set, version["levels"], instances)
 
     def list_image_set_versions(
         self, datastore_id: str, image_set_id: str, max_results: int | None = None, next_token: str | None = None
     ) -> dict[str, Any]:
-        limit = MAX_PAGE if max_results is None else check_int_range("maxResults", max_results, 1, MAX_PAGE)
+        limit = _page_size(max_results)
         scope = f"versions:{datastore_id}:{image_set_id}"
         below = None
         if next_token is not None:
@@ -350,10 +332,7 @@ class LocalStore:
                 "SELECT version, updated_at FROM versions WHERE image_set = ? AND version < ? ORDER BY version DESC LIMIT ?",
                 (image_set["pk"], image_set["version"] + 1 if below is None else below, limit + 1),
             ).fetchall()
-        listed = [
-            _version_fields(image_set, {"version": v, "updated_at": u}, status_key="ImageSetWorkflowStatus")
-            for v, u in rows[:limit]
-        ]
+        listed = [version_fields(image_set, v, u, status_key="ImageSetWorkflowStatus") for v, u in rows[:limit]]
         response: dict[str, Any] = {"imageSetPropertiesList": listed}
         if len(rows) > limit:
             response["nextToken"] = self._signer.issue(tokens.VERSIONS, scope, rows[limit - 1][0].to_bytes(4, "big"))
@@ -387,6 +366,11 @@ class LocalStore:
         return dict(zip(("version", "updated_at", "levels"), row))
 
 
+def _page_size(max_results: Any) -> int:
+    """maxResults as every paginated operation takes it: 1-50, 50 when not given."""
+    return MAX_PAGE if max_results is None else check_int_range("maxResults", max_results, 1, MAX_PAGE)
+
+
 def _checked_id(path: str, value: Any) -> str:
     if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
         raise invalid(path, "Member must satisfy regular expression pattern: [0-9a-z]{32}", shown=value if isinstance(value, str) else None)
@@ -403,29 +387,3 @@ def _checked_ids(new_id: Callable[[], str]) -> Callable[[], str]:
         return value
 
     return checked
-
-
-def _datastore_fields(row: tuple) -> dict[str, Any]:
-    _, datastore_id, name, created_at, updated_at = row
-    return {
-        "datastoreId": datastore_id,
-        "datastoreName": name,
-        "datastoreStatus": "ACTIVE",
-        "datastoreArn": ARN_PREFIX + datastore_id,
-        "createdAt": from_millis(created_at),
-        "updatedAt": from_millis(updated_at),
-    }
-
-
-def _version_fields(image_set: dict[str, Any], version: dict[str, Any], status_key: str = "imageSetWorkflowStatus") -> dict[str, Any]:
-    """The properties one version of an image set has in GetImageSet and ListImageSetVersions (whose model spells
-    the workflow status key with a capital I)."""
-    return {
-        "imageSetId": image_set["id"],
-        "versionId": str(version["version"]),
-        "imageSetState": "ACTIVE",
-        status_key: "IMPORTED" if version["version"] == 1 else "UPDATED",
-        "createdAt": from_millis(image_set["created_at"]),
-        "updatedAt": from_millis(version["updated_at"]),
-        "isPrimary": bool(image_set["is_primary"]),
-    }
