@@ -7,6 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from conftest import DEMO_DATASTORE_ID
+from endpoint_fixtures import aws, aws_env, endpoint, running_endpoint  # noqa: F401
 from imageset_search.datastores.errors import ValidationException
 from imageset_search.datastores.local.store import LocalStore
 from imageset_search.tools.choice import choose_datastore
@@ -110,3 +111,9 @@ def test_the_resource_lists_every_datastore(three):
     listing = datastore_listing(three, SETTINGS)
     assert [entry["name"] for entry in listing["datastores"]] == list(NAMES)
     assert listing["count"] == 3 and listing["has_more"] is False and "default_datastore_id" not in listing
+
+
+def test_aws_over_http_lists_the_same_datastores_without_a_count(demo_store, aws):
+    over_http = list_datastores(aws, ListDatastoresArgs(), SETTINGS)
+    assert over_http == list_datastores(demo_store, ListDatastoresArgs(), SETTINGS)
+    assert "image_set_count" not in over_http.compact()["datastores"][0]

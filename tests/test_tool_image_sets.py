@@ -7,6 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from conftest import DEMO_DATASTORE_ID, DOCUMENTED_IMAGE_SET_ID
+from endpoint_fixtures import aws, aws_env, endpoint, running_endpoint  # noqa: F401
 from imageset_search.datastores.errors import ResourceNotFoundException, ValidationException
 from imageset_search.datastores.local.demo import DOCUMENTED_PATIENT, EXAMPLE_4_SERIES_UID
 from imageset_search.tools.errors import SearchError, describe_validation_error
@@ -174,3 +175,16 @@ def test_specs_publish_strict_schemas():
         assert schema["additionalProperties"] is False and schema["required"] == ["image_set_id"]
         assert all(field.get("description") for field in schema["properties"].values())
         assert spec.result.model_json_schema()["type"] == "object"
+
+
+def test_aws_over_http_gives_the_same_answers(demo_store, aws, reimported):
+    """The same tools over boto3 and the local HealthImaging endpoint: one path for both backends."""
+    image_set_id = reimported["imageSetId"]
+    assert get_image_set(aws, GetImageSetArgs(image_set_id=image_set_id, version=1), SETTINGS) == get_image_set(
+        demo_store, GetImageSetArgs(image_set_id=image_set_id, version=1), SETTINGS
+    )
+    first = ListVersionsArgs(image_set_id=image_set_id, max_items=1)
+    over_http = list_image_set_versions(aws, first, SETTINGS)
+    assert over_http == list_image_set_versions(demo_store, first, SETTINGS)
+    rest = ListVersionsArgs(image_set_id=image_set_id, next_token=over_http.next_token)
+    assert [brief.version for brief in list_image_set_versions(aws, rest, SETTINGS).versions] == [1]

@@ -9,6 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from conftest import DEMO_DATASTORE_ID, DOCUMENTED_IMAGE_SET_ID
+from endpoint_fixtures import aws, aws_env, endpoint, running_endpoint  # noqa: F401
 from imageset_search.datastores.errors import InternalServerException, ResourceNotFoundException
 from imageset_search.datastores.local.demo import (
     DOCUMENTED_PATIENT,
@@ -275,3 +276,9 @@ def test_the_text_names_no_patient_values(big):
     assert "include_instances=true" in text and "{" not in text
     for value in (PATIENT.patient_id, PATIENT.name, PATIENT.birth_date, "2.25.1001"):
         assert value not in text
+
+
+def test_aws_over_http_gives_the_same_summary(demo_store, aws, reimported):
+    """boto3 hands over the gzip blob as the service sends it; the summary over HTTP equals the local one."""
+    arguments = {"image_set_id": reimported["imageSetId"], "attributes": ["Rows"], "include_instances": True}
+    assert run(aws, **arguments) == run(demo_store, **arguments)
