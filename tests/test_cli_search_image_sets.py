@@ -387,3 +387,15 @@ def test_an_unreadable_phrase_is_the_service_validation_error(capsys, db):
     code, out, err = run(capsys, db, "--search-criteria", loose("DICOMStudyDateAndTime", "blursday"))
     assert code == 254 and out == "" and err.count("\n") == 1
     assert err.startswith("An error occurred (ValidationException) when calling the SearchImageSets operation:")
+
+
+def test_paging_keys_in_the_input_json_make_one_call_and_refuse_paging_options(capsys, db):
+    document = json.dumps({"datastoreId": DEMO, "searchCriteria": WINDOW, "maxResults": 3})
+    code, out, err = run(capsys, db, "--cli-input-json", document, "--max-items", 2, datastore=None)
+    assert code == 252 and out == ""
+    assert err == ("Cannot specify maxResults or nextToken in --cli-input-json along with pagination arguments: "
+                   "--max-items\n")
+    first = search(capsys, db, "--cli-input-json", document, datastore=None)
+    resumed = search(capsys, db, "--cli-input-json", json.dumps({**json.loads(document), "nextToken": first["nextToken"]}),
+                     datastore=None)
+    assert len(ids(first)) == len(ids(resumed)) == 3 and not set(ids(first)) & set(ids(resumed))

@@ -319,9 +319,9 @@ class Printout:
 
 def _search(args, datastore, request: dict[str, Any]) -> Printout:
     """One raw service call (--no-paginate, or paging keys in --cli-input-json), else the resumable walk."""
-    no_paginate = setting(args, "--no-paginate", to_bool, False) or request["manual_paging"]
-    if no_paginate:
-        _refuse_paging_options(args)
+    no_paginate = setting(args, "--no-paginate", to_bool, False)
+    if no_paginate or request["manual_paging"]:
+        _refuse_paging_options(args, "--no-paginate" if no_paginate else "maxResults or nextToken in --cli-input-json")
         response = datastore.search_image_sets(
             request["datastore_id"], request["criteria"], request["max_results"], request["next_token"]
         )
@@ -329,10 +329,11 @@ def _search(args, datastore, request: dict[str, Any]) -> Printout:
     return _paged(args, datastore, request)
 
 
-def _refuse_paging_options(args) -> None:
+def _refuse_paging_options(args, single_call: str) -> None:
+    """AWS CLI v2's rule: one raw call (--no-paginate, or paging keys in the input JSON) takes no paging options."""
     used = [option for option in PAGING_OPTIONS if setting(args, option) is not None]
     if used:
-        raise CommandError(f"Cannot specify --no-paginate along with pagination arguments: {', '.join(used)}")
+        raise CommandError(f"Cannot specify {single_call} along with pagination arguments: {', '.join(used)}")
 
 
 def _paged(args, datastore, request: dict[str, Any]) -> Printout:
