@@ -14,7 +14,13 @@ from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian
 
 from imageset_search.datastores.local import dicom_values
-from imageset_search.datastores.local.importer import SkipFile, import_paths, list_files, read_instance
+from imageset_search.datastores.local.importer import (
+    SkipFile,
+    import_paths,
+    in_series_order,
+    list_files,
+    read_instance,
+)
 from imageset_search.datastores.local.store import LocalStore
 
 CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2"
@@ -342,16 +348,27 @@ def test_a_conflicting_instance_goes_to_a_non_primary_image_set(store, datastore
     ]
 
 
-def test_a_series_is_not_split_across_batches(store, datastore, tmp_path):
-    for n in range(1, 6):
-        write_dicom(tmp_path / "in" / "s1" / f"{n}.dcm", SOPInstanceUID=f"1.2.3.4.5.{n}")
-    for n in range(1, 4):
-        write_dicom(tmp_path / "in" / "s2" / f"{n}.dcm", SOPInstanceUID=f"1.2.3.4.6.{n}", SeriesInstanceUID="1.2.3.4.6")
+def test_a_series_is_not_split_across_batches_even_when_its_files_interleave(store, datastore, tmp_path):
+    for n in range(1, 7):  # in sorted order the files alternate: s1, s2, s1, s2, ...
+        write_dicom(tmp_path / "in" / f"{n:02d}-a.dcm", SOPInstanceUID=f"1.2.3.4.5.{n}")
+        write_dicom(tmp_path / "in" / f"{n:02d}-b.dcm", SOPInstanceUID=f"1.2.3.4.6.{n}", SeriesInstanceUID="1.2.3.4.6")
+    (tmp_path / "in" / "03-c.txt").write_text("not dicom")
 
     report = import_paths(store, datastore, [tmp_path / "in"], batch_size=2)
 
-    assert (report.instances_added, report.image_sets_created, report.image_sets_updated) == (8, 2, 0)
+    assert (report.instances_added, report.image_sets_created, report.image_sets_updated) == (12, 2, 0)
     assert [s["version"] for s in all_summaries(store, datastore)] == [1, 1]
+    assert report.skipped == [(str(tmp_path / "in" / "03-c.txt"), "not a DICOM file")]
+
+
+def test_files_are_read_series_by_series_in_the_order_series_are_first_met(tmp_path):
+    a1 = write_dicom(tmp_path / "1.dcm", SeriesInstanceUID="1.2.3.4.5")
+    b1 = write_dicom(tmp_path / "2.dcm", SeriesInstanceUID="1.2.3.4.6")
+    text = tmp_path / "3.txt"
+    text.write_text("not dicom")
+    a2 = write_dicom(tmp_path / "4.dcm", SeriesInstanceUID="1.2.3.4.5")
+
+    assert in_series_order([a1, b1, text, a2]) == [a1, a2, b1, text]
 
 
 def test_no_patient_value_reaches_the_log(tmp_path, caplog):

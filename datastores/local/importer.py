@@ -6,6 +6,9 @@ sets from them; this module does the DICOM half of that: which attribute belongs
 
 Each batch is one `store.add_instances` call, one transaction: a kill mid-import leaves whole batches only, and
 running the same import again adds just what is missing (instances already stored are duplicates and add nothing).
+A batch never splits a series: the store makes a new version of an image set for every call that adds to it, so
+a series cut in two would come out of a fresh import as version 2. Files are therefore read in series order (a
+quick first pass reads each file's SeriesInstanceUID only), which also keeps interleaved exports whole.
 """
 
 import logging
@@ -129,19 +132,21 @@ def import_paths(
     when a path does not exist.
     """
     files = list_files(paths)
-    report = ImportReport()
-    batch = _SeriesBatch(batch_size)
-    for done, path in enumerate(files, start=1):
-        report.files_seen += 1
+    report = ImportReport(files_seen=len(files))
+    batch: list[Instance] = []
+    for done, path in enumerate(in_series_order(files), start=1):
         try:
-            batch.append(read_instance(path))
+            instance = read_instance(path)
         except SkipFile as skip:
             report.skipped.append((str(path), skip.reason))
-        if batch.full():
-            _add(store, datastore_id, batch.take_closed(), now, report)
+        else:
+            if len(batch) >= batch_size and instance.series_instance_uid != batch[-1].series_instance_uid:
+                _add(store, datastore_id, batch, now, report)
+                batch = []
+            batch.append(instance)
         if progress:
             progress(done, len(files))
-    _add(store, datastore_id, batch.take_all(), now, report)
+    _add(store, datastore_id, batch, now, report)
     return report
 
 
@@ -171,41 +176,29 @@ def _walk(root: Path) -> Iterator[Path]:
             yield Path(folder) / name
 
 
-class _SeriesBatch:
-    """Instances waiting to be stored, kept so that one import does not split a series across two transactions.
+def in_series_order(files: Sequence[Path]) -> list[Path]:
+    """The files regrouped so that each series' files follow one another, series in the order first met.
 
-    The store bumps an image set's version each time a later call adds to it, so a series cut in two by a batch
-    boundary would come out as version 2 of a fresh import. Files of a series lie together in a sorted walk, so
-    the series being read last is held back until the walk moves on (or ends); the others go out when the batch
-    is full.
+    Files whose series cannot be read quickly keep a place of their own; reading them in full says what is wrong.
     """
+    groups: dict[Any, list[Path]] = {}
+    for path in files:
+        groups.setdefault(_series_uid(path) or path, []).append(path)
+    return [path for group in groups.values() for path in group]
 
-    def __init__(self, size: int):
-        self.size = max(1, size)
-        self.by_series: dict[str, list[Instance]] = {}
-        self.count = 0
-        self.open_series: str | None = None
 
-    def append(self, instance: Instance) -> None:
-        self.by_series.setdefault(instance.series_instance_uid, []).append(instance)
-        self.open_series = instance.series_instance_uid
-        self.count += 1
+def _series_uid(path: Path) -> str | None:
+    """Only the SeriesInstanceUID of a file, parsed without decoding anything else; None when that fails."""
+    import pydicom
 
-    def full(self) -> bool:
-        return self.count - len(self.by_series.get(self.open_series, ())) >= self.size
-
-    def take_closed(self) -> list[Instance]:
-        held = self.by_series.pop(self.open_series, [])
-        taken = self.take_all()
-        if held:
-            self.by_series[self.open_series] = held
-            self.count = len(held)
-        return taken
-
-    def take_all(self) -> list[Instance]:
-        taken = [instance for group in self.by_series.values() for instance in group]
-        self.by_series, self.count = {}, 0
-        return taken
+    if not path.is_file():
+        return None
+    try:
+        with _quiet_pydicom():
+            dataset = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=["SeriesInstanceUID"])
+            return str(dataset.get("SeriesInstanceUID") or "") or None
+    except Exception:
+        return None
 
 
 def _add(store, datastore_id: str, instances: Sequence[Instance], now, report: ImportReport) -> None:
