@@ -225,6 +225,25 @@ def test_huge_values_are_replaced_by_a_note(big):
     assert note.startswith("(omitted: a sequence of 40 items")
 
 
+def test_odd_value_shapes_still_give_plain_fields(big):
+    """Documents from elsewhere may hold numbers, person-name objects or several values where text is usual."""
+    store, image_set_id = big
+    datastore_id = store.resolve_datastore("big")
+    document = document_of(store, datastore_id, image_set_id)
+    document["Patient"]["DICOM"]["PatientName"] = {"Alphabetic": "Doe^Jane"}
+    document["Study"]["DICOM"]["StudyID"] = 77
+    (series,) = document["Study"]["Series"].values()
+    series["DICOM"]["SeriesDescription"] = ["AXIAL", "5MM"]
+    series["DICOM"]["BodyPartExamined"] = [{"CodeValue": "51185008"}]
+    next(iter(series["Instances"].values()))["DICOM"]["InstanceNumber"] = "7"
+    args = MetadataArgs(image_set_id=image_set_id, include_instances=True)
+    summary = summarize(document, args, datastore_id, store.get_image_set(datastore_id, image_set_id))
+    assert (summary.patient.patient_name, summary.study.study_id) == ("Doe^Jane", "77")
+    assert summary.series[0].series_description == "AXIAL\\5MM"
+    assert summary.series[0].body_part == '[{"CodeValue": "51185008"}]'
+    assert "7" in [brief.instance_number for brief in summary.series[0].instances]
+
+
 def test_the_largest_page_of_long_attributes_stays_within_the_budget(big):
     store, image_set_id = big
     datastore_id = store.resolve_datastore("big")

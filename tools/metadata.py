@@ -16,7 +16,7 @@ import json
 from difflib import get_close_matches
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from imageset_search.datastores.errors import InternalServerException
 from imageset_search.datastores.protocol import Datastore
@@ -54,7 +54,6 @@ SERIES_FIELDS = {
     "series_number": "SeriesNumber",
     "series_description": "SeriesDescription",
 }
-
 
 
 def dicom_keywords(keywords: list[str] | None) -> list[str] | None:
@@ -100,7 +99,11 @@ class MetadataArgs(BaseModel):
     )
 
 
+FIELD_VALUES = ConfigDict(coerce_numbers_to_str=True)  # a numeric StudyID in a document is still the text field
+
+
 class PatientSummary(BaseModel):
+    model_config = FIELD_VALUES
     patient_id: str | None = None
     patient_name: str | None = None
     patient_birth_date: str | None = None
@@ -109,6 +112,7 @@ class PatientSummary(BaseModel):
 
 
 class StudySummary(BaseModel):
+    model_config = FIELD_VALUES
     study_instance_uid: str | None = None
     study_id: str | None = None
     study_date: str | None = None
@@ -119,6 +123,7 @@ class StudySummary(BaseModel):
 
 
 class InstanceBrief(BaseModel):
+    model_config = FIELD_VALUES
     sop_instance_uid: str
     instance_number: int | str | None = None
     frames: int | None = Field(None, description="image frames stored")
@@ -126,6 +131,7 @@ class InstanceBrief(BaseModel):
 
 
 class SeriesSummary(BaseModel):
+    model_config = FIELD_VALUES
     series_instance_uid: str
     modality: str | None = None
     body_part: str | None = None
@@ -205,8 +211,21 @@ def _shown(value: Any) -> Any:
     return value
 
 
+def _field_value(value: Any) -> Any:
+    """One text or number for a summary field: multiple values joined by backslashes as DICOM writes them, and
+    anything still structured (a sequence where a plain value belongs) as its JSON text."""
+    if isinstance(value, list) and all(isinstance(item, (str, int, float)) for item in value):
+        value = "\\".join(str(item) for item in value)
+    value = _shown(value)
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
 def _fields(dicom: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
-    return {name: _shown(dicom[keyword]) for name, keyword in names.items() if dicom.get(keyword) not in (None, "")}
+    return {
+        name: _field_value(dicom[keyword]) for name, keyword in names.items() if dicom.get(keyword) not in (None, "")
+    }
 
 
 def _asked(dicom: dict[str, Any], keywords: list[str]) -> dict[str, Any] | None:
@@ -276,7 +295,7 @@ def _instance(sop_uid: str, instance: Any, keywords: list[str]) -> InstanceBrief
     frames = instance.get("ImageFrames") if isinstance(instance, dict) else None
     return InstanceBrief(
         sop_instance_uid=sop_uid,
-        instance_number=_shown(dicom.get("InstanceNumber")),
+        instance_number=_field_value(dicom["InstanceNumber"]) if dicom.get("InstanceNumber") is not None else None,
         frames=len(frames) if isinstance(frames, list) and frames else None,
         attributes=_asked(dicom, keywords),
     )
