@@ -236,3 +236,13 @@ def test_everyday_forms_beyond_the_conventions():
                                                                       "2013-02-12")])
     with pytest.raises(DateParseError):
         parse_date_range("3 hours ago", TUESDAY)
+
+
+def test_dateparser_reads_absolute_dates_in_other_languages_as_the_last_fallback():
+    check([("3. März 2020", "2020-03-03", "2020-03-03"), ("22 novembre 1999", "1999-11-22", "1999-11-22")])
+
+
+@pytest.mark.parametrize("phrase", ["1 day 1 day 1 day 2019", "thursday thursday", "2019 2019 2019"])
+def test_repeated_date_words_are_refused_not_guessed(phrase):
+    with pytest.raises(DateParseError):
+        parse_date_range(phrase, TUESDAY)

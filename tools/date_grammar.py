@@ -546,9 +546,12 @@ def part_of(period: cal.Span, part: str) -> cal.Span | None:
 @rule(rf"({WD}) (?:the )?(.+)")
 def _weekday_and_date(match, today):
     found = read(match.group(2), today, bare=True)
-    if isinstance(found, Partial) and found.year is None and found.day is not None:
-        return Partial(month=found.month, day=found.day, weekday=WEEKDAYS[match.group(1)])
-    return found
+    if isinstance(found, Partial):
+        if found.day is None:
+            return None
+        return found if found.year is not None else Partial(month=found.month, day=found.day,
+                                                            weekday=WEEKDAYS[match.group(1)])
+    return found if found is not None and found[0] == found[1] else None
 
 
 __all__ = ["RULES", "duration", "moved", "read", "read_span"]

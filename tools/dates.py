@@ -43,19 +43,30 @@ Conventions (the rules of shared/dates/CONVENTIONS.md; where readings differ, th
   the first week of 2015 is 2014-12-29..2015-01-04. "week of / week commencing X": the Mon-Sun week holding X.
 - "for N days from X", "a week starting X": X to X + N units, both anchor days included (as Duckling).
 - DICOM range syntax: "20230101-20230315", "-20230315" (up to), "20230101-" (from, open upper side).
+- Beyond the corpus (chosen): "2019-20" and "1998-99" are year ranges; "6-12 months ago" is the days between the two
+  offsets; "May '19" is May 2019 (an apostrophe year is the year nearest today); "last 24 hours" covers whole days,
+  hours rounded outward ([yesterday, today]), while "3 hours ago" is refused (it depends on the hour); filler around
+  the date ("studies", "scans done in", "around", "... inclusive") is dropped; "A..B" is a range.
+- dateparser is only the last fallback, for a short phrase with a four-digit year and a word the grammar does not
+  know ("3. März 2020"), and only a full day-month-year answer is taken.
 """
 
 import re
 from datetime import date, datetime
 
 from .date_bounds import read_open, read_range
+from .date_calendar import UNIT_WORDS
 from .date_errors import DateParseError
 from .date_grammar import read_span
 from .date_text import normalize
+from .date_words import MONTHS, WEEKDAYS
 
 __all__ = ["DateParseError", "parse_date_range"]
 
 MAX_PHRASE = 200
+FALLBACK_WORDS = 6
+FALLBACK_LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt")
+_YEAR = re.compile(r"\b\d{4}\b")
 _DICOM_RANGE = re.compile(r"(\d{8})?-(\d{8})?")
 _FILLER = frozenset(
     "studies study scans scan exams exam images image imaging series sets set prior recent done performed acquired "
@@ -64,6 +75,10 @@ _FILLER = frozenset(
     "sometime".split()
 )
 _TRAILING_FILLER = frozenset("inclusive included only please exactly".split())
+KNOWN_WORDS = frozenset([*MONTHS, *WEEKDAYS, *UNIT_WORDS, *_FILLER, *_TRAILING_FILLER, *"""
+    last next this past previous prior since before after until till through thru from between and the week weekend
+    month year quarter half decade day days ago early mid late end beginning start middle today yesterday tomorrow
+    now few more than less later earlier greater newer older date or to of in on""".split()])
 
 
 def parse_date_range(text: str, today: date) -> tuple[date | None, date | None]:
@@ -92,7 +107,7 @@ def parse_date_range(text: str, today: date) -> tuple[date | None, date | None]:
         if found:
             return _checked(found)
         phrase = _without_filler(phrase)
-    fallback = _dateparser_day(text, today)
+    fallback = _dateparser_day(text, normalize(text, today), today)
     if fallback:
         return fallback
     raise (problem or DateParseError("could not read the phrase as a date or a date range")).with_help()
@@ -135,12 +150,16 @@ def _dicom_day(value: str) -> date:
         raise DateParseError("a DICOM date in the range is not a calendar date (yyyyMMdd)").with_help() from None
 
 
-def _dateparser_day(text: str, today: date) -> tuple[date, date] | None:
-    """The last fallback, for absolute dates written in a form (or a language) the grammar does not read.
+def _dateparser_day(text: str, phrase: str, today: date) -> tuple[date, date] | None:
+    """The last fallback, for an absolute date written in another language ("3. März 2020", "22 novembre 1999").
 
-    Only a full day, month and year is accepted, so a fuzzy guess never widens or invents a search.
+    It is asked only about a short phrase with a four-digit year and a word the grammar does not know (otherwise
+    the grammar has already said all there is to say, and dateparser can take seconds on long or repetitive text),
+    and only a full day, month and year is accepted, so a fuzzy guess never widens or invents a search.
     """
-    if not re.search(r"\d", text):
+    words = re.findall(r"[^\W\d_]{3,}", phrase)
+    unknown = [word for word in words if word not in KNOWN_WORDS]
+    if not unknown or not _YEAR.search(phrase) or len(phrase.split()) > FALLBACK_WORDS:
         return None
     import dateparser
 
@@ -148,7 +167,7 @@ def _dateparser_day(text: str, today: date) -> tuple[date, date] | None:
                 "REQUIRE_PARTS": ["day", "month", "year"], "PARSERS": ["absolute-time"],
                 "RETURN_AS_TIMEZONE_AWARE": False}
     try:
-        found = dateparser.parse(text, settings=settings)
+        found = dateparser.parse(text, settings=settings, languages=list(FALLBACK_LANGUAGES))
     except (ValueError, OverflowError, TypeError):
         return None
     return (found.date(), found.date()) if found else None
