@@ -117,7 +117,7 @@ def test_a_version_the_image_set_lacks_is_not_found_and_says_which_exist(demo_st
         get_image_set(demo_store, args, SETTINGS)
 
 
-@pytest.mark.parametrize("version", [0, -1, True, "two", 1.5])
+@pytest.mark.parametrize("version", [0, -1, True, "two", 1.5, 10**30])
 def test_a_malformed_version_is_refused_by_the_arguments(version):
     with pytest.raises(ValidationError) as caught:
         GetImageSetArgs(image_set_id=UNKNOWN_ID, version=version)

@@ -21,6 +21,7 @@ from imageset_search.tools.settings import Settings
 from imageset_search.tools.summaries import iso
 
 ID_PATTERN = r"^[0-9a-z]{32}$"
+VERSION_MAX = 2**31 - 1  # far above any real version, and inside what every store's integers hold
 
 
 def _no_bool(value: Any) -> Any:
@@ -51,7 +52,7 @@ ImageSetIdArg = Annotated[
     ),
 ]
 VersionArg = Annotated[
-    Annotated[int, Field(ge=1)] | None,
+    Annotated[int, Field(ge=1, le=VERSION_MAX)] | None,
     BeforeValidator(_no_bool),
     Field(description="A version number from list_image_set_versions; omit for the latest"),
 ]
