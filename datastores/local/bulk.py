@@ -2,7 +2,7 @@
 
 The importer files DICOM instances one batch at a time, which is right for real data and far too slow to build a
 benchmark store. This loader takes image sets already grouped (summary tags, timestamps, instance count) and writes
-them with executemany in large transactions, with one version row per version so GetImageSet works. It stores no
+them with executemany in one transaction, with one version row per version so GetImageSet works. It stores no
 instance documents: the benchmark measures search, and a bulk image set's metadata document lists no instances.
 """
 
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
+from imageset_search.datastores.local.schema import INDEXES, statements
 from imageset_search.datastores.local.studytime import study_key
 
 EMPTY_LEVELS = json.dumps({"Patient": {}, "Study": {}, "Series": {}})
@@ -29,25 +30,44 @@ class BulkImageSet:
 
 
 def load_image_sets(store, datastore_id: str, image_sets: Iterable[BulkImageSet], batch_size: int = 100_000) -> int:
-    """Write the image sets into the datastore, `batch_size` per transaction; returns how many were written."""
+    """Write the image sets into the datastore in ONE transaction; returns how many were written.
+
+    The image set indexes are dropped and rebuilt inside that transaction: building an index from sorted rows is
+    many times faster than a million random inserts into nine indexes. Readers keep their snapshot (indexes
+    included) until it commits; other writers wait.
+    """
     written = 0
-    with store._reading() as connection:
+    with store._writing() as connection:
         ds = store._ds(connection, datastore_id)
-    for batch in _batches(iter(image_sets), batch_size):
-        with store._writing() as connection:
-            start = connection.execute("SELECT coalesce(max(pk), 0) + 1 FROM image_sets").fetchone()[0]
-            connection.executemany(
-                "INSERT INTO image_sets (pk, ds, id, version, created_at, updated_at, is_primary, patient_id, "
-                "accession_number, study_id, study_uid, series_uid, study_dt, n_instances, tags) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (_row(start + offset, ds, item) for offset, item in enumerate(batch)),
-            )
-            connection.executemany(
-                "INSERT INTO versions (image_set, version, updated_at, levels) VALUES (?, ?, ?, ?)",
-                _version_rows(start, batch),
-            )
-        written += len(batch)
+        for name in _image_set_indexes(connection):
+            connection.execute(f"DROP INDEX {name}")
+        for batch in _batches(iter(image_sets), batch_size):
+            _insert(connection, ds, batch)
+            written += len(batch)
+        for statement in statements(INDEXES):
+            connection.execute(statement)
     return written
+
+
+def _image_set_indexes(connection) -> list[str]:
+    rows = connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'image_sets' AND sql IS NOT NULL"
+    ).fetchall()
+    return [name for (name,) in rows]
+
+
+def _insert(connection, ds: int, batch: list[BulkImageSet]) -> None:
+    start = connection.execute("SELECT coalesce(max(pk), 0) + 1 FROM image_sets").fetchone()[0]
+    connection.executemany(
+        "INSERT INTO image_sets (pk, ds, id, version, created_at, updated_at, is_primary, patient_id, "
+        "accession_number, study_id, study_uid, series_uid, study_dt, n_instances, tags) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (_row(start + offset, ds, item) for offset, item in enumerate(batch)),
+    )
+    connection.executemany(
+        "INSERT INTO versions (image_set, version, updated_at, levels) VALUES (?, ?, ?, ?)",
+        _version_rows(start, batch),
+    )
 
 
 def _batches(items: Iterator[BulkImageSet], size: int) -> Iterator[list[BulkImageSet]]:
