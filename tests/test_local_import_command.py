@@ -91,7 +91,7 @@ def test_import_shows_progress_on_a_terminal(tmp_path):
         os.close(follower)
 
     assert result.returncode == 0
-    assert "\rimporting: 5/5 files (100%)" in shown and shown.endswith("\n")
+    assert "\rimporting: 50%" in shown and "\rimporting: 100%" in shown and shown.endswith("\n")
 
 
 def read_all(fd: int) -> str:
@@ -106,16 +106,15 @@ def read_all(fd: int) -> str:
         chunks.append(chunk)
 
 
-def test_progress_line_updates_about_once_a_percent():
+def test_progress_line_updates_once_a_percent():
     stream = io.StringIO()
     progress = ProgressLine(stream)
-    for done in range(1, 1001):
-        progress(done, 1000)
+    for done in range(1, 2001):
+        progress(done, 2000)
     progress.finish()
 
     updates = stream.getvalue().split("\r")[1:]
-    assert 100 <= len(updates) <= 102
-    assert updates[-1] == "importing: 1000/1000 files (100%)\n"
+    assert updates == [f"importing: {percent}%" for percent in range(0, 100)] + ["importing: 100%\n"]
 
 
 def test_demo_data_builds_and_rebuilds_the_demo_datastore(tmp_path):
