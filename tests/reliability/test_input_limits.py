@@ -1,0 +1,58 @@
+"""Oversized and degenerate values in every argument of every tool: refused in words, without a memory blow-up.
+
+A 1 MB string, a 10,000-item list and JSON text nested 1,000 deep (hosts send objects as JSON text) go into each
+argument of each tool, one at a time, through a real in-memory client. Each must come back as a one-line refusal
+naming the argument, and the call's peak memory must stay a small multiple of the input. How fast the refusal comes
+is measured in bench/soak.py (over HTTP), not here.
+"""
+
+import tracemalloc
+
+import pytest
+from mcp_helpers import session
+
+from imageset_search.tools.catalog import CATALOG
+from reliability.answers import problem, text_of
+
+pytestmark = pytest.mark.anyio
+
+VALUES = {
+    "1 MB string": "x" * 1_000_000,
+    "10,000-item list": ["CT"] * 10_000,
+    "JSON text 1,000 deep": "[" * 1_000 + "]" * 1_000,
+}
+PEAK_LIMIT = 64 * 1024 * 1024  # bytes allocated at the peak of one call: 64 times the largest input
+ARGUMENTS = [
+    (spec.name, name) for spec in CATALOG for name in spec.arguments.model_json_schema(by_alias=True)["properties"]
+]
+# Defects found by this suite whose fix is in another owner's files (see the reason); strict, so a fix shows up.
+KNOWN: dict[tuple[str, str, str], str] = {}
+
+
+def cases():
+    for kind in VALUES:
+        for tool, argument in ARGUMENTS:
+            marks = [pytest.mark.xfail(strict=True, reason=KNOWN[kind, tool, argument])] if (kind, tool, argument) in KNOWN else []
+            yield pytest.param(kind, tool, argument, marks=marks, id=f"{kind}-{tool}.{argument}")
+
+
+async def test_every_listed_tool_and_argument_is_covered(demo_store):
+    async with session(demo_store) as client:
+        listed = {(tool.name, name) for tool in (await client.list_tools()).tools for name in tool.input_schema["properties"]}
+    assert listed == set(ARGUMENTS)
+
+
+@pytest.mark.parametrize("kind, tool, argument", list(cases()))
+async def test_an_oversized_value_is_refused_in_one_line_naming_the_argument(demo_store, kind, tool, argument):
+    async with session(demo_store) as client:
+        tracemalloc.start()
+        try:
+            result = await client.call_tool(tool, {argument: VALUES[kind]})
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    text = text_of(result)
+    assert result.is_error, f"accepted: {text[:200]}"
+    assert problem(tool, result) is None, text[:300]
+    assert argument in text and "\n" not in text.strip(), text[:300]
+    assert peak < PEAK_LIMIT, f"peak memory {peak // 2**20} MiB"
