@@ -8,26 +8,18 @@ criteria ("last March") are made exact first and echoed on stderr, and the NextT
 """
 
 import argparse
-import logging
 import os
 import sys
 import types
-from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from imageset_search.datastores.errors import CredentialsError, DatastoreError, ServiceUnavailableException
 from imageset_search.server.cli import CommandError
-from imageset_search.server.cli_params import env_help, load_cli_input, load_json_object, setting, to_bool, to_int
-
-log = logging.getLogger(__name__)
+from imageset_search.server.cli_params import env_help, setting, to_bool, to_int
 
 OPERATION = "SearchImageSets"
-INPUT_KEYS = ("datastoreId", "searchCriteria", "maxResults", "nextToken")
-CRITERIA_EXAMPLE = '{"filters": [{"values": [{"DICOMPatientId": "..."}], "operator": "EQUAL"}]}'
 PAGING_OPTIONS = ("--starting-token", "--page-size", "--max-items")
-AWS_OPTIONS = ("--endpoint-url", "--region", "--profile")
 EXIT_BAD_PARAMETER = 252
 EXIT_CONFIGURATION = 253
 EXIT_SERVICE_ERROR = 254
@@ -169,10 +161,13 @@ def _run(args) -> int:
     if skeleton == "output":
         cli_output.render(cli_output.iso_timestamps(cli_skeleton.output_skeleton()), output, query=query)
         return 0
-    request = _request(args)
-    with _opened_datastore(args) as datastore:
+    from imageset_search.server.cli_connection import opened_datastore
+    from imageset_search.server.cli_request import read_request
+
+    request = read_request(args)
+    with opened_datastore(args) as datastore:
         printout = _search(args, datastore, request)
-    for line in request["interpreted"]:  # what was searched, in words, once the search has answered
+    for line in request.interpreted:  # what was searched, in words, once the search has answered
         print(line, file=sys.stderr)
     _print(printout, output, query)
     return 0
@@ -187,125 +182,6 @@ def _output_format(args) -> str:
     return output
 
 
-def _request(args) -> dict[str, Any]:
-    """The SearchImageSets parameters: options, else --cli-input-json, else environment; criteria made exact."""
-    document = load_cli_input(setting(args, "--cli-input-json"), INPUT_KEYS)
-    datastore_id = args.datastore_id or document.get("datastoreId") or setting(args, "--datastore-id")
-    if not datastore_id:
-        raise CommandError(
-            "the following arguments are required: --datastore-id (or datastoreId in --cli-input-json, or the "
-            "IMAGESET_SEARCH_DATASTORE_ID environment variable)"
-        )
-    if args.search_criteria is not None:
-        criteria = load_json_object("--search-criteria", args.search_criteria, CRITERIA_EXAMPLE)
-    elif "searchCriteria" in document:
-        criteria = _criteria_object(document["searchCriteria"])
-    else:
-        criteria = _criteria_from_environment(args)
-    exact, interpreted = _exact_criteria(args, criteria)
-    return {
-        "datastore_id": str(datastore_id).strip(),
-        "criteria": exact,
-        "interpreted": interpreted,
-        "max_results": document.get("maxResults"),
-        "next_token": document.get("nextToken"),
-        "manual_paging": "maxResults" in document or "nextToken" in document,
-    }
-
-
-def _criteria_object(criteria: Any) -> dict[str, Any] | None:
-    if criteria is None or isinstance(criteria, dict):
-        return criteria
-    raise CommandError(
-        f"Error parsing parameter '--cli-input-json': searchCriteria must be a JSON object such as {CRITERIA_EXAMPLE}"
-    )
-
-
-def _criteria_from_environment(args) -> dict[str, Any] | None:
-    value = setting(args, "--search-criteria")
-    return None if value is None else load_json_object("--search-criteria", value, CRITERIA_EXAMPLE)
-
-
-def _exact_criteria(args, criteria: dict[str, Any] | None) -> tuple[dict[str, Any] | None, list[str]]:
-    """Loose values made exact by the tools' normalizer, and its plain words for each filter.
-
-    The normalizer checks what the service checks, so what it refuses is reported as the service's
-    ValidationException (exit 254), the same line and code the datastore gives for what reaches it.
-    """
-    from imageset_search.datastores.errors import ValidationException
-    from imageset_search.tools.criteria import normalize_search_criteria
-
-    zone = _zone(setting(args, "--timezone"))
-    if criteria is None:
-        return None, []
-    now = datetime.now(zone)
-    try:
-        exact, interpreted = normalize_search_criteria(criteria, today=now.date(), tz=zone, now=now)
-    except ValueError as exc:
-        raise ValidationException(_plain_reason(exc)) from None
-    return exact, interpreted
-
-
-def _zone(name: str | None):
-    from imageset_search.server.config import timezone
-
-    try:
-        return timezone(name)
-    except ValueError as exc:
-        raise CommandError(f"Bad value for --timezone: {exc}") from None
-
-
-def _plain_reason(exc: ValueError) -> str:
-    """A validation failure as one line naming the fields, without the input values (they may be patient data)."""
-    errors = getattr(exc, "errors", None)
-    if not callable(errors):
-        return " ".join(str(exc).split())
-    parts = []
-    for error in errors(include_input=False, include_url=False):
-        where = ".".join(str(part) for part in error.get("loc", ())) or "searchCriteria"
-        parts.append(f"{where}: {error.get('msg', 'invalid')}")
-    return "; ".join(parts)
-
-
-@contextmanager
-def _opened_datastore(args):
-    """The configured datastore for the length of one command, closed afterwards when it can be."""
-    from imageset_search.server.backends import open_datastore
-
-    backend = _backend(args)
-    log.debug("opening the %s datastore", backend)
-    datastore = open_datastore(backend, args.db, **(_aws_options(args) if backend == "aws" else {}))
-    try:
-        yield datastore
-    finally:
-        close = getattr(datastore, "close", None)
-        if callable(close):
-            close()
-
-
-def _backend(args) -> str:
-    """--backend, else IMAGESET_SEARCH_BACKEND, else aws when an AWS connection option is set, else local."""
-    backend = setting(args, "--backend")
-    if backend is None:
-        return "aws" if any(setting(args, option) for option in AWS_OPTIONS) else "local"
-    if backend not in ("local", "aws"):
-        raise CommandError(f"Bad value for --backend {backend!r}: use local or aws")
-    return backend
-
-
-def _aws_options(args) -> dict[str, Any]:
-    """AwsDatastore's options; a timeout of 0 (the AWS CLI's "no limit") keeps botocore's default instead."""
-    return {
-        "region": setting(args, "--region"),
-        "profile": setting(args, "--profile"),
-        "endpoint_url": setting(args, "--endpoint-url"),
-        "connect_timeout": setting(args, "--cli-connect-timeout", to_int) or None,
-        "read_timeout": setting(args, "--cli-read-timeout", to_int) or None,
-        "ca_bundle": setting(args, "--ca-bundle"),
-        "verify_ssl": not setting(args, "--no-verify-ssl", to_bool, False),
-    }
-
-
 @dataclass
 class Printout:
     """What the command prints: the whole response (json, table), and the parts text output prints one by one.
@@ -317,13 +193,13 @@ class Printout:
     text_parts: list[dict[str, Any]]
 
 
-def _search(args, datastore, request: dict[str, Any]) -> Printout:
+def _search(args, datastore, request) -> Printout:
     """One raw service call (--no-paginate, or paging keys in --cli-input-json), else the resumable walk."""
     no_paginate = setting(args, "--no-paginate", to_bool, False)
-    if no_paginate or request["manual_paging"]:
+    if no_paginate or request.single_call:
         _refuse_paging_options(args, "--no-paginate" if no_paginate else "maxResults or nextToken in --cli-input-json")
         response = datastore.search_image_sets(
-            request["datastore_id"], request["criteria"], request["max_results"], request["next_token"]
+            request.datastore_id, request.criteria, request.max_results, request.next_token
         )
         return Printout(response, [response])
     return _paged(args, datastore, request)
@@ -336,7 +212,7 @@ def _refuse_paging_options(args, single_call: str) -> None:
         raise CommandError(f"Cannot specify {single_call} along with pagination arguments: {', '.join(used)}")
 
 
-def _paged(args, datastore, request: dict[str, Any]) -> Printout:
+def _paged(args, datastore, request) -> Printout:
     """botocore's build_full_result over this command's walk: all items, the first page's `sort`, a NextToken."""
     from imageset_search.server.cli_paging import RESULT_KEY, Position, decode_token, encode_token, walk
     from imageset_search.server.cli_paging import search_fingerprint
@@ -344,13 +220,13 @@ def _paged(args, datastore, request: dict[str, Any]) -> Printout:
     max_items = setting(args, "--max-items", to_int)
     if max_items is not None and max_items < 1:
         raise CommandError(f"Bad value for --max-items {max_items}: use 1 or more, or leave it out to print all")
-    fingerprint = search_fingerprint(request["datastore_id"], request["criteria"])
+    fingerprint = search_fingerprint(request.datastore_id, request.criteria)
     token = setting(args, "--starting-token")
     start = decode_token(token, fingerprint) if token else Position()
     result = walk(
         datastore,
-        request["datastore_id"],
-        request["criteria"],
+        request.datastore_id,
+        request.criteria,
         start=start,
         page_size=setting(args, "--page-size", to_int),
         max_items=max_items,
