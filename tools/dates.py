@@ -54,12 +54,10 @@ Conventions (the rules of shared/dates/CONVENTIONS.md; where readings differ, th
 import re
 from datetime import date, datetime
 
-from .date_bounds import read_open, read_range
-from .date_calendar import UNIT_WORDS
+from .date_bounds import OPEN_FORMS, read_open, read_range
 from .date_errors import DateParseError
-from .date_grammar import read_span
+from .date_grammar import RULES, read_span
 from .date_text import normalize
-from .date_words import MONTHS, WEEKDAYS
 
 __all__ = ["DateParseError", "parse_date_range"]
 
@@ -75,10 +73,10 @@ _FILLER = frozenset(
     "sometime".split()
 )
 _TRAILING_FILLER = frozenset("inclusive included only please exactly".split())
-KNOWN_WORDS = frozenset([*MONTHS, *WEEKDAYS, *UNIT_WORDS, *_FILLER, *_TRAILING_FILLER, *"""
-    last next this past previous prior since before after until till through thru from between and the week weekend
-    month year quarter half decade day days ago early mid late end beginning start middle today yesterday tomorrow
-    now few more than less later earlier greater newer older date or to of in on""".split()])
+KNOWN_WORDS = frozenset(
+    word for pattern in [*(rule for rule, _ in RULES), *(form for form, _ in OPEN_FORMS)]
+    for word in re.findall(r"[a-z]{3,}", pattern.pattern)
+) | _FILLER | _TRAILING_FILLER
 
 
 def parse_date_range(text: str, today: date) -> tuple[date | None, date | None]:
