@@ -158,3 +158,32 @@ def test_unusable_credentials_exit_253_with_how_to_get_them(capsys, endpoint):
     code, out, err = run(capsys, endpoint, "--profile", "no-such-profile")
     assert code == 253 and out == "" and err.count("\n") == 1
     assert "credentials" in err and "--profile" in err
+
+
+def test_the_endpoint_can_come_from_the_environment(capsys, endpoint, monkeypatch):
+    monkeypatch.setenv("IMAGESET_SEARCH_ENDPOINT_URL", endpoint.url)
+    monkeypatch.setenv("IMAGESET_SEARCH_REGION", "us-east-1")
+    code = main(["search-image-sets", "--datastore-id", DEMO, "--search-criteria", json.dumps(BY_PATIENT)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert [s["imageSetId"] for s in json.loads(out)["imageSetsMetadataSummaries"]] == [DOCUMENTED]
+
+
+def test_connection_options_reach_the_aws_datastore_as_it_names_them():
+    from imageset_search.server.cli import build_parser
+    from imageset_search.server.cli_connection import aws_options
+
+    args = build_parser().parse_args(
+        ["search-image-sets", "--region", "eu-west-1", "--profile", "imaging", "--endpoint-url", "https://x.test",
+         "--cli-read-timeout", "5", "--cli-connect-timeout", "0", "--no-verify-ssl", "--ca-bundle", "ca.pem"])
+    assert aws_options(args) == {"region": "eu-west-1", "profile": "imaging", "endpoint_url": "https://x.test",
+                                 "read_timeout": 5, "connect_timeout": None, "verify_ssl": False, "ca_bundle": "ca.pem"}
+
+
+def test_the_command_starts_without_heavy_libraries():
+    code = ("import sys; from imageset_search.server.cli import build_parser; "
+            "build_parser().parse_args(['search-image-sets', '--max-items', '3']); "
+            "print(sorted(m for m in ('boto3', 'botocore', 'pydicom', 'dateparser') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
