@@ -64,8 +64,10 @@ class Clock:
         return cls(tz, now or datetime.now(timezone.utc))
 
 
-def _fail(exc: ValueError) -> SearchError:
-    return SearchError(str(exc))
+def _fail(exc: ValueError, field: str | None = None) -> SearchError:
+    """The normalizer's message, led by the argument it is about when the message does not name it already."""
+    text = str(exc)
+    return SearchError(text if field is None or text.startswith(field) else f"{field}: {text}")
 
 
 def _exact_id(attribute: str, value: str, field: str) -> Criterion:
@@ -118,19 +120,19 @@ def _range_value(value: Any) -> Any:
     return {"from": value.from_, "to": value.to} if isinstance(value, DateRange) else value
 
 
-def read_study_date(value: Any, clock: Clock) -> Criterion:
+def read_study_date(value: Any, clock: Clock, field: str = "study_date") -> Criterion:
     try:
         reading = readings.read_study_date(_range_value(value), today=clock.today, tz_name=clock.tz.key)
     except (DateParseError, values.NormalizeError) as exc:
-        raise _fail(exc) from None
+        raise _fail(exc, field) from None
     return _reading_criterion("DICOMStudyDateAndTime", reading)
 
 
-def read_instants(attribute: str, value: Any, clock: Clock) -> Criterion:
+def read_instants(attribute: str, value: Any, clock: Clock, field: str) -> Criterion:
     try:
         reading = readings.read_instant_range(_range_value(value), attribute=attribute, now=clock.now, tz=clock.tz)
     except (DateParseError, values.NormalizeError) as exc:
-        raise _fail(exc) from None
+        raise _fail(exc, field) from None
     return _reading_criterion(attribute, reading)
 
 
@@ -147,7 +149,7 @@ def from_flat(args: SearchArgs, clock: Clock) -> list[Criterion]:
         found.append(read_study_date(args.study_date, clock))
     for field, attribute in (("updated", "updatedAt"), ("created", "createdAt")):
         if (value := getattr(args, field)) is not None:
-            found.append(read_instants(attribute, value, clock))
+            found.append(read_instants(attribute, value, clock, field))
     if args.is_primary is not None:
         found.append(_described("isPrimary", [{"isPrimary": args.is_primary}], "EQUAL"))
     return found
@@ -182,7 +184,7 @@ def _study_date_filter(raws: list[Any], operator: str, clock: Clock, where: str)
     if all(isinstance(raw, StudyDateAndTime) for raw in raws):
         return _described("DICOMStudyDateAndTime", [_exact_study_date(raw, where) for raw in raws], operator)
     if len(raws) == 1:
-        return read_study_date(raws[0], clock)
+        return read_study_date(raws[0], clock, f"{where}.DICOMStudyDateAndTime")
     low, high = (_as_phrase_or_exact(raw, clock, where) for raw in raws)
     return Criterion(
         "DICOMStudyDateAndTime",
@@ -194,7 +196,7 @@ def _study_date_filter(raws: list[Any], operator: str, clock: Clock, where: str)
 def _as_phrase_or_exact(raw: Any, clock: Clock, where: str) -> Criterion:
     if isinstance(raw, StudyDateAndTime):
         return _described("DICOMStudyDateAndTime", [_exact_study_date(raw, where)], "EQUAL")
-    return read_study_date(raw, clock)
+    return read_study_date(raw, clock, f"{where}.DICOMStudyDateAndTime")
 
 
 def _exact_study_date(raw: StudyDateAndTime, where: str) -> dict[str, Any]:
@@ -207,8 +209,8 @@ def _exact_study_date(raw: StudyDateAndTime, where: str) -> dict[str, Any]:
     return {"DICOMStudyDateAndTime": inner}
 
 
-def _instant_filter(attribute: str, raws: list[Any], operator: str, clock: Clock) -> Criterion:
-    readings_ = [read_instants(attribute, _instant_input(raw), clock) for raw in raws]
+def _instant_filter(attribute: str, raws: list[Any], operator: str, clock: Clock, where: str) -> Criterion:
+    readings_ = [read_instants(attribute, _instant_input(raw), clock, f"{where}.{attribute}") for raw in raws]
     if len(readings_) == 1:
         return readings_[0]
     low, high = readings_
@@ -259,7 +261,7 @@ def _filter_criterion(search_filter: SearchFilter, index: int, clock: Clock) -> 
     if attribute == "DICOMStudyDateAndTime":
         return _study_date_filter(raws, operator, clock, where)
     if attribute in INSTANT_ATTRIBUTES:
-        return _instant_filter(attribute, raws, operator, clock)
+        return _instant_filter(attribute, raws, operator, clock, where)
     if attribute == "isPrimary":
         return _described(attribute, [{"isPrimary": raw} for raw in raws], operator)
     cleaned = [_guard(lambda raw=raw: _exact_id(attribute, raw, f"{where}.{attribute}")) for raw in raws]

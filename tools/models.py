@@ -200,8 +200,10 @@ class SearchArgs(_Strict):
     next_token: str | None = Field(
         None, max_length=8192, description="The next_token of a previous result: continues that search on its own"
     )
-    detail: Literal["summary", "full"] = Field(
-        "summary", description="summary: compact, grouped by study; full: AWS's ImageSetsMetadataSummary objects"
+    detail: Literal["summary", "full"] | None = Field(
+        None,
+        description="summary (default): compact, grouped by study; full: AWS's ImageSetsMetadataSummary objects. "
+        "A continued search keeps the detail and fields of its first call unless given again",
     )
     fields: list[Literal[SUMMARY_FIELDS]] | None = Field(  # type: ignore[valid-type]
         None, max_length=len(SUMMARY_FIELDS), description="With detail=summary: only these fields"

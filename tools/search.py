@@ -68,18 +68,18 @@ def _asks_anything(args: SearchArgs) -> bool:
     return bool(args.criteria_fields()) or args.search_criteria is not None or bool(args.sort_by or args.sort_order)
 
 
-def _resume(args: SearchArgs, clock: criteria_.Clock) -> tuple[str, Query, Position]:
-    datastore_id, query, position = tokens.decode(args.next_token or "")
+def _resume(args: SearchArgs, clock: criteria_.Clock) -> tuple[str, Query, Position, tokens.View]:
+    datastore_id, query, position, view = tokens.decode(args.next_token or "")
     if args.datastore_id and args.datastore_id.strip() != datastore_id:
         raise SearchError("next_token belongs to another datastore than datastore_id; send next_token alone")
     if _asks_anything(args):
         asked = build_query(args, clock)
-        if tokens.pack_query(datastore_id, asked) != tokens.pack_query(datastore_id, query):
+        if tokens.pack_query(asked) != tokens.pack_query(query):  # packing is canonical: equal packs, equal queries
             raise SearchError(
                 "the criteria sent differ from those next_token was issued for: send next_token alone to continue "
                 "that search, or drop next_token to start a new one with these criteria"
             )
-    return datastore_id, query, position
+    return datastore_id, query, position, view
 
 
 def _warnings(collected: Collected, settings: Settings) -> list[str]:
@@ -101,19 +101,20 @@ def search_image_sets(
     datastore: Datastore, args: SearchArgs, settings: Settings, now: datetime | None = None
 ) -> SearchResult:
     clock = criteria_.Clock.at(settings.tz, now)
-    if args.detail == "full" and args.fields:
-        raise SearchError("fields chooses what detail=summary holds; with detail=full drop fields")
     if args.next_token:
-        datastore_id, query, position = _resume(args, clock)
+        datastore_id, query, position, first_view = _resume(args, clock)
         interpreted = ["continued the search this next_token was issued for"]
     else:
         datastore_id = choose_datastore(datastore, args.datastore_id, settings.default_datastore_id)
-        query, position = build_query(args, clock), Position()
-        interpreted = [c.said for c in query.criteria if c.said and _was_loose(c)]
+        query, position, first_view = tokens.canonical(build_query(args, clock)), Position(), tokens.View()
+        interpreted = [c.said for c in query.criteria if _was_loose(c)]
+    view = tokens.View(args.detail or first_view.detail, tuple(args.fields) if args.fields else first_view.fields)
+    if view.detail == "full" and view.fields:
+        raise SearchError("fields chooses what detail=summary holds; with detail=full drop fields")
     the_plan = plan(query)
     fetch = _fetcher(datastore, datastore_id, the_plan)
     collected = collect(fetch, position, args.max_items, the_plan.matches, settings.scan_budget)
-    return _result(args, datastore_id, query, the_plan, collected, interpreted, _warnings(collected, settings))
+    return _result(view, datastore_id, query, the_plan, collected, interpreted, _warnings(collected, settings))
 
 
 def _was_loose(criterion: criteria_.Criterion) -> bool:
@@ -129,15 +130,16 @@ def _fetcher(datastore: Datastore, datastore_id: str, the_plan: Plan):
     return fetch
 
 
-def _result(args, datastore_id, query, the_plan, collected, interpreted, warnings) -> SearchResult:
+def _result(view, datastore_id, query, the_plan, collected, interpreted, warnings) -> SearchResult:
     items = collected.items
+    following = collected.next
     return SearchResult(
         datastore_id=datastore_id,
         count=len(items),
-        has_more=collected.next is not None,
-        next_token=tokens.encode(datastore_id, query, collected.next) if collected.next is not None else None,
-        studies=summaries.grouped(items, args.fields) if args.detail == "summary" else None,
-        image_sets=[summaries.full(item) for item in items] if args.detail == "full" else None,
+        has_more=following is not None,
+        next_token=tokens.encode(datastore_id, query, following, view) if following is not None else None,
+        studies=summaries.grouped(items, view.fields) if view.detail == "summary" else None,
+        image_sets=[summaries.full(item) for item in items] if view.detail == "full" else None,
         interpreted=interpreted,
         searched_by_service=list(the_plan.by_service),
         filtered_here=list(the_plan.here),

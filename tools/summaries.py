@@ -64,7 +64,7 @@ def _image_set(summary: dict[str, Any], wanted: set[str] | None, with_times: boo
     return brief
 
 
-def grouped(summaries: Iterable[dict[str, Any]], fields: list[str] | None = None) -> list[dict[str, Any]]:
+def grouped(summaries: Iterable[dict[str, Any]], fields: Iterable[str] | None = None) -> list[dict[str, Any]]:
     """Image sets under their studies, in the order the studies first appear (the search's order)."""
     wanted = set(fields) | {"image_set_id"} if fields else None
     with_times = wanted is not None  # timestamps only when asked for: they rarely help a reader
