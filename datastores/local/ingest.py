@@ -15,7 +15,7 @@ from typing import Any
 
 from imageset_search.datastores.local.records import Instance
 from imageset_search.datastores.local.studytime import study_key
-from imageset_search.datastores.local.summary import GroupingKey, grouping_key, merge_summary, summary_key
+from imageset_search.datastores.local.summary import GroupingKey, fill_summary, grouping_key, summary_key
 
 LEVELS = ("Patient", "Study", "Series")
 
@@ -120,8 +120,8 @@ def _write(connection: sqlite3.Connection, ds: int, target: Target, now_ms: int,
     """Store the target's new instances as its next version."""
     levels = _previous_levels(connection, target)
     for instance in target.new:
-        target.summary = merge_summary(target.summary, instance)
-        levels = _merge_levels(levels, instance)
+        fill_summary(target.summary, instance)
+        _fill_levels(levels, instance)
     target.version += 1
     target.n_instances += len(target.new)
     if target.pk is None:
@@ -187,17 +187,13 @@ def _previous_levels(connection: sqlite3.Connection, target: Target) -> dict[str
     return json.loads(row[0])
 
 
-def _merge_levels(levels: dict[str, dict[str, Any]], instance: Instance) -> dict[str, dict[str, Any]]:
-    """Each level's attributes as the first instance that has them gave them (later empties fill nothing)."""
-    given = {"Patient": instance.patient, "Study": instance.study, "Series": instance.series}
-    merged = {}
-    for level in LEVELS:
-        attributes = dict(levels[level])
-        for keyword, value in given[level].items():
+def _fill_levels(levels: dict[str, dict[str, Any]], instance: Instance) -> None:
+    """Add to each level (in place) the attributes it lacks or has empty: the first instance with a value wins."""
+    for level, given in (("Patient", instance.patient), ("Study", instance.study), ("Series", instance.series)):
+        attributes = levels[level]
+        for keyword, value in given.items():
             if attributes.get(keyword) is None:
                 attributes[keyword] = value
-        merged[level] = attributes
-    return merged
 
 
 def _instance_node(instance: Instance) -> dict[str, Any]:

@@ -72,15 +72,14 @@ def summary_key(tags: dict[str, Any]) -> GroupingKey:
     return tuple(_present(tags.get(key)) for key in GROUPING_KEYS)
 
 
-def merge_summary(summary: dict[str, Any], instance: Instance) -> dict[str, Any]:
-    """`summary` with the tags it still lacks taken from `instance`; study counts are left to the search."""
-    tags = dict(instance.tags, DICOMSeriesInstanceUID=instance.series_instance_uid)
-    merged = dict(summary)
+def fill_summary(summary: dict[str, Any], instance: Instance) -> None:
+    """Add to `summary` (in place) the tags it still lacks that `instance` has; study counts are the search's."""
+    tags = instance.tags
     for key in SUMMARY_KEYS:
-        value = _present(tags.get(key))
-        if value is not None and key not in merged:
-            merged[key] = value
-    return merged
+        if key not in summary:
+            value = instance.series_instance_uid if key == "DICOMSeriesInstanceUID" else _present(tags.get(key))
+            if value is not None:
+                summary[key] = value
 
 
 def _present(value: Any) -> Any:
