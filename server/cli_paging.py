@@ -75,10 +75,10 @@ def _read_document(token: str) -> dict[str, Any]:
         document = json.loads(raw.decode())
     except (binascii.Error, ValueError):
         document = None
-    if not isinstance(document, dict):
+    if not isinstance(document, dict) or "v" not in document:
         raise _token_error(
-            "this is not a NextToken printed by search-image-sets; "
-            f"pass the NextToken value exactly as printed, or {_START_OVER}"
+            "this is not a NextToken printed by imageset-search search-image-sets (tokens of the AWS CLI or of the "
+            f"service do not carry over); pass the NextToken value exactly as printed, or {_START_OVER}"
         )
     return document
 

@@ -115,6 +115,7 @@ def test_token_carries_a_version():
         (reencode({**document(TOKEN), "k": 1}), "altered"),
         (reencode({**document(TOKEN), "v": 2}), "version 2"),
         (reencode([1, 2]), "not a NextToken"),
+        (base64.b64encode(b'{"nextToken": "abc", "boto_truncate_amount": 1}').decode(), "AWS CLI"),
     ],
 )
 def test_damaged_tokens_are_refused_with_what_to_do(bad, says):
