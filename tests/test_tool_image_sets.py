@@ -143,6 +143,12 @@ def test_a_malformed_datastore_id_is_a_fixable_error(demo_store):
         get_image_set(demo_store, args, SETTINGS)
 
 
+def test_a_huge_datastore_id_is_refused_by_the_arguments_naming_it():
+    with pytest.raises(ValidationError) as caught:
+        GetImageSetArgs(datastore_id="x" * 1_000_000, image_set_id=UNKNOWN_ID)
+    assert "datastore_id" in describe_validation_error(caught.value)
+
+
 def test_an_unknown_datastore_is_not_found(demo_store):
     args = ListVersionsArgs(datastore_id="f" * 32, image_set_id=DOCUMENTED_IMAGE_SET_ID)
     with pytest.raises(ResourceNotFoundException):

@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 from imageset_search.datastores.protocol import Datastore
 from imageset_search.tools.catalog import ToolSpec
 from imageset_search.tools.choice import choose_datastore
-from imageset_search.tools.models import STRICT
+from imageset_search.tools.models import ID_MAX, STRICT
 from imageset_search.tools.settings import Settings
 from imageset_search.tools.summaries import iso
 
@@ -41,7 +41,10 @@ def _image_set_id(value: str) -> str:
 
 DatastoreIdArg = Annotated[
     str | None,
-    Field(description="32-character datastore id; optional when the server has a default or only one datastore"),
+    Field(
+        max_length=ID_MAX,  # room for a pasted ARN, which choose_datastore then explains; not for megabytes
+        description="32-character datastore id; optional when the server has a default or only one datastore",
+    ),
 ]
 ImageSetIdArg = Annotated[
     str,
