@@ -92,6 +92,13 @@ def test_c10_open_and_half_open_bounds():
            (">= 2012", "2012-01-01", "2013-02-12"), ("< 2012", None, "2011-12-31")])
 
 
+def test_two_open_bounds_joined_by_and_intersect():
+    check([("after 2010 and before 2012", "2011-01-01", "2011-12-31"),
+           ("since March 2012 and until last month", "2012-03-01", "2013-01-31")])
+    with pytest.raises(DateParseError, match="ends before it starts"):
+        parse_date_range("before 2010 and after 2011", TUESDAY)
+
+
 def test_since_a_future_start_leaves_the_upper_side_open():
     check([("since next month", "2013-03-01", None), ("after 2013", "2014-01-01", None)])
 

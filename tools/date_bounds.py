@@ -78,6 +78,17 @@ def read_open(text: str, today: date) -> Bounds | None:
     return None
 
 
+def read_both_open(text: str, today: date) -> Bounds | None:
+    """Two open bounds joined by "and": "after 2010 and before 2015" is what both allow."""
+    for match in re.finditer(" and ", text):
+        lower, upper = read_open(text[: match.start()], today), read_open(text[match.end():], today)
+        if lower and upper:
+            starts = [day for day in (lower[0], upper[0]) if day is not None]
+            ends = [day for day in (lower[1], upper[1]) if day is not None]
+            return (max(starts) if starts else None), (min(ends) if ends else None)
+    return None
+
+
 def _open_bounds(span: Span, kind: str, today: date) -> Bounds:
     """The bounds of an open form; a start after today leaves the upper side open instead of ending before it."""
     if kind == "before":

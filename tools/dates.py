@@ -54,7 +54,7 @@ Conventions (the rules of shared/dates/CONVENTIONS.md; where readings differ, th
 import re
 from datetime import date, datetime
 
-from .date_bounds import OPEN_FORMS, read_open, read_range
+from .date_bounds import OPEN_FORMS, read_both_open, read_open, read_range
 from .date_errors import DateParseError
 from .date_grammar import RULES, read_span
 from .date_text import normalize
@@ -112,7 +112,8 @@ def parse_date_range(text: str, today: date) -> tuple[date | None, date | None]:
 
 
 def _read_phrase(phrase: str, today: date) -> tuple[date | None, date | None] | None:
-    return read_span(phrase, today) or read_open(phrase, today) or read_range(phrase, today)
+    return (read_span(phrase, today) or read_open(phrase, today) or read_range(phrase, today)
+            or read_both_open(phrase, today))
 
 
 def _checked(found: tuple[date | None, date | None]) -> tuple[date | None, date | None]:

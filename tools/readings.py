@@ -63,7 +63,7 @@ def read_study_date(value, *, today: date, tz_name: str) -> Reading:
     """
     context = f"today {today.isoformat()} in {tz_name}"
     if isinstance(value, dict) and value.keys() & _STUDY_KEYS:
-        return _exact_study_date(value, context)
+        return _exact_study_date(value)
     start, end, source = _day_bounds(value, today, "study_date")
     if start is not None and end is not None and end < start:
         raise DateParseError("the study date range ends before it starts; put the earlier date first")
@@ -76,7 +76,7 @@ def read_study_date(value, *, today: date, tz_name: str) -> Reading:
     return Reading("BETWEEN", values, f"study date {_days_said(start, end)} ({source}, {context})")
 
 
-def _exact_study_date(value: dict, context: str) -> Reading:
+def _exact_study_date(value: dict) -> Reading:
     unknown = value.keys() - _STUDY_KEYS
     if unknown or "DICOMStudyDate" not in value:
         raise NormalizeError("study_date", "as an exact value takes DICOMStudyDate (required) and DICOMStudyTime "
@@ -86,7 +86,7 @@ def _exact_study_date(value: dict, context: str) -> Reading:
     if value.get("DICOMStudyTime") is not None:
         exact["DICOMStudyTime"] = dicom_time(value["DICOMStudyTime"], "DICOMStudyTime")
         said += f" at {exact['DICOMStudyTime']}"
-    return Reading("EQUAL", [{"DICOMStudyDateAndTime": exact}], f"{said} ({context})")
+    return Reading("EQUAL", [{"DICOMStudyDateAndTime": exact}], said)
 
 
 def _day_bounds(value, today: date, field: str) -> tuple[date | None, date | None, str]:
