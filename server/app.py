@@ -14,7 +14,8 @@ import traceback
 from typing import Any, Callable
 
 from mcp.server.mcpserver import MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.exceptions import ResourceError, ToolError
+from mcp.server.mcpserver.prompts.base import Prompt, PromptArgument
 from mcp.server.mcpserver.tools.base import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
@@ -22,7 +23,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from imageset_search.datastores.errors import DatastoreError
 from imageset_search.datastores.protocol import Datastore
-from imageset_search.tools.catalog import CATALOG, ToolSpec
+from imageset_search.prompts import PromptTemplate, load_prompts
+from imageset_search.tools.catalog import ToolSpec, catalog
 from imageset_search.tools.errors import SearchError, describe_validation_error, explain
 from imageset_search.tools.settings import Settings
 
@@ -118,6 +120,51 @@ def _tool(spec: ToolSpec, datastore: LazyDatastore, settings: Settings) -> Tool:
     )
 
 
+def _prompt(template: PromptTemplate) -> Prompt:
+    def render(**arguments: str) -> str:
+        return template.render(**arguments)
+
+    return Prompt(
+        name=template.name,
+        title=template.title,
+        description=template.description,
+        arguments=[
+            PromptArgument(name=argument.name, description=argument.description, required=argument.required)
+            for argument in template.arguments
+        ],
+        fn=render,
+    )
+
+
+def _resource_json(read: Callable[[], Any]) -> str:
+    """A resource's content as JSON, its failures in the same plain words as the tools'."""
+    try:
+        return json.dumps(read(), indent=1)
+    except SearchError as exc:
+        raise ResourceError(str(exc)) from None
+    except DatastoreError as exc:
+        raise ResourceError(explain(exc)) from None
+
+
+def _add_resources(server: MCPServer, datastore: LazyDatastore, settings: Settings) -> None:
+    from imageset_search.tools.datastore_list import datastore_listing
+    from imageset_search.tools.metadata import metadata_summary
+
+    @server.resource(
+        "imageset://datastores", name="datastores", mime_type="application/json",
+        description="Every datastore: id, name, status, image set count where known, and the default one.",
+    )  # fmt: skip
+    def datastores() -> str:
+        return _resource_json(lambda: datastore_listing(datastore.get(), settings))
+
+    @server.resource(
+        "imageset://{datastore_id}/{image_set_id}/metadata", name="image set metadata", mime_type="application/json",
+        description="The metadata summary of one image set: patient, study, series, instance counts.",
+    )  # fmt: skip
+    def metadata(datastore_id: str, image_set_id: str) -> str:
+        return _resource_json(lambda: metadata_summary(datastore.get(), datastore_id, image_set_id))
+
+
 def create_server(datastore: Datastore | Callable[[], Datastore], settings: Settings) -> MCPServer:
     """The MCP server over one datastore (or a factory for it, called on first use)."""
     from importlib.metadata import PackageNotFoundError, version
@@ -127,9 +174,13 @@ def create_server(datastore: Datastore | Callable[[], Datastore], settings: Sett
     except PackageNotFoundError:
         release = "0"
     lazy = LazyDatastore(datastore if callable(datastore) else lambda: datastore)
-    return MCPServer(
+    server = MCPServer(
         "imageset-search",
         version=release,
         instructions=INSTRUCTIONS,
-        tools=[_tool(spec, lazy, settings) for spec in CATALOG],
+        tools=[_tool(spec, lazy, settings) for spec in catalog()],
     )
+    for template in load_prompts():
+        server.add_prompt(_prompt(template))
+    _add_resources(server, lazy, settings)
+    return server

@@ -49,4 +49,10 @@ SEARCH = ToolSpec(
     text=results.text,
 )
 
-CATALOG: tuple[ToolSpec, ...] = (SEARCH,)
+def catalog() -> tuple[ToolSpec, ...]:
+    """Every tool, search first (the others' modules build their specs from ToolSpec, so they are imported here)."""
+    from imageset_search.tools.datastore_list import LIST_DATASTORES
+    from imageset_search.tools.image_sets import GET_IMAGE_SET, LIST_IMAGE_SET_VERSIONS
+    from imageset_search.tools.metadata import GET_IMAGE_SET_METADATA
+
+    return (SEARCH, GET_IMAGE_SET, LIST_IMAGE_SET_VERSIONS, GET_IMAGE_SET_METADATA, LIST_DATASTORES)
