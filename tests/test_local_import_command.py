@@ -9,7 +9,8 @@ import sys
 from imageset_search.datastores.local.demo import DEMO_DATASTORE_ID, DOCUMENTED_IMAGE_SET_ID, write_dicom_files
 from imageset_search.datastores.local.importer import read_instance
 from imageset_search.datastores.local.store import LocalStore
-from imageset_search.server.commands.import_files import ProgressLine
+from imageset_search.datastores.local.importer import ImportReport
+from imageset_search.server.commands.import_files import LISTED_SKIPS, ProgressLine, summary
 
 # The console script's own code (`imageset-search ...`), so the test needs no installed script on PATH.
 CLI = [sys.executable, "-c", "import sys; from imageset_search.server.cli import main; sys.exit(main())"]
@@ -115,6 +116,17 @@ def test_progress_line_updates_once_a_percent():
 
     updates = stream.getvalue().split("\r")[1:]
     assert updates == [f"importing: {percent}%" for percent in range(0, 100)] + ["importing: 100%\n"]
+
+
+def test_a_long_list_of_skipped_files_is_cut_short_and_counted_by_reason():
+    skipped = [(f"f{n}", "not a DICOM file") for n in range(LISTED_SKIPS + 3)] + [("g", "no SOPInstanceUID")]
+    report = ImportReport(files_seen=len(skipped), skipped=skipped)
+
+    lines = summary(report, "default", "0" * 32, created=False).splitlines()
+
+    assert len(lines) == 1 + LISTED_SKIPS + 2
+    assert lines[1] == "  skipped f0: not a DICOM file"
+    assert lines[-2:] == ["  and 1 more skipped: no SOPInstanceUID", "  and 3 more skipped: not a DICOM file"]
 
 
 def test_demo_data_builds_and_rebuilds_the_demo_datastore(tmp_path):
