@@ -68,6 +68,15 @@ def test_from_and_to_take_the_start_and_the_end_of_their_phrases():
     assert only_to.values[1] == study("20191231", "235959.999999")
 
 
+def test_numbers_and_date_objects_read_as_the_dates_they_spell():
+    today = date(2026, 12, 1)
+    assert read_study_date(20230115, today=today, tz_name="UTC").values[0] == study("20230115", "000000")
+    assert read_study_date({"from": 2019, "to": date(2020, 5, 6)}, today=today, tz_name="UTC").values == [
+        study("20190101", "000000"), study("20200506", "235959.999999")]
+    with pytest.raises(NormalizeError, match="study_date"):
+        read_study_date(True, today=today, tz_name="UTC")
+
+
 def test_aws_exact_value_is_normalized_and_equal():
     reading = read_study_date({"DICOMStudyDate": "2023-01-15", "DICOMStudyTime": "14:30"},
                               today=date(2026, 12, 1), tz_name="UTC")

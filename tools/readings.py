@@ -91,13 +91,23 @@ def _exact_study_date(value: dict) -> Reading:
 
 def _day_bounds(value, today: date, field: str) -> tuple[date | None, date | None, str]:
     """The first and last day a phrase or a {"from", "to"} pair means, and where they came from in words."""
+    value = _as_phrase(value)
     if isinstance(value, str):
         start, end = parse_date_range(value, today)
         return start, end, f"from {_quoted(value)}"
-    sides = _sides(value, field)
+    sides = {key: _as_phrase(side) for key, side in _sides(value, field).items()}
     start = parse_date_range(sides["from"], today)[0] if sides.get("from") is not None else None
     end = parse_date_range(sides["to"], today)[1] if sides.get("to") is not None else None
     return start, end, _sides_said(sides)
+
+
+def _as_phrase(value):
+    """A whole number (a year, a yyyyMMdd) or a date object read as the phrase it spells; anything else unchanged."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
 
 
 def _sides(value, field: str) -> dict:
