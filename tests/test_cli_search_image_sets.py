@@ -401,3 +401,10 @@ def test_paging_keys_in_the_input_json_make_one_call_and_refuse_paging_options(c
     resumed = search(capsys, db, "--cli-input-json", json.dumps({**json.loads(document), "nextToken": first["nextToken"]}),
                      datastore=None)
     assert len(ids(first)) == len(ids(resumed)) == 3 and not set(ids(first)) & set(ids(resumed))
+
+
+def test_bad_options_are_refused_before_any_datastore_is_opened(capsys, tmp_path):
+    fresh = tmp_path / "never-created.sqlite3"
+    for bad in (["--max-items", 0], ["--no-paginate", "--page-size", 5], ["--search-criteria", "{"]):
+        assert run(capsys, fresh, *bad)[0] == 252
+    assert not fresh.exists()

@@ -19,7 +19,7 @@ from imageset_search.server.cli import CommandError
 from imageset_search.server.cli_params import env_help, setting, to_bool, to_int
 
 OPERATION = "SearchImageSets"
-PAGING_OPTIONS = ("--starting-token", "--page-size", "--max-items")
+PAGING_OPTIONS = {"--starting-token": str, "--page-size": to_int, "--max-items": to_int}
 EXIT_BAD_PARAMETER = 252
 EXIT_CONFIGURATION = 253
 EXIT_SERVICE_ERROR = 254
@@ -165,8 +165,9 @@ def _run(args) -> int:
     from imageset_search.server.cli_request import read_request
 
     request = read_request(args)
+    paging = _paging(args, request)
     with opened_datastore(args) as datastore:
-        printout = _search(args, datastore, request)
+        printout = _search(datastore, request, paging)
     for line in request.interpreted:  # what was searched, in words, once the search has answered
         print(line, file=sys.stderr)
     _print(printout, output, query)
@@ -193,43 +194,56 @@ class Printout:
     text_parts: list[dict[str, Any]]
 
 
-def _search(args, datastore, request) -> Printout:
-    """One raw service call (--no-paginate, or paging keys in --cli-input-json), else the resumable walk."""
+@dataclass(frozen=True)
+class Paging:
+    """How to page: one raw call, or a walk of up to `max_items` from `starting_token` in pages of `page_size`."""
+
+    single_call: bool
+    max_items: int | None = None
+    page_size: int | None = None
+    starting_token: str | None = None
+
+
+def _paging(args, request) -> Paging:
+    """The paging options, checked before any datastore is opened."""
+    values = {option: setting(args, option, convert) for option, convert in PAGING_OPTIONS.items()}
     no_paginate = setting(args, "--no-paginate", to_bool, False)
     if no_paginate or request.single_call:
-        _refuse_paging_options(args, "--no-paginate" if no_paginate else "maxResults or nextToken in --cli-input-json")
+        used = [option for option, value in values.items() if value is not None]
+        if used:  # AWS CLI v2's rule: one raw call takes no paging options
+            single_call = "--no-paginate" if no_paginate else "maxResults or nextToken in --cli-input-json"
+            raise CommandError(f"Cannot specify {single_call} along with pagination arguments: {', '.join(used)}")
+        return Paging(single_call=True)
+    max_items = values["--max-items"]
+    if max_items is not None and max_items < 1:
+        raise CommandError(f"Bad value for --max-items {max_items}: use 1 or more, or leave it out to print all")
+    return Paging(False, max_items, values["--page-size"], values["--starting-token"])
+
+
+def _search(datastore, request, paging: Paging) -> Printout:
+    """One raw service call (--no-paginate, or paging keys in --cli-input-json), else the resumable walk."""
+    if paging.single_call:
         response = datastore.search_image_sets(
             request.datastore_id, request.criteria, request.max_results, request.next_token
         )
         return Printout(response, [response])
-    return _paged(args, datastore, request)
+    return _walked(datastore, request, paging)
 
 
-def _refuse_paging_options(args, single_call: str) -> None:
-    """AWS CLI v2's rule: one raw call (--no-paginate, or paging keys in the input JSON) takes no paging options."""
-    used = [option for option in PAGING_OPTIONS if setting(args, option) is not None]
-    if used:
-        raise CommandError(f"Cannot specify {single_call} along with pagination arguments: {', '.join(used)}")
-
-
-def _paged(args, datastore, request) -> Printout:
+def _walked(datastore, request, paging: Paging) -> Printout:
     """botocore's build_full_result over this command's walk: all items, the first page's `sort`, a NextToken."""
     from imageset_search.server.cli_paging import RESULT_KEY, Position, decode_token, encode_token, walk
     from imageset_search.server.cli_paging import search_fingerprint
 
-    max_items = setting(args, "--max-items", to_int)
-    if max_items is not None and max_items < 1:
-        raise CommandError(f"Bad value for --max-items {max_items}: use 1 or more, or leave it out to print all")
     fingerprint = search_fingerprint(request.datastore_id, request.criteria)
-    token = setting(args, "--starting-token")
-    start = decode_token(token, fingerprint) if token else Position()
+    start = decode_token(paging.starting_token, fingerprint) if paging.starting_token else Position()
     result = walk(
         datastore,
         request.datastore_id,
         request.criteria,
         start=start,
-        page_size=setting(args, "--page-size", to_int),
-        max_items=max_items,
+        page_size=paging.page_size,
+        max_items=paging.max_items,
     )
     whole = {RESULT_KEY: result.items, **result.first_page}
     parts = [{**(result.first_page if number == 0 else {}), RESULT_KEY: page} for number, page in
