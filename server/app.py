@@ -24,7 +24,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from imageset_search.datastores.errors import DatastoreError
 from imageset_search.datastores.protocol import Datastore
 from imageset_search.prompts import PromptTemplate, load_prompts
-from imageset_search.tools.catalog import ToolSpec, catalog
+from imageset_search.tools.catalog import CATALOG
+from imageset_search.tools.spec import ToolSpec
 from imageset_search.tools.errors import SearchError, describe_validation_error, explain
 from imageset_search.tools.settings import Settings
 
@@ -178,7 +179,7 @@ def create_server(datastore: Datastore | Callable[[], Datastore], settings: Sett
         "imageset-search",
         version=release,
         instructions=INSTRUCTIONS,
-        tools=[_tool(spec, lazy, settings) for spec in catalog()],
+        tools=[_tool(spec, lazy, settings) for spec in CATALOG],
     )
     for template in load_prompts():
         server.add_prompt(_prompt(template))

@@ -1,30 +1,15 @@
 """The tools the server offers, each as plain data: name, words for the model, argument and result models, logic.
 
 The server registers every entry the same way (strict validation, error mapping, short text beside the structured
-result), so adding a tool is adding an entry here; nothing in this module knows about MCP.
+result), so adding a tool is adding a `ToolSpec` (tools/spec.py) to CATALOG; nothing here knows about MCP.
 """
 
-from dataclasses import dataclass
-from typing import Any, Callable
-
-from pydantic import BaseModel
-
-from imageset_search.datastores.protocol import Datastore
 from imageset_search.tools import results, search
+from imageset_search.tools.datastore_list import LIST_DATASTORES
+from imageset_search.tools.image_sets import GET_IMAGE_SET, LIST_IMAGE_SET_VERSIONS
+from imageset_search.tools.metadata import GET_IMAGE_SET_METADATA
 from imageset_search.tools.models import SearchArgs
-from imageset_search.tools.settings import Settings
-
-
-@dataclass(frozen=True)
-class ToolSpec:
-    name: str
-    title: str
-    description: str
-    arguments: type[BaseModel]
-    result: type[BaseModel]
-    run: Callable[[Datastore, Any, Settings], BaseModel]
-    text: Callable[[Any], str]
-
+from imageset_search.tools.spec import ToolSpec
 
 SEARCH_DESCRIPTION = """\
 Search medical image sets (one DICOM series each) as AWS HealthImaging's SearchImageSets does, with loose values \
@@ -49,10 +34,4 @@ SEARCH = ToolSpec(
     text=results.text,
 )
 
-def catalog() -> tuple[ToolSpec, ...]:
-    """Every tool, search first (the others' modules build their specs from ToolSpec, so they are imported here)."""
-    from imageset_search.tools.datastore_list import LIST_DATASTORES
-    from imageset_search.tools.image_sets import GET_IMAGE_SET, LIST_IMAGE_SET_VERSIONS
-    from imageset_search.tools.metadata import GET_IMAGE_SET_METADATA
-
-    return (SEARCH, GET_IMAGE_SET, LIST_IMAGE_SET_VERSIONS, GET_IMAGE_SET_METADATA, LIST_DATASTORES)
+CATALOG: tuple[ToolSpec, ...] = (SEARCH, GET_IMAGE_SET, LIST_IMAGE_SET_VERSIONS, GET_IMAGE_SET_METADATA, LIST_DATASTORES)

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from imageset_search.datastores.protocol import Datastore
-from imageset_search.tools.catalog import ToolSpec
+from imageset_search.tools.spec import ToolSpec
 from imageset_search.tools.models import STRICT
 from imageset_search.tools.settings import Settings
 from imageset_search.tools.summaries import iso

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
 from imageset_search.datastores.protocol import Datastore
-from imageset_search.tools.catalog import ToolSpec
+from imageset_search.tools.spec import ToolSpec
 from imageset_search.tools.choice import choose_datastore
 from imageset_search.tools.models import ID_MAX, STRICT
 from imageset_search.tools.settings import Settings

@@ -20,7 +20,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from imageset_search.datastores.errors import InternalServerException
 from imageset_search.datastores.protocol import Datastore
-from imageset_search.tools.catalog import ToolSpec
+from imageset_search.tools.spec import ToolSpec
 from imageset_search.tools.choice import choose_datastore
 from imageset_search.tools.errors import SearchError, describe_validation_error
 from imageset_search.tools.image_sets import DatastoreIdArg, ImageSetIdArg, VersionArg, version_id
