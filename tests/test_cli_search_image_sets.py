@@ -405,6 +405,7 @@ def test_paging_keys_in_the_input_json_make_one_call_and_refuse_paging_options(c
 
 def test_bad_options_are_refused_before_any_datastore_is_opened(capsys, tmp_path):
     fresh = tmp_path / "never-created.sqlite3"
-    for bad in (["--max-items", 0], ["--no-paginate", "--page-size", 5], ["--search-criteria", "{"]):
+    for bad in (["--max-items", 0], ["--no-paginate", "--page-size", 5], ["--search-criteria", "{"],
+                ["--starting-token", "garbage"]):
         assert run(capsys, fresh, *bad)[0] == 252
     assert not fresh.exists()

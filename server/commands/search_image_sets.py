@@ -196,12 +196,13 @@ class Printout:
 
 @dataclass(frozen=True)
 class Paging:
-    """How to page: one raw call, or a walk of up to `max_items` from `starting_token` in pages of `page_size`."""
+    """How to page: one raw call, or a walk of up to `max_items` from `start` in pages of `page_size`."""
 
     single_call: bool
     max_items: int | None = None
     page_size: int | None = None
-    starting_token: str | None = None
+    start: Any = None  # cli_paging.Position
+    fingerprint: str = ""  # the search the printed NextToken is bound to
 
 
 def _paging(args, request) -> Paging:
@@ -214,10 +215,15 @@ def _paging(args, request) -> Paging:
             single_call = "--no-paginate" if no_paginate else "maxResults or nextToken in --cli-input-json"
             raise CommandError(f"Cannot specify {single_call} along with pagination arguments: {', '.join(used)}")
         return Paging(single_call=True)
+    from imageset_search.server.cli_paging import Position, decode_token, search_fingerprint
+
     max_items = values["--max-items"]
     if max_items is not None and max_items < 1:
         raise CommandError(f"Bad value for --max-items {max_items}: use 1 or more, or leave it out to print all")
-    return Paging(False, max_items, values["--page-size"], values["--starting-token"])
+    fingerprint = search_fingerprint(request.datastore_id, request.criteria)
+    token = values["--starting-token"]
+    start = decode_token(token, fingerprint) if token else Position()
+    return Paging(False, max_items, values["--page-size"], start, fingerprint)
 
 
 def _search(datastore, request, paging: Paging) -> Printout:
@@ -232,16 +238,13 @@ def _search(datastore, request, paging: Paging) -> Printout:
 
 def _walked(datastore, request, paging: Paging) -> Printout:
     """botocore's build_full_result over this command's walk: all items, the first page's `sort`, a NextToken."""
-    from imageset_search.server.cli_paging import RESULT_KEY, Position, decode_token, encode_token, walk
-    from imageset_search.server.cli_paging import search_fingerprint
+    from imageset_search.server.cli_paging import RESULT_KEY, encode_token, walk
 
-    fingerprint = search_fingerprint(request.datastore_id, request.criteria)
-    start = decode_token(paging.starting_token, fingerprint) if paging.starting_token else Position()
     result = walk(
         datastore,
         request.datastore_id,
         request.criteria,
-        start=start,
+        start=paging.start,
         page_size=paging.page_size,
         max_items=paging.max_items,
     )
@@ -249,7 +252,7 @@ def _walked(datastore, request, paging: Paging) -> Printout:
     parts = [{**(result.first_page if number == 0 else {}), RESULT_KEY: page} for number, page in
              enumerate(result.pages)]
     if result.resume is not None:
-        whole["NextToken"] = encode_token(result.resume, fingerprint)
+        whole["NextToken"] = encode_token(result.resume, paging.fingerprint)
         parts.append({"NextToken": {"NextToken": whole["NextToken"]}})
     return Printout(whole, parts)
 
