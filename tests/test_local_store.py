@@ -254,6 +254,13 @@ def test_given_id_maker_names_new_image_sets_and_bad_ids_are_refused(store, ds):
     assert len(summaries(store, ds)) == 1
 
 
+def test_an_id_maker_that_repeats_an_id_is_a_conflict_and_stores_nothing(store, ds):
+    store.add_instances(ds, [make_instance(series="1.1")], new_id=lambda: "e" * 32)
+    with pytest.raises(ConflictException, match="e{32} is already taken"):
+        store.add_instances(ds, [make_instance(series="1.2"), make_instance(series="1.3")], new_id=lambda: "e" * 32)
+    assert len(summaries(store, ds)) == 1
+
+
 # -- bad input and atomicity -----------------------------------------------------------------------------------------
 
 

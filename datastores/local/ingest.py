@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from imageset_search.datastores.errors import ConflictException
 from imageset_search.datastores.local.records import Instance
 from imageset_search.datastores.local.studytime import study_key
 from imageset_search.datastores.local.summary import GroupingKey, fill_summary, grouping_key, summary_key
@@ -126,7 +127,12 @@ def _write(connection: sqlite3.Connection, ds: int, target: Target, now_ms: int,
     target.n_instances += len(target.new)
     if target.pk is None:
         target.image_set_id = new_id()
-        target.pk = _insert_image_set(connection, ds, target, now_ms)
+        try:
+            target.pk = _insert_image_set(connection, ds, target, now_ms)
+        except sqlite3.IntegrityError:
+            raise ConflictException(
+                f"Image set id {target.image_set_id} is already taken in this datastore: new_id() must return unused ids"
+            ) from None
     else:
         _update_image_set(connection, target, now_ms)
     connection.executemany(
