@@ -16,6 +16,8 @@ from typing import Any
 
 from imageset_search.datastores.errors import CredentialsError, DatastoreError, ServiceUnavailableException
 from imageset_search.server.cli import CommandError
+from imageset_search.server.cli_paging import RESULT_KEY, Position, decode_token, encode_token, search_fingerprint
+from imageset_search.server.cli_paging import walk
 from imageset_search.server.cli_params import env_help, setting, to_bool, to_int
 
 OPERATION = "SearchImageSets"
@@ -201,7 +203,7 @@ class Paging:
     single_call: bool
     max_items: int | None = None
     page_size: int | None = None
-    start: Any = None  # cli_paging.Position
+    start: Position = Position()
     fingerprint: str = ""  # the search the printed NextToken is bound to
 
 
@@ -215,8 +217,6 @@ def _paging(args, request) -> Paging:
             single_call = "--no-paginate" if no_paginate else "maxResults or nextToken in --cli-input-json"
             raise CommandError(f"Cannot specify {single_call} along with pagination arguments: {', '.join(used)}")
         return Paging(single_call=True)
-    from imageset_search.server.cli_paging import Position, decode_token, search_fingerprint
-
     max_items = values["--max-items"]
     if max_items is not None and max_items < 1:
         raise CommandError(f"Bad value for --max-items {max_items}: use 1 or more, or leave it out to print all")
@@ -238,8 +238,6 @@ def _search(datastore, request, paging: Paging) -> Printout:
 
 def _walked(datastore, request, paging: Paging) -> Printout:
     """botocore's build_full_result over this command's walk: all items, the first page's `sort`, a NextToken."""
-    from imageset_search.server.cli_paging import RESULT_KEY, encode_token, walk
-
     result = walk(
         datastore,
         request.datastore_id,
