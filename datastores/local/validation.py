@@ -3,6 +3,7 @@
 AWS words a rejected request as "1 validation error detected: Value 'x' at 'path' failed to satisfy constraint: ...".
 Most values a search carries are patient data (IDs, UIDs, dates), so callers pass `shown=` only for values that are
 safe to repeat (operators, sort fields, numbers); otherwise the message names the value by its field instead.
+Only plain strings and numbers are ever repeated, never a structure that could hold anything.
 """
 
 from typing import Any
@@ -12,7 +13,7 @@ from imageset_search.datastores.errors import ValidationException
 
 def invalid(path: str, constraint: str, shown: Any = None, name: str | None = None) -> ValidationException:
     """Build the exception for one broken rule at `path`; `constraint` says what is allowed instead."""
-    if shown is not None:
+    if isinstance(shown, (str, int, float)):
         subject = f"Value {short(shown)!r}"
     elif name:
         subject = f"The {name} value"
