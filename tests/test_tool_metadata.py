@@ -244,6 +244,26 @@ def test_odd_value_shapes_still_give_plain_fields(big):
     assert "7" in [brief.instance_number for brief in summary.series[0].instances]
 
 
+def test_study_level_image_sets_page_across_their_series(big):
+    """Image sets made before HealthImaging went series-level may hold several series; offsets run across them."""
+    store, image_set_id = big
+    datastore_id = store.resolve_datastore("big")
+    document = document_of(store, datastore_id, image_set_id)
+    all_series = document["Study"]["Series"]
+    (first_uid,) = all_series
+    second = json.loads(json.dumps(all_series[first_uid]))
+    second["DICOM"].update(SeriesInstanceUID="2.25.1001.2", SeriesNumber=4, Modality="SR")
+    second["Instances"] = {f"2.25.1001.2.{n}": dict(i, DICOM=dict(i["DICOM"], InstanceNumber=n))
+                           for n, i in enumerate(list(second["Instances"].values())[:3], start=1)}  # fmt: skip
+    all_series["2.25.1001.2"] = second
+    properties = store.get_image_set(datastore_id, image_set_id)
+    args = MetadataArgs(image_set_id=image_set_id, include_instances=True, max_instances=5, instance_offset=10)
+    page = summarize(document, args, datastore_id, properties)
+    assert [s.series_instance_uid for s in page.series] == [first_uid, "2.25.1001.2"]
+    assert [len(s.instances) for s in page.series] == [2, 3] and page.instance_count == BIG_SERIES + 3
+    assert page.has_more is False and "CT CHEST, SR" in GET_IMAGE_SET_METADATA.text(page)
+
+
 def test_the_largest_page_of_long_attributes_stays_within_the_budget(big):
     store, image_set_id = big
     datastore_id = store.resolve_datastore("big")
