@@ -246,6 +246,13 @@ def test_timestamps_are_now_at_millisecond_precision(store, ds):
     assert created["1.2"].tzinfo == timezone.utc and created["1.2"] >= before and created["1.2"].microsecond % 1000 == 0
 
 
+def test_now_must_be_a_datetime(store, ds):
+    with pytest.raises(ValueError, match="now must be a datetime"):
+        store.add_instances(ds, [make_instance()], now="2024-01-01")
+    with pytest.raises(ValueError, match="now must be a datetime"):
+        store.create_datastore("dated", now=1700000000)
+
+
 def test_given_id_maker_names_new_image_sets_and_bad_ids_are_refused(store, ds):
     result = store.add_instances(ds, [make_instance(series="1.1")], new_id=lambda: "f" * 32)
     assert result.image_set_ids == ("f" * 32,)

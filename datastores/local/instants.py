@@ -23,6 +23,8 @@ def from_millis(millis: int) -> datetime:
 
 def now_millis(now: datetime | None = None) -> int:
     """`now`, or the current UTC time, at millisecond precision."""
+    if now is not None and not isinstance(now, datetime):
+        raise ValueError(f"now must be a datetime (naive means UTC), not a {type(now).__name__}")
     return to_millis(now if now is not None else datetime.now(timezone.utc))
 
 

@@ -6,7 +6,7 @@ OFFSET). Ties on the sort key
 are broken by imageSetId in the same direction as the sort, which lets one (datastore, key, id) index serve both
 orders. The study counts in DICOMTags are computed for the page's studies when it is read, over the primary image
 sets of each study (non-primary sets are conflicting copies of a series, so counting them would count a series
-twice).
+twice); a study with no primary image set has no counts in DICOMTags.
 """
 
 import json
