@@ -121,7 +121,8 @@ def awscli(endpoint, tmp_path, *args) -> str:
     """The real AWS CLI (v1, ISO timestamps) against the same endpoint: the reference for what is printed."""
     config = tmp_path / "aws-config"
     config.write_text("[default]\ncli_timestamp_format = iso8601\n")
-    environment = {**os.environ, "AWS_CONFIG_FILE": str(config), "AWS_DISABLE_HOST_PREFIX_INJECTION": "true"}
+    environment = {**os.environ, "AWS_CONFIG_FILE": str(config), "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
+                   "HOME": str(tmp_path)}
     command = [sys.executable, "-m", "awscli", "medical-imaging", "search-image-sets", "--endpoint-url", endpoint.url,
                "--region", "us-east-1", "--datastore-id", DEMO, "--color", "off", *map(str, args)]
     done = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=120, cwd=tmp_path)
