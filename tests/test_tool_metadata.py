@@ -124,8 +124,14 @@ def test_an_offset_past_the_end_says_the_valid_range(big):
 @pytest.mark.parametrize("paging", [{"instance_offset": 5}, {"max_instances": 5}])
 def test_paging_without_include_instances_is_a_fixable_error(big, paging):
     store, image_set_id = big
-    with pytest.raises(SearchError, match="include_instances=true"):
+    with pytest.raises(SearchError, match=f"^{next(iter(paging))} page the instance list: send include_instances=true"):
         run(store, image_set_id=image_set_id, **paging)
+
+
+def test_paging_defaults_sent_without_include_instances_are_harmless(big):
+    store, image_set_id = big
+    summary = run(store, image_set_id=image_set_id, include_instances=False, instance_offset=0, max_instances=50)
+    assert summary.instances_listed is None and summary.instance_count == BIG_SERIES
 
 
 @pytest.mark.parametrize("max_instances", [0, MAX_INSTANCES + 1])

@@ -247,9 +247,11 @@ def _instance_order(item: tuple[str, Any]) -> tuple:
 
 
 def _check_paging(args: MetadataArgs) -> None:
-    paging = {"instance_offset", "max_instances"} & args.model_fields_set
+    """Paging values without include_instances would be ignored silently; defaults sent by a host are harmless."""
+    fields = MetadataArgs.model_fields
+    paging = [name for name in ("instance_offset", "max_instances") if getattr(args, name) != fields[name].default]
     if paging and not args.include_instances:
-        raise SearchError(f"{' and '.join(sorted(paging))} page the instance list: send include_instances=true too")
+        raise SearchError(f"{' and '.join(paging)} page the instance list: send include_instances=true too")
 
 
 class _Page:
@@ -304,7 +306,7 @@ def _instance(sop_uid: str, instance: Any, keywords: list[str]) -> InstanceBrief
 def _distinct(instances: list[tuple[str, Any]], keywords: list[str]) -> dict[str, list[Any]] | None:
     """Per keyword, the distinct values the series' instances hold (in instance order, the first few)."""
     found: dict[str, list[Any]] = {}
-    for _, instance in instances if keywords else ():
+    for _, instance in instances:
         for keyword, value in (_asked(_dicom(instance), keywords) or {}).items():
             values = found.setdefault(keyword, [])
             if value not in values and len(values) < DISTINCT_VALUES:
@@ -319,12 +321,14 @@ def _series(uid: str, entry: Any, args: MetadataArgs, page: _Page, keywords: lis
         **({"series_instance_uid": uid} | _fields(dicom, SERIES_FIELDS)),
         instance_count=len(instances),
         attributes=_asked(dicom, keywords),
-        instance_values=None if args.include_instances else _distinct(instances, keywords),
+        instance_values=_distinct(instances, keywords) if keywords and not args.include_instances else None,
         instances=page.listed.get(uid),
     )
 
 
 def _not_found(document: dict[str, Any], keywords: list[str]) -> list[str] | None:
+    if not keywords:
+        return None
     present: set[str] = set(_dicom(document.get("Patient"))) | set(_dicom(document.get("Study")))
     for entry in _series_of(document).values():
         present |= set(_dicom(entry))
