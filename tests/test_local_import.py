@@ -313,7 +313,7 @@ def test_one_bad_file_never_stops_the_import(store, datastore, tmp_path):
         ("2.dcm", "not a DICOM file"),
         ("3.dcm", "no SeriesInstanceUID"),
     ]
-    assert seen == [(done, 8) for done in range(1, 9)]  # two steps a file: the series scan, then the read
+    assert seen == [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4)]  # (0, 4) before the series scan
 
 
 def test_same_series_imported_again_with_new_instances_becomes_version_2(store, datastore, tmp_path):

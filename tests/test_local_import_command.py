@@ -92,7 +92,8 @@ def test_import_shows_progress_on_a_terminal(tmp_path):
         os.close(follower)
 
     assert result.returncode == 0
-    assert "\rimporting: 50%" in shown and "\rimporting: 100%" in shown and shown.endswith("\n")
+    assert "\rimporting: 0/5 files (0%)" in shown and "\rimporting: 5/5 files (100%)" in shown
+    assert shown.endswith("\n")
 
 
 def read_all(fd: int) -> str:
@@ -110,12 +111,14 @@ def read_all(fd: int) -> str:
 def test_progress_line_updates_once_a_percent():
     stream = io.StringIO()
     progress = ProgressLine(stream)
-    for done in range(1, 2001):
+    for done in range(0, 2001):
         progress(done, 2000)
     progress.finish()
 
     updates = stream.getvalue().split("\r")[1:]
-    assert updates == [f"importing: {percent}%" for percent in range(0, 100)] + ["importing: 100%\n"]
+    assert len(updates) == 101
+    assert updates[0] == "importing: 0/2000 files (0%)" and updates[1] == "importing: 20/2000 files (1%)"
+    assert updates[-1] == "importing: 2000/2000 files (100%)\n"
 
 
 def test_a_long_list_of_skipped_files_is_cut_short_and_counted_by_reason():

@@ -12,9 +12,8 @@ from imageset_search.datastores.local.demo import write_dicom_files
 from imageset_search.datastores.local.importer import import_paths, read_instance
 from imageset_search.datastores.local.store import LocalStore
 
-# Imports in small batches. Progress counts two steps a file (the series scan, then the read): a third of the way
-# through the reading it says so (the parent then kills it), and two thirds of the way through it stops to wait, so
-# the kill always lands before the end: while it reads, or inside a transaction.
+# Imports in small batches; a third of the way in it says so (the parent then kills it), and two thirds of the way
+# in it stops to wait, so the kill always lands before the end: while it reads, or inside a transaction.
 CHILD = """
 import sys, time
 from imageset_search.datastores.local.importer import import_paths
@@ -23,10 +22,9 @@ from imageset_search.datastores.local.store import LocalStore
 db, datastore_id, folder = sys.argv[1:4]
 
 def progress(done, total):
-    files = total // 2
-    if done == files + files // 3:
-        print("a third read", flush=True)
-    if done == files + 2 * files // 3:
+    if done == total // 3:
+        print("a third done", flush=True)
+    if done == 2 * total // 3:
         time.sleep(600)
 
 import_paths(LocalStore(db), datastore_id, [folder], batch_size=7, progress=progress)
@@ -66,7 +64,7 @@ def test_killed_import_leaves_whole_image_sets_and_a_rerun_completes_it(tmp_path
         [sys.executable, "-c", CHILD, str(db), datastore_id, str(source)], stdout=subprocess.PIPE, text=True
     )
     try:
-        assert child.stdout.readline().strip() == "a third read"
+        assert child.stdout.readline().strip() == "a third done"
         os.kill(child.pid, signal.SIGKILL)
     finally:
         child.kill()

@@ -129,13 +129,15 @@ def import_paths(
     """Import every file under `paths` (folders recursively, in sorted order) into the datastore.
 
     A bad file is reported in `skipped` and the import goes on. Raises FileNotFoundError before storing anything
-    when a path does not exist. `progress(done, total)` counts steps, two per file: the series scan, then the read.
+    when a path does not exist. `progress(done, total)` hears of each file read (done of total), and once with
+    done 0 before the quick series scan, so a long import shows it has begun.
     """
     files = list_files(paths)
     report = ImportReport(files_seen=len(files))
-    step = _Steps(progress, 2 * len(files))
+    if progress:
+        progress(0, len(files))
     batch: list[Instance] = []
-    for path in in_series_order(files, step):
+    for done, path in enumerate(in_series_order(files), start=1):
         try:
             instance = read_instance(path)
         except SkipFile as skip:
@@ -145,21 +147,10 @@ def import_paths(
                 _add(store, datastore_id, batch, now, report)
                 batch = []
             batch.append(instance)
-        step()
+        if progress:
+            progress(done, len(files))
     _add(store, datastore_id, batch, now, report)
     return report
-
-
-class _Steps:
-    """Counts steps done and tells `progress` (if any) after each."""
-
-    def __init__(self, progress: Callable[[int, int], None] | None, total: int):
-        self.progress, self.total, self.done = progress, total, 0
-
-    def __call__(self) -> None:
-        self.done += 1
-        if self.progress:
-            self.progress(self.done, self.total)
 
 
 def list_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
@@ -188,16 +179,14 @@ def _walk(root: Path) -> Iterator[Path]:
             yield Path(folder) / name
 
 
-def in_series_order(files: Sequence[Path], step: Callable[[], None] = lambda: None) -> list[Path]:
+def in_series_order(files: Sequence[Path]) -> list[Path]:
     """The files regrouped so that each series' files follow one another, series in the order first met.
 
     Files whose series cannot be read quickly keep a place of their own; reading them in full says what is wrong.
-    `step` is called after each file.
     """
     groups: dict[Any, list[Path]] = {}
     for path in files:
         groups.setdefault(_series_uid(path) or path, []).append(path)
-        step()
     return [path for group in groups.values() for path in group]
 
 

@@ -82,7 +82,7 @@ def summary(report, name: str, datastore_id: str, created: bool) -> str:
 
 
 class ProgressLine:
-    """`importing: 42%`, rewritten in place on a terminal each time the percentage changes."""
+    """`importing: 120/4000 files (3%)`, rewritten in place on a terminal each time the percentage changes."""
 
     def __init__(self, stream):
         self.stream = stream
@@ -92,7 +92,7 @@ class ProgressLine:
         percent = done * 100 // max(total, 1)
         if percent != self.shown:
             self.shown = percent
-            self.stream.write(f"\rimporting: {percent}%")
+            self.stream.write(f"\rimporting: {done}/{total} files ({percent}%)")
             self.stream.flush()
 
     def finish(self) -> None:
