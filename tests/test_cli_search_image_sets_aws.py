@@ -142,11 +142,13 @@ def without_tokens(text: str) -> str:
         ["--search-criteria", json.dumps(BY_AGE), "--max-items", 3, "--page-size", 2, "--output", "text"],
         ["--search-criteria", json.dumps(BY_AGE), "--page-size", 4, "--output", "text", "--query",
          "imageSetsMetadataSummaries[].[imageSetId, version]"],
+        ["--search-criteria", json.dumps(BY_AGE), "--max-items", 3, "--page-size", 2, "--output", "text", "--query",
+         "imageSetsMetadataSummaries[].imageSetId"],
         ["--search-criteria", json.dumps(BY_PATIENT), "--output", "table"],
         ["--search-criteria", json.dumps(BY_AGE), "--no-paginate", "--output", "table", "--query",
          "imageSetsMetadataSummaries[].DICOMTags"],
     ],
-    ids=["json", "text", "text-query", "table", "table-no-paginate"],
+    ids=["json", "text", "text-query", "text-query-per-page", "table", "table-no-paginate"],
 )
 def test_prints_what_the_aws_cli_prints(capsys, endpoint, tmp_path, args):
     endpoint.faults = Faults()
