@@ -253,3 +253,9 @@ def test_dateparser_reads_absolute_dates_in_other_languages_as_the_last_fallback
 def test_repeated_date_words_are_refused_not_guessed(phrase):
     with pytest.raises(DateParseError):
         parse_date_range(phrase, TUESDAY)
+
+
+def test_a_datetime_for_today_counts_as_its_date():
+    from datetime import datetime
+
+    assert parse_date_range("yesterday", datetime(2013, 2, 12, 23, 59)) == (d("2013-02-11"), d("2013-02-11"))

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import botocore.session
 import pytest
+from hypothesis import given, settings, strategies as st
 from botocore.serialize import create_serializer
 from botocore.validate import ParamValidator
 
@@ -181,3 +182,18 @@ def test_bad_instant_arguments():
         read_instant_range({"from": "2026-11-02", "to": "2026-11-01"}, attribute="createdAt", now=NOW, tz=BERLIN)
     with pytest.raises(NormalizeError, match="ISO 8601"):
         read_instant_range("2026-13-01T00:00:00Z", attribute="createdAt", now=NOW, tz=BERLIN)
+
+
+DST_ZONES = ["Europe/Berlin", "America/New_York", "America/Santiago", "Australia/Sydney", "Australia/Lord_Howe",
+             "Asia/Kolkata", "Pacific/Chatham", "UTC"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dates(min_value=date(1971, 1, 1), max_value=date(2037, 12, 31)), st.sampled_from(DST_ZONES))
+def test_every_local_day_is_its_zones_midnight_to_midnight(day, zone):
+    tz = ZoneInfo(zone)
+    low, high = (value["createdAt"] for value in
+                 read_instant_range(day.isoformat(), attribute="createdAt", now=NOW, tz=tz).values)
+    assert low.tzinfo == UTC and high.tzinfo == UTC
+    assert low.astimezone(tz).date() == day and (high + timedelta(milliseconds=1)).astimezone(tz).date() > day
+    assert (high + timedelta(milliseconds=1) - low) in {timedelta(hours=hours) for hours in (23, 23.5, 24, 24.5, 25)}

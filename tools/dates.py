@@ -84,6 +84,8 @@ def parse_date_range(text: str, today: date) -> tuple[date | None, date | None]:
 
     Raises DateParseError (a ValueError) naming what was not understood and the forms that are.
     """
+    if isinstance(today, datetime):
+        today = today.date()
     if not isinstance(text, str):
         raise DateParseError(f"a date must be text, not {type(text).__name__}").with_help()
     if not text.strip():
