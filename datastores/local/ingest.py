@@ -53,6 +53,7 @@ class Target:
 def add_instances(
     connection: sqlite3.Connection, ds: int, instances: Sequence[Instance], now_ms: int, new_id: Callable[[], str]
 ) -> AddResult:
+    """File `instances` into datastore `ds` inside the caller's write transaction (which rolls back on any error)."""
     targets: list[Target] = []
     duplicates = 0
     for series_uid, members in _by_series(instances).items():

@@ -52,15 +52,7 @@ def _page_sql(ds: int, query: Query, limit: int, after: Cursor | None, index: st
     resume = after is not None
     if resume:
         conditions, resume = _start_at_cursor(conditions, column, ascending, after.sort_key)
-    where = ["ds = ?"]
-    parameters: list[Any] = [ds]
-    for condition in conditions:
-        if condition.low == condition.high:
-            where.append(f"{condition.column} = ?")
-            parameters.append(condition.low)
-        else:
-            where.append(f"{condition.column} BETWEEN ? AND ?")
-            parameters.extend([condition.low, condition.high])
+    where, parameters = _filter_clauses(ds, conditions)
     direction, beyond = ("ASC", ">") if ascending else ("DESC", "<")
     if resume:
         where.append(f"{column} {beyond}= ?")
@@ -74,6 +66,20 @@ def _page_sql(ds: int, query: Query, limit: int, after: Cursor | None, index: st
         f"SELECT pk FROM image_sets INDEXED BY {index} WHERE {' AND '.join(where)} {order} LIMIT ?) {order}"
     )
     return sql, [*parameters, limit]
+
+
+def _filter_clauses(ds: int, conditions: list[Condition]) -> tuple[list[str], list[Any]]:
+    """WHERE terms (ANDed) and their parameters for the datastore and each filter."""
+    where = ["ds = ?"]
+    parameters: list[Any] = [ds]
+    for condition in conditions:
+        if condition.low == condition.high:
+            where.append(f"{condition.column} = ?")
+            parameters.append(condition.low)
+        else:
+            where.append(f"{condition.column} BETWEEN ? AND ?")
+            parameters.extend([condition.low, condition.high])
+    return where, parameters
 
 
 def _start_at_cursor(
