@@ -1,0 +1,95 @@
+"""An import killed with SIGKILL at 20 seeded-random moments: each time the store is sound, and a rerun completes it.
+
+Each moment is its own datastore in one SQLite file, imported by a child process from the same DICOM folders. The
+child reports each step of the importer's progress; the parent kills it at a randomly chosen share of the steps,
+plus a random fraction of a step's time, so the kills land while it scans or reads files, inside a transaction, or
+between them. After each kill the file passes SQLite's integrity check, every image set holds whole uploads and study
+counts agree; rerunning the import in-process then stores exactly what a clean import stores, versions included.
+"""
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from imageset_search.datastores.local.demo import write_dicom_files
+from imageset_search.datastores.local.importer import import_paths
+from imageset_search.datastores.local.store import LocalStore
+from reliability import integrity
+
+MOMENTS = 20
+FILES = 48
+CHILD = """
+import sys, time
+from imageset_search.datastores.local.importer import import_paths
+from imageset_search.datastores.local.store import LocalStore
+
+db, datastore_id, folder = sys.argv[1:4]
+
+def progress(done, total):
+    print(done, total, flush=True)
+    time.sleep(0.003)  # a window for the kill to land in after each report
+
+import_paths(LocalStore(db), datastore_id, [folder], batch_size=4, progress=progress)
+print("finished", flush=True)
+time.sleep(600)
+"""
+
+
+def comparable(stored) -> dict:
+    """What must match a clean import: each image set's instances and version, by series, primary and accession."""
+    return {key: (held, summary["version"]) for key, (held, summary) in stored.items()}
+
+
+def kill_after(db, datastore_id: str, source, share: float, extra: float) -> None:
+    """Start the child import and kill it once `share` of its progress steps are reported, and `extra` seconds."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(db), datastore_id, str(source)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        for line in child.stdout:
+            done, _, total = line.partition(" ")
+            if line.startswith("finished") or int(done) >= int(share * int(total)):
+                break
+        time.sleep(extra)
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.kill()
+        child.wait()
+    assert child.returncode == -signal.SIGKILL
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("dicom")
+    files = write_dicom_files(folder, FILES, seed=21)
+    return folder, integrity.uploads_of(files)
+
+
+def test_twenty_kills_leave_a_sound_store_and_each_rerun_completes_the_import(tmp_path, source):
+    folder, uploads = source
+    db = tmp_path / "store.sqlite3"
+    with LocalStore(db) as store:
+        clean_id = store.create_datastore("clean")
+        import_paths(store, clean_id, [folder], batch_size=4)
+        clean = comparable(integrity.contents(store, clean_id))
+        ids = [store.create_datastore(f"killed-{moment}") for moment in range(MOMENTS)]
+    chooser = random.Random(20)
+    partial_sizes = []
+    for moment, datastore_id in enumerate(ids):
+        share = chooser.random()
+        kill_after(db, datastore_id, folder, share, chooser.uniform(0, 0.004))
+        assert integrity.file_problems(db) == [], f"moment {moment}"
+        with LocalStore(db) as store:
+            assert integrity.problems(store, datastore_id, uploads) == [], f"moment {moment} (at {share:.0%})"
+            before = sum(len(held) for held, _ in integrity.contents(store, datastore_id).values())
+            rerun = import_paths(store, datastore_id, [folder], batch_size=4)
+            assert integrity.problems(store, datastore_id, uploads) == [], f"moment {moment}, rerun"
+            assert comparable(integrity.contents(store, datastore_id)) == clean, f"moment {moment}, rerun"
+        assert (rerun.duplicates, rerun.instances_added) == (before, FILES - before), f"moment {moment}"
+        partial_sizes.append(before)
+    assert min(partial_sizes) < FILES // 4 and max(partial_sizes) > FILES // 2, partial_sizes  # kills spread out
