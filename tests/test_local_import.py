@@ -22,6 +22,7 @@ from imageset_search.datastores.local.importer import (
     read_instance,
 )
 from imageset_search.datastores.local.store import LocalStore
+from reliability.integrity import summaries
 
 CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2"
 # Every reason the importer gives: fixed words, never a value read from the file.
@@ -80,20 +81,6 @@ def datastore(store):
     return store.create_datastore("test")
 
 
-def all_summaries(store, datastore_id, criteria=None):
-    summaries, token = [], None
-    while True:
-        page = store.search_image_sets(datastore_id, criteria, next_token=token)
-        summaries += page["imageSetsMetadataSummaries"]
-        token = page.get("nextToken")
-        if not token:
-            return summaries
-
-
-def series_filter(series_uid):
-    return {"filters": [{"operator": "EQUAL", "values": [{"DICOMSeriesInstanceUID": series_uid}]}]}
-
-
 # -- pydicom's own test files -------------------------------------------------------------------------------------
 
 
@@ -115,7 +102,7 @@ def test_every_pydicom_test_file_is_imported_or_skipped_with_a_reason(store, dat
     assert skipped["README.txt"] == "not a DICOM file"
     assert skipped["DICOMDIR"].startswith("a DICOMDIR")
     assert "CT_small.dcm" not in skipped and "MR_small.dcm" not in skipped
-    assert report.image_sets_created == len(all_summaries(store, datastore)) > 10
+    assert report.image_sets_created == len(summaries(store, datastore)) > 10
 
 
 def test_a_real_ct_file_is_split_into_healthimaging_levels():
@@ -328,7 +315,7 @@ def test_same_series_imported_again_with_new_instances_becomes_version_2(store, 
     assert (first.instances_added, first.image_sets_created) == (2, 1)
     assert (again.instances_added, again.duplicates, again.image_sets_updated) == (0, 2, 0)
     assert (later.instances_added, later.image_sets_updated) == (1, 1)
-    [summary] = all_summaries(store, datastore)
+    [summary] = summaries(store, datastore)
     assert summary["version"] == 2 and summary["isPrimary"] is True
     assert summary["DICOMTags"]["DICOMNumberOfStudyRelatedInstances"] == 3
 
@@ -341,8 +328,8 @@ def test_a_conflicting_instance_goes_to_a_non_primary_image_set(store, datastore
     report = import_paths(store, datastore, [tmp_path / "b"])
 
     assert (report.instances_added, report.image_sets_created) == (1, 1)
-    summaries = all_summaries(store, datastore, series_filter("1.2.3.4.5"))
-    assert sorted((s["isPrimary"], s["DICOMTags"]["DICOMAccessionNumber"]) for s in summaries) == [
+    found = summaries(store, datastore)  # both image sets are of series 1.2.3.4.5
+    assert sorted((s["isPrimary"], s["DICOMTags"]["DICOMAccessionNumber"]) for s in found) == [
         (False, "ACC-OTHER"),
         (True, "ACC-1"),
     ]
@@ -357,7 +344,7 @@ def test_a_series_is_not_split_across_batches_even_when_its_files_interleave(sto
     report = import_paths(store, datastore, [tmp_path / "in"], batch_size=2)
 
     assert (report.instances_added, report.image_sets_created, report.image_sets_updated) == (12, 2, 0)
-    assert [s["version"] for s in all_summaries(store, datastore)] == [1, 1]
+    assert [s["version"] for s in summaries(store, datastore)] == [1, 1]
     assert report.skipped == [(str(tmp_path / "in" / "03-c.txt"), "not a DICOM file")]
 
 
