@@ -225,10 +225,15 @@ def test_huge_values_are_replaced_by_a_note(big):
     document = document_of(store, datastore_id, image_set_id)
     series = next(iter(document["Study"]["Series"].values()))
     series["DICOM"]["ReferencedImageSequence"] = [{"ReferencedSOPInstanceUID": "2.25." + "9" * 60}] * 40
-    args = MetadataArgs(image_set_id=image_set_id, attributes=["ReferencedImageSequence"])
+    series["DICOM"]["SeriesDescription"] = "long " * 200
+    series["DICOM"]["ProtocolName"] = "short enough"
+    keywords = ["ReferencedImageSequence", "SeriesDescription", "ProtocolName"]
+    args = MetadataArgs(image_set_id=image_set_id, attributes=keywords)
     summary = summarize(document, args, datastore_id, store.get_image_set(datastore_id, image_set_id))
-    note = summary.series[0].attributes["ReferencedImageSequence"]
-    assert note.startswith("(omitted: a sequence of 40 items")
+    shown = summary.series[0].attributes
+    assert shown["ReferencedImageSequence"].startswith("(omitted: a sequence of 40 items")
+    assert shown["SeriesDescription"] == summary.series[0].series_description == "(omitted: a value, 1000 characters)"
+    assert shown["ProtocolName"] == "short enough"
 
 
 def test_odd_value_shapes_still_give_plain_fields(big):

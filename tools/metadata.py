@@ -29,7 +29,7 @@ from imageset_search.tools.settings import Settings
 
 MAX_INSTANCES = 500
 MAX_ATTRIBUTES = 32
-VALUE_CHARS = 300  # a value whose JSON is longer is replaced by a note of its size
+VALUE_CHARS = 300  # a value longer than this (its text, or its JSON) is replaced by a note of its size
 DISTINCT_VALUES = 10  # instance-level values shown per attribute when the instances are not listed
 INSTANCE_BUDGET = 40_000  # characters of JSON for the listed instances: the whole result stays near 10k tokens
 
@@ -204,10 +204,12 @@ def _shown(value: Any) -> Any:
     """A value as a summary shows it: person names as text, anything too long replaced by a note of its size."""
     if isinstance(value, dict) and isinstance(value.get("Alphabetic"), str):
         value = value["Alphabetic"]
-    size = len(json.dumps(value, ensure_ascii=False, default=str))
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    size = len(value) if isinstance(value, str) else len(json.dumps(value, ensure_ascii=False, default=str))
     if size > VALUE_CHARS:
         what = f"a sequence of {len(value)} items" if isinstance(value, list) else "a value"
-        return f"(omitted: {what}, {size} characters of JSON)"
+        return f"(omitted: {what}, {size} characters)"
     return value
 
 
