@@ -243,6 +243,12 @@ def test_everyday_forms_beyond_the_conventions():
                                                                       "2013-02-12")])
     with pytest.raises(DateParseError):
         parse_date_range("3 hours ago", TUESDAY)
+    with pytest.raises(DateParseError, match="not a day number"):
+        parse_date_range("2019 - 5", TUESDAY)
+    with pytest.raises(DateParseError, match="ends before it starts"):
+        parse_date_range("2019-18", TUESDAY)
+    check([("last christmas", "2012-12-25", "2012-12-25"), ("next christmas", "2013-12-25", "2013-12-25")])
+    check([("last christmas", "2013-12-25", "2013-12-25")], today=date(2013, 12, 26))
 
 
 def test_dateparser_reads_absolute_dates_in_other_languages_as_the_last_fallback():

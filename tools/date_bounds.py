@@ -119,11 +119,10 @@ def _split(text: str, today: date, allow_and: bool, context: Reading | None) -> 
     connectors = _SPACED_AND if allow_and else _SPACED
     for match in [*connectors.finditer(text), *_DASH.finditer(text)]:
         left, right = text[: match.start()].strip(), text[match.end():].strip()
-        start, end = read(left, today, bare=True), read(right, today, bare=True)
-        if start is None or end is None:
-            continue
         try:
-            return join(_within(start, context), _within(end, context), today)
+            start, end = read(left, today, bare=True), read(right, today, bare=True)
+            if start is not None and end is not None:
+                return join(_within(start, context), _within(end, context), today)
         except DateParseError as error:
             problem = problem or error
     if problem:
@@ -158,13 +157,14 @@ def join(start: Reading, end: Reading, today: date) -> Span:
 
 
 def _year_suffix(start: Reading, end: Reading) -> Reading:
-    """ "2019-20", "1998-99": after a year, a lone two-digit number ends the year, not a day of the month."""
-    if isinstance(start, Partial) or not is_year(start) or not isinstance(end, Partial):
+    """ "2019-20", "1998-99": after a year, a lone two-digit number is the last two digits of the end year."""
+    bare_day = isinstance(end, Partial) and end.day is not None and (end.year, end.month, end.weekday) == (
+        None, None, None)
+    if isinstance(start, Partial) or not is_year(start) or not bare_day:
         return end
-    if end.day is None or (end.year, end.month, end.weekday) != (None, None, None):
-        return end
-    year = start[0].year - start[0].year % 100 + end.day
-    return year_span(year if year >= start[0].year else year + 100)
+    if end.day < 10:
+        raise DateParseError("after a year, a range must end with a year or a month, not a day number")
+    return year_span(start[0].year - start[0].year % 100 + end.day)
 
 
 def _share_months(start: Reading, end: Reading) -> tuple[Reading, Reading]:

@@ -328,6 +328,8 @@ def _day_of(match, today):
 
 @rule(rf"(?:({RELATIVE}) )?({HOLIDAY})(?: (?:of |in )?{YEAR4})?")
 def _holiday(match, today):
+    """A fixed-date holiday: with a year that one, else by past preference; "last" / "next" the nearest one before /
+    after today (so "last Christmas" said on 2026-12-26 is the day before)."""
     month, day = HOLIDAYS[match.group(2)]
     if match.group(3):
         return Partial(year=int(match.group(3)), month=month, day=day)
@@ -337,7 +339,10 @@ def _holiday(match, today):
     if step is None:
         return Partial(month=month, day=day)
     this_year = date(today.year, month, day)
-    year = today.year + (0 if (this_year < today) == (step < 0) else step)
+    if step < 0:
+        year = today.year if this_year < today else today.year - 1
+    else:
+        year = today.year if this_year > today else today.year + 1
     return Partial(year=year, month=month, day=day)
 
 

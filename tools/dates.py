@@ -38,7 +38,8 @@ Conventions (the rules of shared/dates/CONVENTIONS.md; where readings differ, th
   8 digits are DICOM yyyyMMdd; a two-digit year is the year nearest today.
 - Times of day and parts of the day are dropped (only the calendar day matters); "last night" is yesterday.
 - Fixed-date holidays (Christmas, New Year's Day and Eve, Valentine's Day, Halloween, Independence Day, ...) are
-  read; movable ones (Easter, Thanksgiving) are not guessed.
+  read; movable ones (Easter, Thanksgiving) are not guessed. "last / next <holiday>" is the nearest one before /
+  after today (chosen: unlike months, a holiday is a single day, so "last Christmas" is the most recent one).
 - "the Nth / last week of" a month or year: the Mon-Sun weeks owned by it through their Thursday (ISO style), so
   the first week of 2015 is 2014-12-29..2015-01-04. "week of / week commencing X": the Mon-Sun week holding X.
 - "for N days from X", "a week starting X": X to X + N units, both anchor days included (as Duckling).
