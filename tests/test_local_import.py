@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pydicom
 import pytest
-from pydicom.data import get_testdata_file, get_testdata_files
+from pydicom.data import get_charset_files, get_testdata_file, get_testdata_files
 from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
 from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian
@@ -85,7 +85,8 @@ def datastore(store):
 
 
 def test_every_pydicom_test_file_is_imported_or_skipped_with_a_reason(store, datastore):
-    paths = [*get_testdata_files(), Path(get_testdata_file("CT_small.dcm")).parent]  # files, their folders
+    test_files, charset_files = get_testdata_files(), get_charset_files()  # files, and the folders of test files
+    paths = [*test_files, Path(test_files[0]).parent, *charset_files, Path(charset_files[0]).parent]
     expected = {
         file.resolve()
         for path in map(Path, paths)
@@ -103,6 +104,16 @@ def test_every_pydicom_test_file_is_imported_or_skipped_with_a_reason(store, dat
     assert skipped["DICOMDIR"].startswith("a DICOMDIR")
     assert "CT_small.dcm" not in skipped and "MR_small.dcm" not in skipped
     assert report.image_sets_created == len(summaries(store, datastore)) > 10
+
+
+def test_names_are_decoded_with_the_files_character_set(store, datastore):
+    files = {Path(path).name: path for path in get_charset_files()}
+
+    assert read_instance(files["chrH31.dcm"]).tags["DICOMPatientName"] == "Yamada^Tarou=山田^太郎=やまだ^たろう"
+    assert read_instance(files["chrRuss.dcm"]).tags["DICOMPatientName"] == "Люкceмбypг"
+    import_paths(store, datastore, [files["chrGerm.dcm"]])
+    [summary] = summaries(store, datastore)
+    assert summary["DICOMTags"]["DICOMPatientName"] == "Äneas^Rüdiger"
 
 
 def test_a_real_ct_file_is_split_into_healthimaging_levels():
