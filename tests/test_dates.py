@@ -44,6 +44,11 @@ def test_c4_rolling_windows_include_today():
            ("last six months", "2012-08-12", "2013-02-12"), ("within 10 days", "2013-02-02", "2013-02-12")])
 
 
+def test_in_the_past_unit_is_a_rolling_window_of_one_unit():
+    check([("in the past year", "2012-02-12", "2013-02-12"), ("within the last month", "2013-01-12", "2013-02-12"),
+           ("CT scans over the past week", "2013-02-05", "2013-02-12"), ("past year", "2012-01-01", "2012-12-31")])
+
+
 def test_c4b_next_n_units_starts_tomorrow():
     check([("next 3 days", "2013-02-13", "2013-02-15"), ("next 2 weeks", "2013-02-13", "2013-02-26")])
 

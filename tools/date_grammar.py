@@ -158,6 +158,13 @@ def _rolling_past(match, today):
     return moved(today, duration(text), -1), today
 
 
+@rule(r"(?:in|within|over|during|for) the (?:last|past) (day|week|fortnight|month|quarter|year|decade)")
+def _rolling_one_unit(match, today):
+    """ "in the past year", "within the last month": the preposition makes a span up to today, so a rolling window
+    of one unit, while "last year" alone is the previous calendar year (C3)."""
+    return cal.shift(today, match.group(1), -1), today
+
+
 @rule(rf"{NEXT} ({DURATION})|({DURATION}) (?:next|to come|ahead)")
 def _rolling_next(match, today):
     return today + timedelta(days=1), moved(today, duration(match.group(1) or match.group(2)), 1)

@@ -12,6 +12,8 @@ Conventions (the rules of shared/dates/CONVENTIONS.md; where readings differ, th
   "last month", "past quarter", "last decade" (chosen: the previous calendar decade, not a rolling ten years).
 - last / past / previous N units is a rolling window ending today, today included: "past 2 weeks" said on
   2013-02-12 is 2013-01-29..2013-02-12 (chosen over calendar-aligned weeks); "next N units" is tomorrow..today+N.
+  "in / within / over / during the last (past) <unit>" is the rolling window of one unit (chosen: the preposition
+  makes a span up to today, so "any CT in the past year" is the last twelve months, not the previous calendar year).
 - N units ago is one day, by calendar arithmetic (Mar 31 - 1 month = Feb 28); compounds add up.
 - Past preference for anything underspecified (no year, a bare weekday, "the 15th", "March", "Q3", "week 36"): its
   most recent occurrence whose start is not after today; a bare weekday that is today's weekday means today (chosen).
