@@ -88,8 +88,9 @@ def decode_token(token: str, fingerprint: str) -> Position:
     document = _read_document(token.strip())
     version = document.get("v")
     if version != TOKEN_VERSION:
+        shown = version if isinstance(version, int) else "unknown"
         raise _token_error(
-            f"the token has format version {version!r} but this command reads version {TOKEN_VERSION}; {_START_OVER}"
+            f"the token has format version {shown} but this command reads version {TOKEN_VERSION}; {_START_OVER}"
         )
     body = {key: document.get(key) for key in ("v", "q", "t", "s", "k")}
     if document.get("c") != _checksum(body) or not _well_typed(body):
