@@ -151,7 +151,18 @@ def test_errors_never_repeat_patient_data(capsys, demo_db, argv):
         assert value not in err
 
 
+def test_a_missing_store_file_is_reported_and_not_created(capsys, tmp_path):
+    missing = tmp_path / "typo.sqlite3"
+    code, out, err = run_cli(capsys, "--db", str(missing))
+    assert code == 2
+    assert "imageset-search demo-data" in err and "--db" in err
+    assert not missing.exists()
+
+
 def test_an_empty_store_says_how_to_fill_it(capsys, tmp_path):
+    from imageset_search.datastores.local.store import LocalStore
+
+    LocalStore(tmp_path / "empty.sqlite3").close()
     code, out, err = run_cli(capsys, "--db", str(tmp_path / "empty.sqlite3"))
     assert code == 2
     assert "imageset-search demo-data" in err and "import" in err

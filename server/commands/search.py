@@ -182,6 +182,8 @@ def _opened_datastore(args):
     from imageset_search.server.commands.serve import aws_options
 
     backend = args.backend or "local"
+    if backend == "local":
+        _require_local_file(args.db)
     datastore = open_datastore(backend, args.db, **(aws_options(args) if backend == "aws" else {}))
     try:
         yield datastore
@@ -189,6 +191,18 @@ def _opened_datastore(args):
         close = getattr(datastore, "close", None)
         if callable(close):
             close()
+
+
+def _require_local_file(option_value: str | None) -> None:
+    """A search reads: a mistyped --db must not leave a new empty store behind and report "nothing found"."""
+    from imageset_search.server.config import db_path
+
+    path = db_path(option_value)
+    if not path.exists():
+        raise CommandError(
+            f"there is no local datastore file at {path}: build the demo one (imageset-search demo-data), import "
+            "DICOM files (imageset-search import PATH), or name an existing file with --db"
+        )
 
 
 def run(args) -> int:
