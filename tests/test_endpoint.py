@@ -4,6 +4,7 @@ metadata, checked with raw HTTP requests; its fault rules; and the `serve-api` c
 import gzip
 import http.client
 import json
+import signal
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -232,9 +233,14 @@ def start_serve_api(*arguments):
     return process, line.split(" at ")[1].split()[0]
 
 
-def stop(process):
-    process.terminate()
-    process.wait(timeout=10)
+def interrupt(process) -> int:
+    """Ctrl-C, as a user stops it; the exit code."""
+    process.send_signal(signal.SIGINT)
+    try:
+        return process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
 
 
 def test_serve_api_serves_the_database_to_boto3_with_its_fault_flags(demo_db, aws_env):
@@ -247,7 +253,7 @@ def test_serve_api_serves_the_database_to_boto3_with_its_fault_flags(demo_db, aw
         with pytest.raises(errors.AccessDeniedException):
             served.get_datastore(DEMO)
     finally:
-        stop(process)
+        assert interrupt(process) == 130
 
 
 @pytest.mark.parametrize(
