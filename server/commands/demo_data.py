@@ -1,6 +1,8 @@
-"""`imageset-search demo-data`: (re)build the synthetic demo datastore in the local SQLite file."""
+"""`imageset-search demo-data`: (re)build the synthetic demo datastore in the local SQLite file.
 
-from imageset_search.datastores.local.demo import DEMO_DATASTORE_ID, DEMO_DATASTORE_NAME, FIXED_IMAGE_SETS, build_demo
+The demo generator is imported when the command runs, not when the command line is built: every command's parser
+is built at start-up, `serve` included.
+"""
 
 DEFAULT_IMAGE_SETS = 200
 
@@ -10,9 +12,9 @@ def register(subparsers, common) -> None:
         "demo-data",
         parents=[common],
         help="build the synthetic demo datastore (no real patient data)",
-        description=f"Write small synthetic DICOM files, import them, and replace the datastore "
-        f"{DEMO_DATASTORE_NAME!r} (id {DEMO_DATASTORE_ID}) with the result. It includes the image set of the AWS "
-        "CLI's search-image-sets examples. The same seed gives the same data.",
+        description="Write small synthetic DICOM files, import them, and replace the demo datastore with the "
+        "result. It includes the image set of the AWS CLI's search-image-sets examples. The same seed gives the "
+        "same data.",
     )
     parser.add_argument(
         "--image-sets",
@@ -26,6 +28,7 @@ def register(subparsers, common) -> None:
 
 
 def run(args) -> int:
+    from imageset_search.datastores.local.demo import DEMO_DATASTORE_NAME, FIXED_IMAGE_SETS, build_demo
     from imageset_search.server.backends import open_datastore
     from imageset_search.server.config import db_path
 
