@@ -182,6 +182,10 @@ def test_bad_instant_arguments():
         read_instant_range({"from": "2026-11-02", "to": "2026-11-01"}, attribute="createdAt", now=NOW, tz=BERLIN)
     with pytest.raises(NormalizeError, match="ISO 8601"):
         read_instant_range("2026-13-01T00:00:00Z", attribute="createdAt", now=NOW, tz=BERLIN)
+    with pytest.raises(DateParseError, match="1970"):
+        read_instant_range("before 1960", attribute="createdAt", now=NOW, tz=BERLIN)
+    assert read_instant_range("9999", attribute="createdAt", now=NOW, tz=UTC).values[1] == {
+        "createdAt": OPEN_INSTANT_END}
 
 
 DST_ZONES = ["Europe/Berlin", "America/New_York", "America/Santiago", "Australia/Sydney", "Australia/Lord_Howe",

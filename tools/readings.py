@@ -162,8 +162,8 @@ def read_instant_range(value, *, attribute: str, now: datetime, tz: ZoneInfo) ->
         raise NormalizeError(attribute, "must be a date phrase, an ISO 8601 timestamp with an offset or Z, epoch "
                                         'seconds, or {"from": ..., "to": ...}')
     start, end = parse_date_range(value, today)
-    lower = _local_midnight(start, tz) if start else None
-    upper = _local_midnight(end + timedelta(days=1), tz) - LAST_MILLISECOND if end else None
+    lower = _day_start(start, tz) if start else None
+    upper = _day_end(end, tz) if end else None
     return _between(attribute, label, lower, upper, tz, f"from {_quoted(value)}, today {today.isoformat()}")
 
 
@@ -178,17 +178,20 @@ def _instant_side(side, end_side: int, today: date, tz: ZoneInfo, attribute: str
     day = parse_date_range(side, today)[end_side]
     if day is None:
         return None
-    return _local_midnight(day + timedelta(days=1), tz) - LAST_MILLISECOND if end_side else _local_midnight(day, tz)
+    return _day_end(day, tz) if end_side else _day_start(day, tz)
 
 
 def _between(attribute, label, lower, upper, tz, source) -> Reading:
     if lower is not None and upper is not None and upper < lower:
         raise DateParseError(f"the {label} range ends before it starts; put the earlier time first")
+    if upper is not None and upper < OPEN_INSTANT_START:
+        raise DateParseError(f"{label} times start in 1970; send a range that ends after 1970-01-01")
     low, high = lower or OPEN_INSTANT_START, upper or OPEN_INSTANT_END
+    zone = getattr(tz, "key", None) or str(tz)
     if lower and upper:
-        local = f"{_local(lower, tz)} to {_local(upper, tz)} {tz.key}"
+        local = f"{_local(lower, tz)} to {_local(upper, tz)} {zone}"
     else:
-        local = f"from {_local(lower, tz)} {tz.key} on" if lower else f"up to {_local(upper, tz)} {tz.key}"
+        local = f"from {_local(lower, tz)} {zone} on" if lower else f"up to {_local(upper, tz)} {zone}"
     said = f"{label} {local} ({_utc(low)} to {_utc(high)}; {source})"
     return Reading("BETWEEN", [{attribute: low}, {attribute: high}], said)
 
@@ -212,9 +215,16 @@ def _exact_instant(value, tz: ZoneInfo, attribute: str) -> datetime | None:
     return None
 
 
-def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
+def _day_start(day: date, tz: ZoneInfo) -> datetime:
     """The first instant of `day` in `tz`, in UTC; a midnight skipped by a clock change maps to the day's first hour."""
     return datetime.combine(day, time(0), tzinfo=tz).astimezone(timezone.utc)
+
+
+def _day_end(day: date, tz: ZoneInfo) -> datetime:
+    """The last millisecond of `day` in `tz`, in UTC: the next day's first instant less one millisecond."""
+    if day == date.max:
+        return OPEN_INSTANT_END
+    return _day_start(day + timedelta(days=1), tz) - LAST_MILLISECOND
 
 
 def _utc(instant: datetime) -> str:
