@@ -43,13 +43,13 @@ def test_import_prints_a_summary_and_skipped_files_but_no_patient_data(tmp_path)
     assert (first.returncode, first.stderr) == (0, "")  # not a terminal: no progress line
     lines = first.stdout.splitlines()
     assert lines[0].startswith("Imported 12 instances from 13 files into new datastore 'default' (")
-    assert "0 instances already stored, 1 files skipped." in lines[0]
+    assert "0 instances already stored, 1 file skipped." in lines[0]
     assert lines[1:] == [f"  skipped {tmp_path / 'in' / 'notes.txt'}: not a DICOM file"]
     assert again.returncode == 0
     assert again.stdout.startswith("Imported 0 instances from 13 files into datastore 'default'")
     assert "0 image sets created, 0 updated, 12 instances already stored" in again.stdout
-    assert other.stdout.startswith("Imported 1 instances from 1 files into new datastore 'other'")
-    assert by_id.stdout.startswith(f"Imported 0 instances from 1 files into datastore 'default' ({default_id})")
+    assert other.stdout.startswith("Imported 1 instance from 1 file into new datastore 'other'")
+    assert by_id.stdout.startswith(f"Imported 0 instances from 1 file into datastore 'default' ({default_id})")
     printed = first.stdout + again.stdout + other.stdout
     assert not [value for value in patient_values(files) if value in printed]
     with LocalStore(db) as store:

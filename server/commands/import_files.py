@@ -71,14 +71,19 @@ def summary(report, name: str, datastore_id: str, created: bool) -> str:
     """One paragraph of counts, then each skipped file with its reason."""
     where = f"new datastore {name!r}" if created else f"datastore {name!r}"
     lines = [
-        f"Imported {report.instances_added} instances from {report.files_seen} files into {where} "
-        f"({datastore_id}): {report.image_sets_created} image sets created, {report.image_sets_updated} updated, "
-        f"{report.duplicates} instances already stored, {len(report.skipped)} files skipped."
+        f"Imported {_count(report.instances_added, 'instance')} from {_count(report.files_seen, 'file')} into "
+        f"{where} ({datastore_id}): {_count(report.image_sets_created, 'image set')} created, "
+        f"{report.image_sets_updated} updated, {_count(report.duplicates, 'instance')} already stored, "
+        f"{_count(len(report.skipped), 'file')} skipped."
     ]
     lines += [f"  skipped {path}: {reason}" for path, reason in report.skipped[:LISTED_SKIPS]]
     rest = Counter(reason for _path, reason in report.skipped[LISTED_SKIPS:])
     lines += [f"  and {count} more skipped: {reason}" for reason, count in sorted(rest.items())]
     return "\n".join(lines)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 class ProgressLine:
