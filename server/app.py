@@ -11,7 +11,8 @@ import json
 import logging
 import threading
 import traceback
-from typing import Any, Callable
+from types import UnionType
+from typing import Annotated, Any, Callable, Union, get_args, get_origin
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ToolError
@@ -61,17 +62,33 @@ class LazyDatastore:
             return self._datastore
 
 
+JSON_TEXT_MAX = 100_000  # longer JSON-in-a-string is left for validation to refuse, unparsed
+
+
+def _leaf_types(annotation: Any) -> set:
+    """The plain types an annotation admits (Optional, unions and Annotated looked through)."""
+    if get_origin(annotation) is Annotated:
+        return _leaf_types(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, UnionType):
+        return set().union(*(_leaf_types(member) for member in get_args(annotation)))
+    return {get_origin(annotation) or annotation}
+
+
+def _takes_json(field) -> bool:
+    return bool(_leaf_types(field.annotation) - {str, type(None), int, float, bool})
+
+
 def _decoded(model: type[BaseModel], arguments: dict[str, Any]) -> dict[str, Any]:
-    """Objects and lists some hosts send as JSON text, parsed (plain string fields are left alone)."""
+    """Objects and lists some hosts send as JSON text, parsed, for the arguments that take objects or lists."""
     decoded = dict(arguments)
     for name, value in arguments.items():
         field = model.model_fields.get(name)
-        if field is None or field.annotation is str or not isinstance(value, str):
+        if field is None or not isinstance(value, str) or not _takes_json(field):
             continue
-        if value.lstrip()[:1] in ("{", "["):
+        if value.lstrip()[:1] in ("{", "[") and len(value) <= JSON_TEXT_MAX:
             try:
                 decoded[name] = json.loads(value)
-            except ValueError:
+            except (ValueError, RecursionError):
                 pass  # left for validation to reject with a proper message
     return decoded
 

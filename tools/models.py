@@ -17,6 +17,10 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_val
 
 STRICT = ConfigDict(extra="forbid", populate_by_name=True)
 ID_MAX = 512
+PHRASE_MAX = 200  # a date phrase; longer text is refused before any parsing
+Phrase = Annotated[str, Field(max_length=PHRASE_MAX)]
+Word = Annotated[str, Field(max_length=40)]
+ModalityCode = Annotated[str, Field(min_length=1, max_length=16)]  # DICOM CS values are at most 16 characters
 UID_PATTERN = r"^\s*[0-9.]+\s*$"
 
 
@@ -35,7 +39,7 @@ class StudyDateAndTime(_Strict):
 
 
 LooseInstant = Annotated[
-    datetime | float | str,
+    datetime | float | Phrase,
     Field(description="ISO 8601 instant with offset or Z, epoch seconds, or a phrase such as 'yesterday'"),
 ]
 
@@ -69,7 +73,7 @@ class UpdatedAtValue(_Strict):
 
 
 class StudyDateAndTimeValue(_Strict):
-    DICOMStudyDateAndTime: StudyDateAndTime | str = Field(
+    DICOMStudyDateAndTime: StudyDateAndTime | Phrase = Field(
         description="{DICOMStudyDate, DICOMStudyTime?}, or a date phrase such as 'last March' or '20230101-20230315'"
     )
 
@@ -134,16 +138,16 @@ class SearchCriteria(_Strict):
 
 
 class DateRange(_Strict):
-    from_: str | float | None = Field(None, alias="from", description="start: a date, instant or phrase")
-    to: str | float | None = Field(None, description="end (inclusive): a date, instant or phrase")
+    from_: Phrase | float | None = Field(None, alias="from", description="start: a date, instant or phrase")
+    to: Phrase | float | None = Field(None, description="end (inclusive): a date, instant or phrase")
 
 
 DateInput = Annotated[
-    str | DateRange,
+    Phrase | DateRange,
     Field(description="A date phrase ('last March', 'since June', 'Q3 2021', '20230101-20230315') or {from, to}"),
 ]
 InstantInput = Annotated[
-    str | float | DateRange,
+    Phrase | float | DateRange,
     Field(description="A phrase ('yesterday', 'last 2 weeks'), an ISO 8601 instant, epoch seconds, or {from, to}"),
 ]
 SUMMARY_FIELDS = (
@@ -162,7 +166,7 @@ class SearchArgs(_Strict):
     """Arguments of search_image_sets."""
 
     datastore_id: str | None = Field(
-        None, description="32-character datastore id; optional when the server has a default or only one datastore"
+        None, max_length=64, description="32-character datastore id; optional when the server has a default or only one datastore"
     )
     patient_id: str | None = Field(None, max_length=ID_MAX, description="DICOM PatientID, exact (case-sensitive)")
     accession_number: str | None = Field(None, max_length=ID_MAX, description="DICOM AccessionNumber, exact")
@@ -173,7 +177,7 @@ class SearchArgs(_Strict):
     created: InstantInput | None = Field(None, description="When the image set was created in the datastore")
     updated: InstantInput | None = Field(None, description="When the image set was last updated in the datastore")
     is_primary: bool | None = Field(None, description="true: primary image sets only; false: non-primary only")
-    modality: str | list[str] | None = Field(
+    modality: ModalityCode | list[ModalityCode] | None = Field(
         None, description="Series modality code(s), e.g. CT, MR, or [CT, PT]; matched after the search"
     )
     body_part: str | None = Field(None, max_length=128, description="Body part examined, e.g. CHEST; case-insensitive")
@@ -188,12 +192,12 @@ class SearchArgs(_Strict):
     search_criteria: SearchCriteria | None = Field(
         None, description="Instead of the flat fields: AWS's own searchCriteria JSON (filters and sort)"
     )
-    sort_by: str | None = Field(
+    sort_by: Word | None = Field(
         None,
         description="updated (default), created or study_date",
         json_schema_extra={"enum": ["updated", "created", "study_date"]},
     )
-    sort_order: str | None = Field(
+    sort_order: Word | None = Field(
         None, description="DESC (default, newest first) or ASC", json_schema_extra={"enum": ["ASC", "DESC"]}
     )
     max_items: int = Field(10, ge=1, le=50, description="How many image sets to return in this call (1-50)")
