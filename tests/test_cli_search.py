@@ -212,7 +212,7 @@ def listed_image_sets(table: str) -> list[str]:
 
 def test_a_terminal_gets_the_table(demo_db, tmp_path):
     table = on_a_terminal(tmp_path, "--db", str(demo_db), "--patient-id", DOCUMENTED_PATIENT)
-    assert "Found 1 image sets in 1 study" in table
+    assert "Found 1 image set in 1 study" in table
     assert "Study 1999-11-22 14:07:28" in table
     assert listed_image_sets(table) == [DOCUMENTED_IMAGE_SET_ID]
     assert "That is all" in table

@@ -259,7 +259,8 @@ def _table(content: dict[str, Any], continuation: str) -> str:
     if here:
         lines.append("Checked here on each result: " + "; ".join(here) + ".")
     if "scan" in content:
-        lines.append(f"Examined {content['scan']['scanned']} image sets here; {content['scan']['matched']} matched.")
+        scan = content["scan"]
+        lines.append(f"Examined {_count(scan['scanned'], 'image set')} here; {scan['matched']} matched.")
     lines += [f"Note: {warning}" for warning in content.get("warnings", [])]
     for study in content.get("studies", []):
         lines += [""] + _study_lines(study)
@@ -273,9 +274,12 @@ def _table(content: dict[str, Any], continuation: str) -> str:
 
 
 def _headline(content: dict[str, Any]) -> str:
-    count = len(content.get("studies", []))
-    studies = f" in {count} {'study' if count == 1 else 'studies'}" if "studies" in content else ""
-    return f"Found {content['count']} image sets{studies} in datastore {content['datastore_id']}."
+    studies = f" in {_count(len(content['studies']), 'study', 'studies')}" if "studies" in content else ""
+    return f"Found {_count(content['count'], 'image set')}{studies} in datastore {content['datastore_id']}."
+
+
+def _count(number: int, noun: str, plural: str | None = None) -> str:
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
 
 
 def _day(value: str | None) -> str:
@@ -307,7 +311,7 @@ def _study_lines(study: dict[str, Any]) -> list[str]:
         f"accession {study['accession_number']}" if study.get("accession_number") else None,
         f"study id {study['study_id']}" if study.get("study_id") else None,
         f"{study['series_count']} series" if study.get("series_count") is not None else None,
-        f"{study['instance_count']} instances" if study.get("instance_count") is not None else None,
+        _count(study["instance_count"], "instance") if study.get("instance_count") is not None else None,
     ]
     lines = [f"Study {title or '(no date or description)'}"]
     lines += [f"  patient {patient}"] if patient else []
