@@ -8,7 +8,6 @@ from pydantic import ValidationError
 
 from conftest import DEMO_DATASTORE_ID
 from endpoint_fixtures import aws, aws_env, endpoint, running_endpoint  # noqa: F401
-from imageset_search.datastores.errors import ValidationException
 from imageset_search.datastores.local.store import LocalStore
 from imageset_search.tools.choice import choose_datastore
 from imageset_search.tools.datastore_list import (
@@ -92,8 +91,8 @@ def test_a_status_filter_is_passed_to_the_datastore(three):
     assert list_datastores(three, ListDatastoresArgs(status="ACTIVE"), SETTINGS).count == len(NAMES)
 
 
-def test_a_foreign_token_is_the_datastores_validation_error(three):
-    with pytest.raises(ValidationException):
+def test_a_foreign_token_is_refused_in_the_tools_words(three):
+    with pytest.raises(SearchError, match="^next_token is not one this datastore issued.*list_datastores"):
         list_datastores(three, ListDatastoresArgs(next_token="made-up"), SETTINGS)
 
 

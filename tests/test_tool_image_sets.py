@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from conftest import DEMO_DATASTORE_ID, DOCUMENTED_IMAGE_SET_ID
 from endpoint_fixtures import aws, aws_env, endpoint, running_endpoint  # noqa: F401
-from imageset_search.datastores.errors import ResourceNotFoundException, ValidationException
+from imageset_search.datastores.errors import ResourceNotFoundException
 from imageset_search.datastores.local.demo import DOCUMENTED_PATIENT, EXAMPLE_4_SERIES_UID
 from imageset_search.tools.errors import SearchError, describe_validation_error
 from imageset_search.tools.image_sets import (
@@ -155,10 +155,19 @@ def test_an_unknown_datastore_is_not_found(demo_store):
         list_image_set_versions(demo_store, args, SETTINGS)
 
 
-def test_a_foreign_next_token_is_the_datastores_validation_error(demo_store, reimported):
+def test_a_foreign_next_token_is_refused_in_the_tools_words(demo_store, reimported):
     args = ListVersionsArgs(image_set_id=reimported["imageSetId"], next_token="not-a-token")
-    with pytest.raises(ValidationException):
+    with pytest.raises(SearchError, match="^next_token is not one this datastore issued.*list_image_set_versions"):
         list_image_set_versions(demo_store, args, SETTINGS)
+
+
+def test_a_token_for_another_image_set_is_refused(demo_store, reimported):
+    first = list_image_set_versions(
+        demo_store, ListVersionsArgs(image_set_id=reimported["imageSetId"], max_items=1), SETTINGS
+    )
+    elsewhere = ListVersionsArgs(image_set_id=DOCUMENTED_IMAGE_SET_ID, next_token=first.next_token)
+    with pytest.raises(SearchError, match="next_token"):
+        list_image_set_versions(demo_store, elsewhere, SETTINGS)
 
 
 @pytest.mark.parametrize("model", [GetImageSetArgs, ListVersionsArgs])

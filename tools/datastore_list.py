@@ -10,9 +10,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from imageset_search.datastores.protocol import Datastore
-from imageset_search.tools.spec import ToolSpec
+from imageset_search.tools.image_sets import datastore_token
 from imageset_search.tools.models import STRICT
 from imageset_search.tools.settings import Settings
+from imageset_search.tools.spec import ToolSpec
 from imageset_search.tools.summaries import iso
 
 STATUSES = ("CREATING", "CREATE_FAILED", "ACTIVE", "DELETING", "DELETED")
@@ -82,9 +83,10 @@ def _default(found: list[DatastoreBrief], settings: Settings, complete: bool) ->
 
 
 def list_datastores(datastore: Datastore, args: ListDatastoresArgs, settings: Settings) -> DatastoreListing:
-    page = datastore.list_datastores(
-        datastore_status=args.status, max_results=args.max_items, next_token=args.next_token
-    )
+    with datastore_token(args.next_token, "list_datastores"):
+        page = datastore.list_datastores(
+            datastore_status=args.status, max_results=args.max_items, next_token=args.next_token
+        )
     found = [_brief(datastore, summary) for summary in page.get("datastoreSummaries") or []]
     token = page.get("nextToken") or None
     whole = token is None and args.next_token is None and args.status in (None, "ACTIVE")

@@ -9,15 +9,19 @@ shared with get_image_set_metadata, so every tool describes and checks them the 
 """
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
+from imageset_search.datastores.errors import ValidationException
 from imageset_search.datastores.protocol import Datastore
-from imageset_search.tools.spec import ToolSpec
 from imageset_search.tools.choice import choose_datastore
+from imageset_search.tools.errors import SearchError
 from imageset_search.tools.models import ID_MAX, STRICT
 from imageset_search.tools.settings import Settings
+from imageset_search.tools.spec import ToolSpec
 from imageset_search.tools.summaries import iso
 
 ID_PATTERN = r"^[0-9a-z]{32}$"
@@ -64,6 +68,24 @@ VersionArg = Annotated[
 def version_id(version: int | None) -> str | None:
     """The version as the datastore takes it (versionId is a string of digits)."""
     return None if version is None else str(version)
+
+
+@contextmanager
+def datastore_token(next_token: str | None, tool: str) -> Iterator[None]:
+    """A datastore's refusal of a passed-through next_token, told in this tool's words.
+
+    Every other argument of the listing tools is checked before the call, so when a token was sent, a
+    ValidationException can only be about it; the datastore's own message would name nextToken, not next_token.
+    """
+    try:
+        yield
+    except ValidationException:
+        if next_token is None:
+            raise
+        raise SearchError(
+            f"next_token is not one this datastore issued for this list (damaged, cut short, or from another call): "
+            f"send the next_token of the previous {tool} result unchanged, or leave it out to start at the beginning"
+        ) from None
 
 
 def _workflow_status(properties: dict[str, Any]) -> str | None:
@@ -204,9 +226,10 @@ def _version_brief(properties: dict[str, Any]) -> VersionBrief:
 def list_image_set_versions(datastore: Datastore, args: ListVersionsArgs, settings: Settings) -> ImageSetVersions:
     """One page of versions; image-set-wide fields (isPrimary, createdAt) are said once, not on every version."""
     datastore_id = choose_datastore(datastore, args.datastore_id, settings.default_datastore_id)
-    page = datastore.list_image_set_versions(
-        datastore_id, args.image_set_id, max_results=args.max_items, next_token=args.next_token
-    )
+    with datastore_token(args.next_token, "list_image_set_versions"):
+        page = datastore.list_image_set_versions(
+            datastore_id, args.image_set_id, max_results=args.max_items, next_token=args.next_token
+        )
     listed = page.get("imageSetPropertiesList") or []
     first = listed[0] if listed else {}
     return ImageSetVersions(
