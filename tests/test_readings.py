@@ -201,3 +201,21 @@ def test_every_local_day_is_its_zones_midnight_to_midnight(day, zone):
     assert low.tzinfo == UTC and high.tzinfo == UTC
     assert low.astimezone(tz).date() == day and (high + timedelta(milliseconds=1)).astimezone(tz).date() > day
     assert (high + timedelta(milliseconds=1) - low) in {timedelta(hours=hours) for hours in (23, 23.5, 24, 24.5, 25)}
+
+
+PHRASE_WORDS = st.sampled_from("last next since before after until from to between and the week month year ago 2019 "
+                               "12 31 march q1 1969 9999 - yesterday today few days 5 early late christmas".split())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PHRASE_WORDS, min_size=1, max_size=5).map(" ".join), st.sampled_from(DST_ZONES))
+def test_any_phrase_gives_an_ordered_filter_or_a_documented_error(phrase, zone):
+    try:
+        study_reading = read_study_date(phrase, today=date(2026, 12, 1), tz_name=zone)
+        instant_reading = read_instant_range(phrase, attribute="updatedAt", now=NOW, tz=ZoneInfo(zone))
+    except (DateParseError, NormalizeError):
+        return
+    low, high = (value["DICOMStudyDateAndTime"] for value in study_reading.values)
+    assert (low["DICOMStudyDate"], low["DICOMStudyTime"]) <= (high["DICOMStudyDate"], high["DICOMStudyTime"])
+    first, last = (value["updatedAt"] for value in instant_reading.values)
+    assert first <= last

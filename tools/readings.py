@@ -234,7 +234,10 @@ def _utc(instant: datetime) -> str:
 
 
 def _local(instant: datetime, tz: ZoneInfo) -> str:
-    local = instant.astimezone(tz)
+    try:
+        local = instant.astimezone(tz)
+    except OverflowError:  # the open upper bound, east of UTC, lies past year 9999
+        local = instant
     text = local.strftime("%Y-%m-%d %H:%M")
     if local.second or local.microsecond:
         text += local.strftime(":%S") + (f".{local.microsecond // 1000:03d}" if local.microsecond else "")
