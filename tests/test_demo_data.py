@@ -146,6 +146,40 @@ def test_the_demo_is_realistic(demo_store):
     assert datastore["datastoreName"] == "demo"
 
 
+def test_conflicts_and_reimports_are_filed_as_healthimaging_files_them(demo_store):
+    summaries = everything(demo_store)
+    by_series = {}
+    for summary in summaries:
+        by_series.setdefault(summary["DICOMTags"]["DICOMSeriesInstanceUID"], []).append(summary)
+    conflicted = [sets for sets in by_series.values() if any(not s["isPrimary"] for s in sets)]
+    assert conflicted
+    for sets in conflicted:  # one primary set, and the conflicting instance apart under its own accession number
+        [primary] = [s for s in sets if s["isPrimary"]]
+        assert all(s["DICOMTags"]["DICOMAccessionNumber"] != primary["DICOMTags"]["DICOMAccessionNumber"]
+                   for s in sets if s is not primary)  # fmt: skip
+    reimported = next(s for s in summaries if s["version"] > 1)
+    versions = demo_store.list_image_set_versions(DEMO_DATASTORE_ID, reimported["imageSetId"])
+    listed = versions["imageSetPropertiesList"]
+    assert [v["versionId"] for v in listed] == ["2", "1"]
+    assert listed[0]["updatedAt"] >= listed[1]["updatedAt"] == reimported["createdAt"]
+
+
+def test_demo_metadata_has_each_attribute_at_its_level(demo_store):
+    summary = next(s for s in everything(demo_store) if s["DICOMTags"].get("DICOMSeriesModality") == "MR")
+    metadata = demo_store.get_image_set_metadata(DEMO_DATASTORE_ID, summary["imageSetId"])
+    document = json.loads(gzip.decompress(metadata))
+
+    assert set(document["Patient"]["DICOM"]) == {"PatientName", "PatientID", "PatientBirthDate", "PatientSex"}
+    study = document["Study"]["DICOM"]
+    assert {"StudyInstanceUID", "StudyDate", "StudyTime", "AccessionNumber", "StudyID", "StudyDescription"} <= study.keys()
+    [series] = document["Study"]["Series"].values()
+    assert series["DICOM"]["Modality"] == "MR" and series["DICOM"]["BodyPartExamined"] in {"BRAIN", "KNEE", "LSPINE"}
+    for instance in series["Instances"].values():
+        assert instance["DICOM"]["SOPClassUID"] == "1.2.840.10008.5.1.4.1.1.4"
+        assert instance["StoredTransferSyntaxUID"] == "1.2.840.10008.1.2.1"
+        assert instance["DICOMVRs"]["Rows"] == "US" and "PixelData" not in instance["DICOM"]
+
+
 def test_same_seed_same_demo_and_another_seed_another(tmp_path):
     def build(name, seed):
         with LocalStore(tmp_path / f"{name}.sqlite3") as store:

@@ -4,10 +4,13 @@ import json
 import os
 import re
 import warnings
+from datetime import date
 from pathlib import Path
 
 import pydicom
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydicom.data import get_charset_files, get_testdata_file, get_testdata_files
 from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
 from pydicom.sequence import Sequence
@@ -109,7 +112,8 @@ def test_every_pydicom_test_file_is_imported_or_skipped_with_a_reason(store, dat
 def test_names_are_decoded_with_the_files_character_set(store, datastore):
     files = {Path(path).name: path for path in get_charset_files()}
 
-    assert read_instance(files["chrH31.dcm"]).tags["DICOMPatientName"] == "Yamada^Tarou=山田^太郎=やまだ^たろう"
+    name = read_instance(files["chrH31.dcm"]).tags["DICOMPatientName"]
+    assert name == "Yamada^Tarou=山田^太郎=やまだ^たろう"
     assert read_instance(files["chrRuss.dcm"]).tags["DICOMPatientName"] == "Люкceмбypг"
     import_paths(store, datastore, [files["chrGerm.dcm"]])
     [summary] = summaries(store, datastore)
@@ -264,6 +268,21 @@ def test_files_that_are_not_dicom_are_skipped_with_a_plain_reason(tmp_path):
     with pytest.raises(SkipFile) as raised:
         read_instance(header_cut)
     assert REASON.match(raised.value.reason) and "Doe" not in raised.value.reason
+
+
+@given(st.dates(min_value=date(1900, 1, 1)), st.sampled_from(".-/"))
+def test_any_legacy_date_becomes_its_compact_form(day, separator):
+    compact = day.strftime("%Y%m%d")
+    assert dicom_values.normalize_date(day.strftime(f"%Y{separator}%m{separator}%d")) == compact
+    assert dicom_values.normalize_date(compact) == compact
+
+
+@given(st.times())
+def test_any_legacy_time_becomes_its_compact_form(clock):
+    fraction = f".{clock.microsecond:06d}" if clock.microsecond else ""
+    compact = clock.strftime("%H%M%S") + fraction
+    assert dicom_values.normalize_time(clock.strftime("%H:%M:%S") + fraction) == compact
+    assert dicom_values.normalize_time(compact) == compact
 
 
 def test_normalizers_on_their_own():
