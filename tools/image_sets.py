@@ -83,7 +83,7 @@ def datastore_token(next_token: str | None, tool: str) -> Iterator[None]:
         if next_token is None:
             raise
         raise SearchError(
-            f"next_token is not one this datastore issued for this list (damaged, cut short, or from another call): "
+            "next_token is not one this datastore issued for this list (damaged, cut short, or from another call): "
             f"send the next_token of the previous {tool} result unchanged, or leave it out to start at the beginning"
         ) from None
 
