@@ -481,3 +481,21 @@ def test_a_schema_1_file_is_migrated_in_place_and_keeps_its_data(tmp_path):
     columns = [row[2] for row in connection.execute("PRAGMA index_info(image_sets_by_updated)")]
     assert columns == ["ds", "updated_at", "id", "created_at", "study_dt", "is_primary"]
     connection.close()
+
+
+def test_a_write_blocked_by_another_process_is_a_clear_conflict_and_reads_go_on(tmp_path):
+    path = tmp_path / "busy.sqlite3"
+    with LocalStore(path, busy_timeout=0.2) as store:
+        ds = store.create_datastore("busy")
+        store.add_instances(ds, [make_instance(series="1.1")])
+        other = sqlite3.connect(path, isolation_level=None)  # another process's import, holding the write lock
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(ConflictException, match="busy.*try again"):
+                store.add_instances(ds, [make_instance(series="1.2")])
+            assert len(summaries(store, ds)) == 1
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        store.add_instances(ds, [make_instance(series="1.2")])
+        assert len(summaries(store, ds)) == 2

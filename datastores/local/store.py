@@ -39,7 +39,7 @@ from imageset_search.datastores.local.criteria import parse_criteria
 from imageset_search.datastores.local.ingest import AddResult, add_instances
 from imageset_search.datastores.local.instants import now_millis
 from imageset_search.datastores.local.records import Instance
-from imageset_search.datastores.local.schema import connect, ensure_schema, token_secret
+from imageset_search.datastores.local.schema import BUSY_TIMEOUT_SECONDS, connect, ensure_schema, token_secret
 from imageset_search.datastores.local.search import pack_cursor, read_page, unpack_cursor
 from imageset_search.datastores.local.shapes import datastore_fields, image_set_arn, metadata_document, version_fields
 from imageset_search.datastores.local.summary import check_instance
@@ -61,9 +61,11 @@ def _new_id() -> str:
 
 
 class LocalStore:
-    def __init__(self, path: str | Path):
-        """Open the SQLite file at `path`, creating it (and its folders) with the current schema if it is new."""
+    def __init__(self, path: str | Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS):
+        """Open the SQLite file at `path`, creating it (and its folders) with the current schema if it is new.
+        A write waits up to `busy_timeout` seconds for another process's write to finish."""
         self.path = Path(path).expanduser()
+        self.busy_timeout = busy_timeout
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._idle: list[sqlite3.Connection] = []
         self._opened: list[sqlite3.Connection] = []
@@ -94,7 +96,7 @@ class LocalStore:
 
     def _open(self) -> sqlite3.Connection:
         try:
-            connection = connect(self.path)
+            connection = connect(self.path, self.busy_timeout)
         except sqlite3.Error as error:
             raise InternalServerException(
                 f"Cannot open the local datastore file {self.path} ({error}): pass --db with a writable SQLite file path"
@@ -117,7 +119,13 @@ class LocalStore:
     def _writing(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, taken up front (no lock upgrade to deadlock on), all or nothing."""
         with self._checkout() as connection:
-            connection.execute("BEGIN IMMEDIATE")
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:
+                raise ConflictException(
+                    f"The local datastore file is busy: another write held it for over {self.busy_timeout:g} s; "
+                    "try again when that import has finished"
+                ) from None
             try:
                 yield connection
             except BaseException:
