@@ -7,6 +7,7 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 from datetime import datetime, timezone
 from urllib.parse import quote, urlsplit
 
@@ -292,3 +293,37 @@ def test_epoch_seconds_on_the_wire_read_back_to_the_same_microsecond_in_botocore
     from imageset_search.datastores.local.endpoint import wire_value
 
     assert parse_timestamp(json.loads(json.dumps(wire_value(moment)))) == moment
+
+
+class ThreadRecorder:
+    """The demo store, noting the names of the threads that call it."""
+
+    def __init__(self, store):
+        self.store, self.threads = store, set()
+
+    def __getattr__(self, name):
+        method = getattr(self.store, name)
+
+        def call(*args, **kwargs):
+            self.threads.add(threading.current_thread().name)  # names are never reused, idents may be
+            return method(*args, **kwargs)
+
+        return call
+
+
+def test_the_store_is_called_from_a_fixed_pool_of_threads_however_many_connections_come(demo_store):
+    from imageset_search.datastores.local.endpoint import STORE_THREADS, start_endpoint
+
+    recorder = ThreadRecorder(demo_store)
+    with start_endpoint(recorder) as served:
+        for _ in range(3 * STORE_THREADS):
+            assert send(served, "GET", f"/datastore/{DEMO}")[0] == 200  # a new connection each time
+    assert 1 <= len(recorder.threads) <= STORE_THREADS
+
+
+@pytest.mark.parametrize("length", ["lots", str(64 << 20)])
+def test_a_bad_or_huge_content_length_is_refused_without_reading_it(endpoint, length):
+    status, code, message = aws_error(
+        send(endpoint, "POST", f"/datastore/{DEMO}/searchImageSets", headers={**SIGNED, "Content-Length": length})
+    )
+    assert (status, code) == (400, "ValidationException") and "Content-Length" in message

@@ -23,6 +23,7 @@ import re
 import socket
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,6 +40,8 @@ log = logging.getLogger(__name__)
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 SIGV4_PARTS = ("AWS4-HMAC-SHA256 ", "Credential=", "SignedHeaders=", "Signature=")
 TIMESTAMP_FILTER_KEYS = ("createdAt", "updatedAt")
+STORE_THREADS = 4
+MAX_BODY_BYTES = 1 << 20
 
 
 @dataclass
@@ -196,7 +199,15 @@ class Handler(BaseHTTPRequestHandler):
         self.answer("PATCH")
 
     def answer(self, method: str):
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        length = (self.headers.get("Content-Length") or "0").strip()
+        if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+            self.close_connection = True  # the body is left unread, so this connection cannot carry another request
+            self.send_error_json(
+                400, "ValidationException", f"Content-Length must be a byte count up to {MAX_BODY_BYTES}: "
+                "the only body any operation takes is a searchCriteria object of a few kilobytes"
+            )
+            return
+        body = self.rfile.read(int(length))
         faults = self.server.faults  # once: a test may swap them while this request is served
         action = faults.next_request()
         if faults.latency:
@@ -230,7 +241,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def run(self, candidate: Route, request: Request):
         try:
-            result = candidate.call(self.server.store, request)
+            result = self.server.workers.submit(candidate.call, self.server.store, request).result()
         except DatastoreError as exc:
             log.info("%s -> %s", candidate.operation, exc.code)
             self.send_error_json(exc.status, exc.code, exc.message)
@@ -280,6 +291,13 @@ class EndpointServer(ThreadingHTTPServer):
         self.store = store
         self.faults = faults
         self.stopping = threading.Event()
+        # Every client connection gets its own thread, and each AWS CLI run is a new connection; the store keeps a
+        # connection per calling thread. A fixed pool of store threads keeps that number fixed however long it runs.
+        self.workers = ThreadPoolExecutor(max_workers=STORE_THREADS, thread_name_prefix="healthimaging-store")
+
+    def server_close(self):
+        super().server_close()
+        self.workers.shutdown(wait=False, cancel_futures=True)
 
     def handle_error(self, request, client_address):
         """A client that hung up mid-answer (it timed out, or a fault dropped it) is normal here, not a crash."""
