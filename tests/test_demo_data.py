@@ -171,9 +171,8 @@ def test_demo_metadata_has_each_attribute_at_its_level(demo_store):
 
     assert set(document["Patient"]["DICOM"]) == {"PatientName", "PatientID", "PatientBirthDate", "PatientSex"}
     study = document["Study"]["DICOM"]
-    assert {"StudyInstanceUID", "StudyDate", "StudyTime", "AccessionNumber", "StudyID", "StudyDescription"} <= set(
-        study
-    )
+    study_keywords = {"StudyInstanceUID", "StudyDate", "StudyTime", "AccessionNumber", "StudyID", "StudyDescription"}
+    assert study_keywords <= set(study)
     [series] = document["Study"]["Series"].values()
     assert series["DICOM"]["Modality"] == "MR" and series["DICOM"]["BodyPartExamined"] in {"BRAIN", "KNEE", "LSPINE"}
     for instance in series["Instances"].values():
