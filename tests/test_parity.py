@@ -232,3 +232,14 @@ def test_timestamps_come_back_as_the_same_aware_utc_datetimes(demo_store, aws):
     direct, through_aws = both(demo_store, aws, lambda d: d.get_image_set(DEMO, DOCUMENTED))
     assert through_aws["createdAt"] == DOCUMENTED_AT
     assert repr(through_aws["createdAt"]) == repr(direct["createdAt"])
+
+
+def test_concurrent_walks_through_one_shared_client_match_the_store(demo_store, aws, sample):
+    from concurrent.futures import ThreadPoolExecutor
+
+    shapes = query_shapes(sample)
+    jobs = [(name, size) for name in ("none", "sort-createdAt-ASC", "primary", "study-between-dates") for size in (9, 50)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda job: walk(aws, DEMO, shapes[job[0]], job[1]), jobs))
+    for (name, size), through_aws in zip(jobs, results):
+        assert through_aws == walk(demo_store, DEMO, shapes[name], size), (name, size)
