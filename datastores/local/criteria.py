@@ -34,6 +34,8 @@ SORT_COLUMNS = {"updatedAt": "updated_at", "createdAt": "created_at", "DICOMStud
 SORT_ORDERS = ["ASC", "DESC"]
 DEFAULT_SORT = ("updatedAt", "DESC")
 MAX_ID_LENGTH = 512
+MIN_MILLIS = to_millis(datetime(1, 1, 1))
+MAX_MILLIS = to_millis(datetime(9999, 12, 31, 23, 59, 59, 999000))
 UID_PATTERN = re.compile(r"[0-9.]+")
 STUDY_DATE_PATTERN = re.compile(r"\d{8}")
 STUDY_TIME_PATTERN = re.compile(r"([01]\d|2[0-3])[0-5]\d[0-5]\d(\.\d{1,6})?")
@@ -186,22 +188,33 @@ def _id_value(path: str, attribute: str, raw: Any) -> str:
 
 
 def _instant(path: str, attribute: str, raw: Any) -> int:
-    """A createdAt/updatedAt bound in any form botocore accepts, as UTC milliseconds."""
-    allowed = "a datetime (naive means UTC), epoch seconds (int or float), or an ISO-8601 string such as 2024-01-31T12:00:00Z"
+    """A createdAt/updatedAt bound in any form botocore accepts, as UTC milliseconds (years 1 to 9999)."""
+    try:
+        millis = _instant_millis(raw)
+    except (ValueError, OverflowError):
+        millis = None
+    if millis is None or not MIN_MILLIS <= millis <= MAX_MILLIS:
+        raise invalid(
+            path,
+            "Member must be a datetime (naive means UTC), epoch seconds (int or float), or an ISO-8601 string such as "
+            "2024-01-31T12:00:00Z, between the years 1 and 9999",
+            name=attribute,
+        )
+    return millis
+
+
+def _instant_millis(raw: Any) -> int | None:
     if isinstance(raw, datetime):
         return to_millis(raw)
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         return epoch_seconds_to_millis(raw)
     if isinstance(raw, str):
-        try:
-            return epoch_seconds_to_millis(float(raw)) if _looks_numeric(raw) else to_millis(datetime.fromisoformat(raw.strip()))
-        except (ValueError, OverflowError):
-            pass
-    raise invalid(path, f"Member must be {allowed}", name=attribute)
+        return epoch_seconds_to_millis(float(raw)) if _looks_numeric(raw) else to_millis(datetime.fromisoformat(raw.strip()))
+    return None
 
 
 def _looks_numeric(text: str) -> bool:
-    return bool(re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", text))
+    return bool(re.fullmatch(r"\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*", text))
 
 
 def _study_date_and_time(path: str, raw: Any) -> tuple[str, str | None]:
