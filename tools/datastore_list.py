@@ -1,8 +1,9 @@
 """list_datastores: which datastores there are, so a model can pick the datastore_id the other tools take.
 
 Each entry gives id, name, status and the created/updated instants (ISO-8601 UTC). The image set count is given
-where the datastore can tell it cheaply: the local store offers `count_image_sets(datastore_id)`; AWS has no such
-call (counting would mean paging a whole search), so for AWS it is left out rather than guessed.
+only where the datastore can tell it cheaply, that is when the datastore object has a method
+`count_image_sets(datastore_id) -> int` (a local store may offer one; AWS has no such call, and counting there
+would mean paging a whole search), so a count is never guessed.
 """
 
 from typing import Any, Literal
