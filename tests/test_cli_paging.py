@@ -135,3 +135,15 @@ def test_fingerprint_ignores_key_order_but_not_values():
     reordered = {"filters": [{"operator": "EQUAL", "values": [{"isPrimary": True}]}]}
     assert search_fingerprint(DATASTORE, reordered) == FINGERPRINT
     assert search_fingerprint("f" * 32, CRITERIA) != FINGERPRINT
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, len(TOKEN) - 1), st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=.!"))
+def test_any_edit_of_a_token_is_refused_or_changes_nothing(index, character):
+    edited = TOKEN[:index] + character + TOKEN[index + 1:]
+    try:
+        position = decode_token(edited, FINGERPRINT)
+    except CommandError as refused:
+        assert str(refused).startswith("Error parsing parameter '--starting-token'")
+    else:
+        assert position == Position("service-token", 10, 3)  # base64's spare low bits: the same bytes

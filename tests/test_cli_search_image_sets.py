@@ -9,6 +9,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from imageset_search.datastores.local.demo import build_demo
 from imageset_search.datastores.local.store import LocalStore
@@ -409,3 +411,24 @@ def test_bad_options_are_refused_before_any_datastore_is_opened(capsys, tmp_path
                 ["--starting-token", "garbage"]):
         assert run(capsys, fresh, *bad)[0] == 252
     assert not fresh.exists()
+
+
+KEYS = ["filters", "sort", "values", "operator", "DICOMPatientId", "DICOMStudyDateAndTime", "DICOMStudyDate",
+        "createdAt", "isPrimary", "sortField", "sortOrder"]
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 99999999) | st.sampled_from(
+        ["EQUAL", "BETWEEN", "ASC", "updatedAt", "19991122", "last March", "SUBJECT08701", "", "2022-12-06T21:40:59Z"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(KEYS), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(st.sampled_from(KEYS), json_values, max_size=3))
+def test_any_criteria_get_results_or_one_line_with_an_aws_exit_code(capsys, db, criteria):
+    code, out, err = run(capsys, db, "--search-criteria", json.dumps(criteria), "--max-items", 2)
+    if code == 0:
+        assert "imageSetsMetadataSummaries" in json.loads(out)
+    else:
+        assert code in (252, 254) and out == "" and err.count("\n") == 1, err
+        assert PATIENT not in err
