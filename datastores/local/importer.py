@@ -235,32 +235,25 @@ def _quiet_pydicom():
 
 
 def _read_dataset(path: Path):
+    """The header, with pydicom's `force` only for a bare dataset: forcing it on other files parses garbage."""
     import pydicom
-    from pydicom.errors import InvalidDicomError
 
     try:
-        return pydicom.dcmread(path, stop_before_pixels=True)
-    except InvalidDicomError:
-        if not _looks_headerless(path):
-            raise SkipFile("not a DICOM file") from None
-        try:
-            return pydicom.dcmread(path, stop_before_pixels=True, force=True)
-        except Exception as exc:
-            raise SkipFile(f"unreadable: {type(exc).__name__}") from None
+        with open(path, "rb") as handle:
+            start = handle.read(132)
+        bare = _starts_like_a_dataset(start)
+        if not bare and start[128:132] != b"DICM":
+            raise SkipFile("not a DICOM file")
+        return pydicom.dcmread(path, stop_before_pixels=True, force=bare)
+    except SkipFile:
+        raise
     except Exception as exc:
         raise SkipFile(f"unreadable: {type(exc).__name__}") from None
 
 
-def _looks_headerless(path: Path) -> bool:
-    """Whether a file without the DICM preamble starts like a bare dataset (old ACR-NEMA style files do).
-
-    Forcing pydicom on anything else (a text file, a zip) parses garbage, so force is used only on these.
-    """
-    try:
-        with open(path, "rb") as handle:
-            start = handle.read(4)
-    except OSError:
-        return False
+def _starts_like_a_dataset(start: bytes) -> bool:
+    """Whether a file begins with a data element of group 0002 or 0008 (either byte order), as files written
+    without the 128-byte preamble and DICM prefix do (ACR-NEMA era files, some old exports)."""
     if len(start) < 4:
         return False
     groups = {int.from_bytes(start[:2], "little"), int.from_bytes(start[:2], "big")}
