@@ -270,3 +270,7 @@ def test_a_datetime_for_today_counts_as_its_date():
     from datetime import datetime
 
     assert parse_date_range("yesterday", datetime(2013, 2, 12, 23, 59)) == (d("2013-02-11"), d("2013-02-11"))
+
+
+def test_years_in_words_with_oh():
+    check([("march twenty oh nine", "2009-03-01", "2009-03-31"), ("nineteen oh five", "1905-01-01", "1905-12-31")])

@@ -37,14 +37,18 @@ def _ordinal(number: int) -> str:
 
 
 def _groups(words: list[str]) -> list[int]:
-    """Numbers below 100 the words spell, each tens word absorbing a following unit: [twenty, two] -> [22]."""
+    """Numbers below 100 the words spell, each tens word (or "oh") absorbing a following unit: [twenty, two] -> [22],
+    [twenty, oh, five] -> [20, 5]."""
     groups: list[int] = []
+    previous = None
     for word in words:
         value = UNITS.get(word, ORDINALS.get(word, TENS.get(word, DECADES.get(word))))
-        if groups and groups[-1] % 10 == 0 and groups[-1] >= 20 and value < 10 and word not in DECADES:
+        takes_unit = previous == "oh" or (groups and groups[-1] % 10 == 0 and groups[-1] >= 20)
+        if takes_unit and value < 10 and word not in DECADES and word != "oh":
             groups[-1] += value
         else:
             groups.append(value)
+        previous = word
     return groups
 
 
@@ -67,6 +71,8 @@ def _spell(run: str) -> str:
 
 def _spell_words(words: list[str]) -> str:
     """Digits for a run of number words; an ordinal ends a number ("eleventh two thousand one" = 11th 2001)."""
+    if words[0] == "oh":  # "oh" is a zero only inside a year ("twenty oh five"), else the interjection
+        return " ".join(["oh", _spell_words(words[1:])]) if len(words) > 1 else "oh"
     inner_ordinal = next((index for index, word in enumerate(words[:-1]) if word in ORDINALS), None)
     if inner_ordinal is not None:
         return f"{_spell_words(words[:inner_ordinal + 1])} {_spell_words(words[inner_ordinal + 1:])}"

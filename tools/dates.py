@@ -14,6 +14,7 @@ Conventions (the rules of shared/dates/CONVENTIONS.md; where readings differ, th
   2013-02-12 is 2013-01-29..2013-02-12 (chosen over calendar-aligned weeks); "next N units" is tomorrow..today+N.
   "in / within / over / during the last (past) <unit>" is the rolling window of one unit (chosen: the preposition
   makes a span up to today, so "any CT in the past year" is the last twelve months, not the previous calendar year).
+- Counts in words: a / an = 1, a couple (of) = 2, few / a few / several = 3 (C4's "few" = 3).
 - N units ago is one day, by calendar arithmetic (Mar 31 - 1 month = Feb 28); compounds add up.
 - Past preference for anything underspecified (no year, a bare weekday, "the 15th", "March", "Q3", "week 36"): its
   most recent occurrence whose start is not after today; a bare weekday that is today's weekday means today (chosen).
