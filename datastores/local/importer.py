@@ -286,13 +286,19 @@ def _to_instance(dataset) -> Instance:
 
 
 def _elements(dataset) -> Iterator[tuple[str, str, Any]]:
-    """(keyword, VR, JSON value) of each public, non-binary attribute; one that fails to decode is left out."""
+    """(keyword, VR, JSON value) of each public, non-binary attribute; one that fails to decode is left out.
+
+    Private tags and group lengths are passed over before pydicom decodes them (vendors' private groups are often
+    most of a header); a decoded element without a keyword (not in pydicom's dictionary) is left out too.
+    """
     for tag in list(dataset.keys()):
+        if tag.is_private or tag.element == 0:
+            continue
         try:
             element = dataset[tag]
         except Exception:
             continue
-        if not element.keyword or tag.element == 0 or element.VR in BINARY_VRS or element.keyword in STORE_COUNTED:
+        if not element.keyword or element.VR in BINARY_VRS or element.keyword in STORE_COUNTED:
             continue
         try:
             value = element_value(element.VR, element.value, _item_to_json)
