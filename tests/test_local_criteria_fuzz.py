@@ -66,3 +66,20 @@ def test_well_shaped_filters_with_any_values_are_answered_or_refused(searchable,
         store.search_image_sets(ds, criteria)
     except ValidationException:
         pass
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    operation=st.sampled_from(["get_image_set", "get_image_set_metadata", "list_image_set_versions", "list_datastores", "get_datastore"]),
+    arguments=st.lists(leaves | st.sampled_from(["0" * 32, "a" * 32, "1"]), max_size=3),
+)
+def test_other_operations_refuse_bad_arguments_as_aws_errors(searchable, operation, arguments):
+    from imageset_search.datastores.errors import DatastoreError
+
+    store, _ = searchable
+    try:
+        getattr(store, operation)(*arguments)
+    except DatastoreError as error:
+        assert "\n" not in error.message
+    except TypeError as error:  # too many or too few arguments for the signature: a caller's programming error
+        assert "argument" in str(error)
