@@ -45,9 +45,11 @@ def run(args) -> int:
     store = open_datastore("local", args.db)
     datastore_id, created = open_or_create(store, args.datastore)
     progress = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
-    report = import_paths(store, datastore_id, args.paths, progress=progress)
-    if progress:
-        progress.finish()
+    try:
+        report = import_paths(store, datastore_id, args.paths, progress=progress)
+    finally:  # also on Ctrl-C, so what follows starts on a line of its own
+        if progress:
+            progress.finish()
     name = store.get_datastore(datastore_id)["datastoreProperties"]["datastoreName"]
     print(summary(report, name, datastore_id, created))
     return 0
