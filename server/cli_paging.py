@@ -17,6 +17,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from imageset_search.datastores.errors import InternalServerException
 from imageset_search.server.cli import CommandError
 
 log = logging.getLogger(__name__)
@@ -163,6 +164,11 @@ def walk(
         service_token = page.get("nextToken")
         if not service_token:
             return result
+        if service_token == position.service_token:  # botocore's guard too: the walk would never end
+            raise InternalServerException(
+                "the service answered with the nextToken it was sent, so paging cannot progress; "
+                "retry later, or use --no-paginate to see the raw page"
+            )
         position = Position(service_token, page_size, 0)
         if room is not None and len(fresh) == room:
             result.resume = position

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from imageset_search.datastores.errors import InternalServerException
 from imageset_search.datastores.local.records import Instance
 from imageset_search.datastores.local.store import LocalStore
 from imageset_search.server.cli import CommandError
@@ -147,3 +148,15 @@ def test_any_edit_of_a_token_is_refused_or_changes_nothing(index, character):
         assert str(refused).startswith("Error parsing parameter '--starting-token'")
     else:
         assert position == Position("service-token", 10, 3)  # base64's spare low bits: the same bytes
+
+
+class RepeatingService:
+    """A service that answers every page with the token it was sent: the one case no real store here can show."""
+
+    def search_image_sets(self, datastore_id, search_criteria=None, max_results=None, next_token=None):
+        return {"imageSetsMetadataSummaries": [{"imageSetId": "a" * 32}], "nextToken": "same"}
+
+
+def test_a_service_repeating_its_token_stops_the_walk_with_a_service_error():
+    with pytest.raises(InternalServerException, match="cannot progress"):
+        walk(RepeatingService(), DATASTORE, None, start=Position(), page_size=None, max_items=None)
