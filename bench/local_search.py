@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+from imageset_search.datastores.errors import ResourceNotFoundException
 from imageset_search.datastores.local.bulk import BulkImageSet, load_image_sets
 from imageset_search.datastores.local.instants import to_millis
 from imageset_search.datastores.local.schema import SCHEMA_VERSION
@@ -69,7 +70,7 @@ def ensure_built(store: LocalStore, count: int, seed: int) -> tuple[str, float |
     """The bench datastore holding `count` image sets, built now if the file lacks it (build time, or None)."""
     try:
         datastore_id = store.resolve_datastore(DATASTORE)
-    except Exception:
+    except ResourceNotFoundException:
         datastore_id = None
     if datastore_id and image_set_count(store, datastore_id) == count:
         return datastore_id, None
