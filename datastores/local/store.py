@@ -15,7 +15,9 @@ Behaviour where HealthImaging is silent (see also criteria.py, search.py, studyt
 - the study counts in DICOMTags count the primary image sets of the study and their instances;
 - datastore names are unique within a file (a second one with the same name is a ConflictException), so a name
   resolves to one datastore;
-- ListImageSetVersions lists the newest version first; ListDatastores lists in creation order.
+- ListImageSetVersions lists the newest version first; ListDatastores lists in creation order; an image set's
+  first version has workflow status IMPORTED, later ones UPDATED;
+- EQUAL on createdAt/updatedAt matches that exact millisecond; filter instants outside the years 1-9999 are refused.
 """
 
 import re
