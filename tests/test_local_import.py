@@ -1,8 +1,10 @@
 """The DICOM importer on real files: pydicom's own test data, and files written here with pydicom."""
 
 import json
+import logging
 import os
 import re
+import threading
 import warnings
 from datetime import date
 from pathlib import Path
@@ -398,3 +400,22 @@ def test_no_patient_value_reaches_the_log(tmp_path, caplog):
     assert instance.instance["FrameOfReferenceUID"] == "1.2.0345.99"
     assert "0345" not in caplog.text
     assert not [w for w in caught if "0345" in str(w.message)]
+
+
+def test_readers_in_several_threads_leave_pydicom_as_they_found_it(tmp_path, caplog):
+    path = write_dicom(tmp_path / "x.dcm", FrameOfReferenceUID="1.2.0345.99")
+    before = (logging.getLogger("pydicom").disabled, pydicom.config.settings.reading_validation_mode)
+    caplog.clear()
+
+    def read_many():
+        for _ in range(40):
+            read_instance(path)
+
+    threads = [threading.Thread(target=read_many) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert (logging.getLogger("pydicom").disabled, pydicom.config.settings.reading_validation_mode) == before
+    assert "0345" not in caplog.text

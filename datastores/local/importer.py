@@ -14,6 +14,7 @@ quick first pass reads each file's SeriesInstanceUID only), which also keeps int
 import logging
 import os
 import re
+import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -76,6 +77,7 @@ SUMMARY_TAGS = {
 REQUIRED_UIDS = (("study", "StudyInstanceUID"), ("series", "SeriesInstanceUID"), ("instance", "SOPInstanceUID"))
 DICOMDIR_CLASS_UID = "1.2.840.10008.1.3.10"
 _UID = re.compile(r"^[0-9]+(\.[0-9]+)*$")
+_QUIET_TURN = threading.RLock()
 # Transfer syntax of a file without file meta, from how pydicom found it encoded: (implicit VR, little endian).
 _ENCODING_SYNTAX = {
     (True, True): "1.2.840.10008.1.2",
@@ -219,19 +221,21 @@ def _quiet_pydicom():
     """pydicom's warnings quote element values (patient data), so they stay out of logs and stderr while reading.
 
     Its value validation is switched off too: an invalid value is imported as it stands either way, and checking
-    each one only to say so costs time on every file.
+    each one only to say so costs time on every file. These are process-wide settings, so readers in several
+    threads take turns: otherwise one thread's restore could undo another's quiet, or leave pydicom muted for good.
     """
     from pydicom import config
 
     logger = logging.getLogger("pydicom")
-    was_disabled, mode = logger.disabled, config.settings.reading_validation_mode
-    logger.disabled, config.settings.reading_validation_mode = True, config.IGNORE
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        logger.disabled, config.settings.reading_validation_mode = was_disabled, mode
+    with _QUIET_TURN:
+        was_disabled, mode = logger.disabled, config.settings.reading_validation_mode
+        logger.disabled, config.settings.reading_validation_mode = True, config.IGNORE
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                yield
+        finally:
+            logger.disabled, config.settings.reading_validation_mode = was_disabled, mode
 
 
 def _read_dataset(path: Path):
