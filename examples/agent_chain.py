@@ -13,7 +13,7 @@ It prints each step in plain words and, last, one JSON line with the outcome (fo
     python examples/agent_chain.py --db demo.sqlite3 --patient-id SUBJECT08701
     python examples/agent_chain.py --db demo.sqlite3 --patient-id SUBJECT08701 --study-date "2019" --timezone UTC
 
-Exit status: 0 when a CT was found and read, 1 when there is none, 2 when a tool call failed.
+Exit status: 0 when a CT was found and read, 1 when there is none, 2 when a tool call failed or the server stopped.
 """
 
 import argparse
@@ -22,7 +22,7 @@ import json
 import sys
 from typing import Any
 
-from mcp import ClientSession, StdioServerParameters, stdio_client
+from mcp import ClientSession, MCPError, StdioServerParameters, stdio_client
 
 NO_CT, FAILED = 1, 2
 ATTRIBUTES = ["SeriesDescription", "SOPClassUID", "Rows", "Columns"]
@@ -152,19 +152,21 @@ async def read_newest_ct(session: ClientSession, args: argparse.Namespace) -> di
 
 
 async def chain(args: argparse.Namespace) -> dict[str, Any]:
-    """The whole chain in one server session; a tool failure ends it with the tool's words as `error`."""
+    """The whole chain in one server session; a failure ends it with its words as `error`."""
     async with stdio_client(server_parameters(args)) as (read, write), ClientSession(read, write) as session:
-        await session.initialize()
         try:
+            await session.initialize()
             return await read_newest_ct(session, args)
         except ToolFailed as failure:
-            return {"error": str(failure)}
+            return {"error": f"a tool call failed: {failure}"}
+        except MCPError as failure:  # the server stopped: its own reason went to stderr just before
+            return {"error": f"the server stopped answering ({failure}); its message above says why"}
 
 
 def main(argv: list[str] | None = None) -> int:
     outcome = asyncio.run(chain(parse_args(argv)))
     if "error" in outcome:
-        print(f"a tool call failed: {outcome['error']}", file=sys.stderr)
+        print(outcome["error"], file=sys.stderr)
         return FAILED
     print(json.dumps(outcome))
     return 0 if outcome["newest_ct"] else NO_CT

@@ -89,3 +89,10 @@ def test_a_tool_error_ends_with_status_2_and_the_tools_words(chain_db):
     done = run_chain(db, "--page-size", "0")
     assert done.returncode == 2
     assert "a tool call failed" in done.stderr and "max_items" in done.stderr
+
+
+def test_a_server_that_stops_ends_with_status_2_in_one_line(chain_db):
+    db, _ = chain_db
+    done = run_chain(db, "--timezone", "Not/AZone")
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1].startswith("the server stopped answering")
