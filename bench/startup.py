@@ -7,14 +7,15 @@ Each run starts a fresh Python (the `imageset-search` script beside this interpr
 temporary datastore path: nothing but imports and the handshake is measured, as the datastore opens on first use.
 The target is a median `initialize` of at most 1.0 s. `--imports N` adds one run under `python -X importtime` and
 prints on stderr the N imports that cost most (cumulative, and what each adds itself), to show what to make lazy.
-The last line of stdout is one JSON object: runs, and median, p95, min and max in seconds of both steps, beside the
-medians of a fresh Python that does nothing and of one that only imports the MCP SDK's server (the floors), and the
-machine's load.
+The last line of stdout is one JSON object: runs, and median, p95, min and max in seconds of both steps and of the
+CPU time each server used, beside the medians of a fresh Python that does nothing and of one that only imports the
+MCP SDK's server (the floors), and the machine's load (wall times on a busy machine are inflated; CPU time much less).
 """
 
 import argparse
 import json
 import os
+import resource
 import select
 import shutil
 import statistics
@@ -73,10 +74,12 @@ def answer(stdout, number: int, deadline: float) -> dict:
                 return reply["result"]
 
 
-def one_start(folder: str, hello: bytes) -> tuple[float, float]:
-    """Seconds from process start to the initialize answer, and to the tools/list answer."""
+def one_start(folder: str, hello: bytes) -> tuple[float, float, float]:
+    """Seconds from process start to the initialize answer and to the tools/list answer, and the CPU seconds the
+    server used in all (start to exit): the figure a busy machine inflates least."""
     env = dict(os.environ, IMAGESET_SEARCH_DB=str(Path(folder) / "unused.sqlite3"), HOME=folder)
     deadline = time.monotonic() + READ_TIMEOUT_SECONDS
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(Path(folder) / "stderr.log", "wb") as errors:
         started = time.perf_counter()
         process = subprocess.Popen(server_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
@@ -93,9 +96,11 @@ def one_start(folder: str, hello: bytes) -> tuple[float, float]:
         finally:
             process.stdin.close()
             process.wait(timeout=READ_TIMEOUT_SECONDS)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # children are waited for one at a time: this one's use
     if not tools:
         raise RuntimeError("tools/list returned no tools")
-    return initialized, listed
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return initialized, listed, cpu
 
 
 def stats(values: list[float]) -> dict:
@@ -134,11 +139,14 @@ def print_costly_imports(rows: list[tuple[int, int, str]], count: int) -> None:
     print(f"boto3/botocore/pydicom/dateparser imported at start: {', '.join(heavy) or 'none'}", file=sys.stderr)
 
 
-def bare_start(code: str) -> float:
-    """Seconds a fresh Python takes to run `code`: the floor under the server's start on this machine."""
+def bare_start(code: str) -> tuple[float, float]:
+    """Seconds (wall, CPU) a fresh Python takes to run `code`: a floor under the server's start on this machine."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", code], check=True, timeout=READ_TIMEOUT_SECONDS)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
 def main() -> None:
@@ -156,14 +164,16 @@ def main() -> None:
             print_costly_imports(import_times(folder), options.imports)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    initialize_s = stats([first for first, _ in timings])
+    initialize_s = stats([first for first, _, _ in timings])
     summary = {
         "runs": options.runs,
         "command": " ".join(Path(part).name for part in server_command()),
         "initialize_s": initialize_s,
-        "tools_list_s": stats([second for _, second in timings]),
-        "python_alone_median_s": stats(python_only)["median"],
-        "mcp_sdk_import_median_s": stats(sdk_only)["median"],
+        "tools_list_s": stats([second for _, second, _ in timings]),
+        "server_cpu_s": stats([cpu for _, _, cpu in timings]),
+        "python_alone_median_s": stats([wall for wall, _ in python_only])["median"],
+        "mcp_sdk_import_median_s": stats([wall for wall, _ in sdk_only])["median"],
+        "mcp_sdk_import_cpu_median_s": stats([cpu for _, cpu in sdk_only])["median"],
         "target_initialize_median_s": TARGET_SECONDS,
         "meets_target": initialize_s["median"] <= TARGET_SECONDS,
         "cpu_count": os.cpu_count(),
