@@ -14,6 +14,7 @@ from .date_calendar import Span, week_span, year_span
 from .date_errors import DateParseError
 from .date_grammar import Reading, duration, is_month, is_year, moved, read, read_span
 from .date_partial import Partial, as_partial, earliest_on_or_after, exact_span, latest_on_or_before
+from .date_regex import LazyPattern
 from .date_words import DURATION, alternatives
 
 Bounds = tuple[date | None, date | None]
@@ -29,7 +30,7 @@ _SUBJECT = r"(?:(?:the )?(?:year|date|study date|dates?) )?"
 
 
 def _words(spaced: str) -> str:
-    """An alternation of `|`-separated phrases, longest first, so "beginning on X" is not read as "beginning" + "on X"."""
+    """An alternation of `|`-separated phrases, longest first ("beginning on X" is not "beginning" + "on X")."""
     return alternatives(re.escape(word) for word in spaced.split("|"))
 
 
@@ -45,17 +46,17 @@ _SINCE_AFTER = _words("or later|and later|and after|or after|onwards|onward|and 
 _UNTIL_AFTER = _words("or earlier|and earlier|or before|and before|or older|and older")
 
 OPEN_FORMS = [
-    (re.compile(rf"{_SUBJECT}{_SINCE} (.+)"), "since"),
-    (re.compile(rf"{_SUBJECT}{_AFTER} (.+)"), "after"),
-    (re.compile(rf"{_SUBJECT}{_BEFORE} (.+)"), "before"),
-    (re.compile(rf"{_SUBJECT}{_UNTIL} (.+)"), "until"),
-    (re.compile(rf"(?:from )?{_SUBJECT}(.+?) {_SINCE_AFTER}"), "since"),
-    (re.compile(rf"{_SUBJECT}(.+?) {_UNTIL_AFTER}"), "until"),
+    (LazyPattern(rf"{_SUBJECT}{_SINCE} (.+)"), "since"),
+    (LazyPattern(rf"{_SUBJECT}{_AFTER} (.+)"), "after"),
+    (LazyPattern(rf"{_SUBJECT}{_BEFORE} (.+)"), "before"),
+    (LazyPattern(rf"{_SUBJECT}{_UNTIL} (.+)"), "until"),
+    (LazyPattern(rf"(?:from )?{_SUBJECT}(.+?) {_SINCE_AFTER}"), "since"),
+    (LazyPattern(rf"{_SUBJECT}(.+?) {_UNTIL_AFTER}"), "until"),
 ]
-_OLDER = re.compile(rf"(?:more than|over|older than|at least) ({DURATION})(?: (?:ago|old|before (today|now|yesterday"
-                    rf"|tomorrow)))?")
-_NEWER = re.compile(rf"(?:less than|under|newer than|at most|within) ({DURATION})(?: ago| old)?")
-_TO_DATE = re.compile(r"(?:till|until|til|up to|to|up till) (?:date|now|today|present)")
+_OLDER = LazyPattern(rf"(?:more than|over|older than|at least) ({DURATION})(?: (?:ago|old|before (today|now|yesterday"
+                     rf"|tomorrow)))?")
+_NEWER = LazyPattern(rf"(?:less than|under|newer than|at most|within) ({DURATION})(?: ago| old)?")
+_TO_DATE = LazyPattern(r"(?:till|until|til|up to|to|up till) (?:date|now|today|present)")
 _ANCHORS = {None: 0, "today": 0, "now": 0, "yesterday": -1, "tomorrow": 1}
 
 
@@ -64,11 +65,11 @@ def read_open(text: str, today: date) -> Bounds | None:
     if _TO_DATE.fullmatch(text):
         return None, today
     match = _OLDER.fullmatch(text)
-    if match:
+    if match and duration(match.group(1)):
         anchor = today + timedelta(days=_ANCHORS[match.group(2)])
         return None, moved(anchor, duration(match.group(1)), -1) - timedelta(days=1)
     match = _NEWER.fullmatch(text)
-    if match:
+    if match and duration(match.group(1)):
         return moved(today, duration(match.group(1)), -1), today
     for pattern, kind in OPEN_FORMS:
         match = pattern.fullmatch(text)

@@ -136,7 +136,7 @@ def unit_span(day: date, unit: str) -> Span:
 
 
 def step_unit(day: date, unit: str, count: int) -> Span:
-    """The whole unit `count` units after (or before) the one holding `day`: last month, next week, the decade before."""
+    """The whole unit `count` units after (or before) the one holding `day`: last month, next week, last decade."""
     step = {"weekend": ("week", 1), "half": ("month", 6)}.get(unit, (unit, 1))
     return unit_span(shift(unit_span(day, unit)[0], step[0], step[1] * count), unit)
 

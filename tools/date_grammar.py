@@ -13,13 +13,14 @@ from datetime import date, timedelta
 from . import date_calendar as cal
 from .date_errors import DateParseError
 from .date_partial import Partial, resolve
+from .date_regex import LazyPattern
 from .date_words import (
     COUNT, DAY, DURATION, HOLIDAY, HOLIDAYS, LAST, MON, MONTHS, NEXT, ORD, ORDINAL_DAY, ORDINAL_WORDS, RELATIVE,
     SEASON, SEP, UNIT, UNIT_WORDS, WD, WEEKDAYS, YEAR4, count_value, relative_step,
 )
 
 Reading = cal.Span | Partial
-RULES: list[tuple[re.Pattern, object]] = []
+RULES: list[tuple[LazyPattern, object]] = []
 _PART = re.compile(rf"({COUNT}) ({UNIT})\b")
 
 
@@ -27,7 +28,7 @@ def rule(pattern: str):
     """Register a grammar rule: `pattern` must match the whole phrase."""
 
     def register(function):
-        RULES.append((re.compile(pattern), function))
+        RULES.append((LazyPattern(pattern), function))
         return function
 
     return register
@@ -66,8 +67,11 @@ def _bare_number(text: str) -> Reading | None:
 
 
 def duration(text: str) -> list[tuple[int, str]]:
-    """ "2 years 1 month 21 days" -> [(2, "year"), (1, "month"), (21, "day")]."""
-    return [(count_value(count), UNIT_WORDS[unit]) for count, unit in _PART.findall(text)]
+    """ "2 years 1 month 21 days" -> [(2, "year"), (1, "month"), (21, "day")]; [] when a word is not a unit."""
+    parts = _PART.findall(text)
+    if not all(unit in UNIT_WORDS for _, unit in parts):
+        return []
+    return [(count_value(count), UNIT_WORDS[unit]) for count, unit in parts]
 
 
 def moved(day: date, parts: list[tuple[int, str]], sign: int) -> date:
@@ -117,7 +121,7 @@ def _named_day(match, today):
 @rule(rf"({DURATION}) (?:ago|back|earlier|prior|before today|before now)")
 def _ago(match, today):
     parts = duration(match.group(1))
-    if any(unit == "hour" for _, unit in parts):
+    if not parts or any(unit == "hour" for _, unit in parts):
         return None  # "3 hours ago" is today or yesterday depending on the hour, which a date does not have
     day = moved(today, parts, -1)
     return day, day
@@ -126,8 +130,8 @@ def _ago(match, today):
 @rule(rf"(?:between )?(\d+) ?(?:-|to|or|and) ?(\d+) ({UNIT}) (?:ago|back|before today)")
 def _ago_between(match, today):
     """ "6-12 months ago", "between 1 and 2 years ago": the days between the two offsets."""
-    unit = UNIT_WORDS[match.group(3)]
-    if unit == "hour":
+    unit = UNIT_WORDS.get(match.group(3))
+    if unit in (None, "hour"):
         return None
     near, far = sorted(int(count) for count in match.group(1, 2))
     return cal.shift(today, unit, -far), cal.shift(today, unit, -near)
@@ -136,16 +140,20 @@ def _ago_between(match, today):
 @rule(rf"({DURATION}) (before|after|prior to|from) (.+)")
 def _before_after(match, today):
     """ "2 days before yesterday", "two weeks before christmas": one day, counted from the anchor's first day."""
-    anchor = read_span(match.group(3), today)
+    parts = duration(match.group(1))
+    anchor = read_span(match.group(3), today) if parts else None
     if anchor is None:
         return None
-    day = moved(anchor[0], duration(match.group(1)), 1 if match.group(2) in ("after", "from") else -1)
+    day = moved(anchor[0], parts, 1 if match.group(2) in ("after", "from") else -1)
     return day, day
 
 
 @rule(rf"in ({DURATION})|({DURATION}) (?:from now|from today|later|hence|after today)")
 def _from_now(match, today):
-    day = moved(today, duration(match.group(1) or match.group(2)), 1)
+    parts = duration(match.group(1) or match.group(2))
+    if not parts:
+        return None
+    day = moved(today, parts, 1)
     return day, day
 
 
@@ -154,8 +162,8 @@ def _from_now(match, today):
 @rule(rf"(?:{LAST}|within the last|within the past|within the|within|in the last|in the past|over the last"
       rf"|over the past|the recent|recent) ({DURATION})|({COUNT}) (?:past|previous|last) ({UNIT})")
 def _rolling_past(match, today):
-    text = match.group(1) or f"{match.group(2)} {match.group(3)}"
-    return moved(today, duration(text), -1), today
+    parts = duration(match.group(1) or f"{match.group(2)} {match.group(3)}")
+    return (moved(today, parts, -1), today) if parts else None
 
 
 @rule(r"(?:in|within|over|during|for) the (?:last|past) (day|week|fortnight|month|quarter|year|decade)")
@@ -167,7 +175,8 @@ def _rolling_one_unit(match, today):
 
 @rule(rf"{NEXT} ({DURATION})|({DURATION}) (?:next|to come|ahead)")
 def _rolling_next(match, today):
-    return today + timedelta(days=1), moved(today, duration(match.group(1) or match.group(2)), 1)
+    parts = duration(match.group(1) or match.group(2))
+    return (today + timedelta(days=1), moved(today, parts, 1)) if parts else None
 
 
 # ---- whole calendar units relative to today (C1-C3) ---------------------------------------------------------------
@@ -442,8 +451,9 @@ def _week_of(match, today):
 
 @rule(rf"(?:for )?({DURATION}) (?:starting from|starting on|beginning on|commencing|beginning|starting|from) (.+)")
 def _duration_from(match, today):
-    span = read_span(match.group(2), today)
-    return (span[0], moved(span[0], duration(match.group(1)), 1)) if span else None
+    parts = duration(match.group(1))
+    span = read_span(match.group(2), today) if parts else None
+    return (span[0], moved(span[0], parts, 1)) if span else None
 
 
 # ---- quarters, halves, seasons, years, decades (C3, C12, C13) -----------------------------------------------------

@@ -6,7 +6,7 @@ November is this year's March, and said in February it is last year's. The other
 first occurrence on or after the range's start ("from Nov to March" said in September: Nov last year to March).
 """
 
-from dataclasses import dataclass
+from collections import namedtuple
 from datetime import date, timedelta
 
 from .date_calendar import Span, add_months, month_end, month_span, valid_day, year_span
@@ -17,14 +17,11 @@ LOOKBACK_MONTHS = 480
 NEVER_MATCHES = "no recent date matches that day, month and weekday together; check them or add the year"
 
 
-@dataclass(frozen=True)
-class Partial:
-    """The fields a phrase gave; None = not said. `weekday` is Monday=0 .. Sunday=6."""
+class Partial(namedtuple("Partial", "year month day weekday", defaults=(None, None, None, None))):
+    """The fields a phrase gave; None = not said. `weekday` is Monday=0 .. Sunday=6. (A named tuple, not a
+    dataclass, so reading a first date does not import dataclasses and inspect.)"""
 
-    year: int | None = None
-    month: int | None = None
-    day: int | None = None
-    weekday: int | None = None
+    __slots__ = ()
 
     def fills(self, other: "Partial") -> "Partial":
         """This partial with its unsaid fields taken from `other`."""

@@ -33,13 +33,15 @@ MON = alternatives(MONTHS)
 WD = alternatives(WEEKDAYS)
 HOLIDAY = alternatives(HOLIDAYS)
 SEASON = alternatives(SEASONS)
-UNIT = alternatives(UNIT_WORDS)
+# A unit is any word here, checked against UNIT_WORDS by the rule that reads it: the duration pattern appears in many
+# rules, and a generic word keeps them small, so the first phrase is read without a long regex compile.
+UNIT = r"[a-z]+"
 ORD = alternatives(ORDINAL_WORDS)
 THIS = r"(?:this|current|present|the current)"
 LAST = r"(?:last|previous|past|prior|preceding|this past|the last|the previous|the past)"
 NEXT = r"(?:next|following|coming|upcoming|this coming|this upcoming|the next|the following|the coming)"
 RELATIVE = rf"(?:{THIS}|{LAST}|{NEXT})"
-COUNT = r"(?:\d+|an?|a few|few|a couple of|a couple|couple of|couple|several)"
+COUNT = r"(?:\d+|a few|a couple of|a couple|couple of|couple|several|few|an?)"
 DURATION = rf"{COUNT} {UNIT}(?: (?:and )?{COUNT} {UNIT})*"
 DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
 ORDINAL_DAY = r"(\d{1,2})(?:st|nd|rd|th)"

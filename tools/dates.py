@@ -79,7 +79,7 @@ _FILLER = frozenset(
 _TRAILING_FILLER = frozenset("inclusive included only please exactly".split())
 KNOWN_WORDS = frozenset(
     word for pattern in [*(rule for rule, _ in RULES), *(form for form, _ in OPEN_FORMS)]
-    for word in re.findall(r"[a-z]{3,}", pattern.pattern)
+    for word in re.findall(r"[a-z]{3,}", pattern.source)
 ) | _FILLER | _TRAILING_FILLER
 
 
