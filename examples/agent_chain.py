@@ -116,8 +116,9 @@ def say_metadata(summary: dict) -> None:
         f"{series.get('modality', '?')} {series.get('body_part', '')}, series {series.get('series_number', '?')} "
         f"'{series.get('series_description', '')}', {summary['instance_count']} instances"
     )
-    for instance in series.get("instances", []):
-        print(f"   instance {instance.get('instance_number', '?')}: {instance['sop_instance_uid']}")
+    for instance in series.get("instances", []):  # attributes, not UIDs: a printout is no place for identifiers
+        size = instance.get("attributes", {})
+        print(f"   instance {instance.get('instance_number', '?')}: {size.get('Rows', '?')}x{size.get('Columns', '?')}")
     if summary.get("has_more"):
         print(f"   (more instances from offset {summary['next_instance_offset']})")
 

@@ -21,6 +21,7 @@ SCRIPT = Path(__file__).resolve().parent.parent / "examples" / "agent_chain.py"
 PATIENT = Patient("CHAIN-PAT-1", "Chain^Test", "19600101", "M")
 CT_CHEST, CT_ABDOMEN, CT_HEAD, MR_BRAIN = KINDS[0], KINDS[1], KINDS[2], KINDS[3]
 LAST_YEAR = datetime.now(UTC).year - 1
+PATIENT_UID = "2.25.77"  # the root of this patient's study UIDs
 
 
 def _uploads() -> list[tuple[str, Upload]]:
@@ -36,7 +37,7 @@ def _uploads() -> list[tuple[str, Upload]]:
     for label, kind, day, number, instances in plan:
         key = (kind.modality, day)
         if key not in studies:
-            uid = f"2.25.77{len(studies)}"
+            uid = f"{PATIENT_UID}{len(studies)}"
             studies[key] = Study(PATIENT, uid, str(len(studies)), f"ACC{len(studies)}", day, "120000",
                                  kind.study_descriptions[0], kind)  # fmt: skip
         series = Series(studies[key], f"{studies[key].uid}.{number}", number, kind.series_descriptions[0])
@@ -72,7 +73,8 @@ def test_the_chain_finds_last_years_studies_and_reads_the_newest_ct(chain_db):
     assert outcome["newest_ct"] == {"image_set_id": ids["september"], "study_date": f"{LAST_YEAR}0909",
                                     "instance_count": 3}  # fmt: skip
     assert f"{LAST_YEAR}-01-01 to {LAST_YEAR}-12-31" in done.stdout  # it said what "last year" was read as
-    assert "get_image_set_metadata" in done.stdout and "instance 3:" in done.stdout
+    assert "get_image_set_metadata" in done.stdout and "instance 3: 2x2" in done.stdout
+    assert PATIENT_UID not in done.stdout  # no study, series or instance UIDs printed
     assert PATIENT.patient_id not in done.stderr and PATIENT.name not in done.stderr
 
 
