@@ -8,7 +8,6 @@ content as JSON, so `| jq` sees exactly what a model sees.
 
 import argparse
 import json
-import os
 import re
 import shlex
 import sys
@@ -226,15 +225,8 @@ def run(args) -> int:
         raise CommandError(explain(exc)) from None
     content = result.compact()
     output = args.output or ("table" if sys.stdout.isatty() else "json")
-    _write(_table(content, _continuation(args)) if output == "table" else json.dumps(content, indent=2))
+    print(_table(content, _continuation(args)) if output == "table" else json.dumps(content, indent=2))
     return 0
-
-
-def _write(text: str) -> None:
-    try:
-        print(text, flush=True)
-    except BrokenPipeError:  # the reader (head, less) went away: nothing left to say, and no traceback at exit
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _continuation(args) -> str:
