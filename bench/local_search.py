@@ -6,7 +6,8 @@ Builds (or reuses, cached under bench/.cache/) a store of N image sets with a di
 1-4 studies, 1-8 series per study, a few non-primary sets, study dates from 1995 to today, createdAt over the last
 five years and about a third of the image sets updated later. Then measures, for a 50-item page of each query shape,
 p50 and p95 latency in ms over different values; the latency of page 2,000 (walked with tokens) over page 1's; and
-the import rate in files/s against pydicom's header-read rate on the same files. Prints one JSON object last.
+the import rate in files/s against pydicom's header-read rate on the same files (and the store's share alone:
+instances already read, added in the importer's batches). Prints one JSON object last.
 """
 
 import argparse
@@ -252,7 +253,7 @@ def import_rate(count: int, seed: int, repeats: int = 3) -> dict | None:
     """Files/s of the importer and of pydicom's bare header read over the same files (medians of `repeats`)."""
     try:
         from imageset_search.datastores.local.demo import write_dicom_files
-        from imageset_search.datastores.local.importer import import_paths
+        from imageset_search.datastores.local.importer import import_paths, read_instance
     except ImportError:
         return None
     import pydicom
@@ -261,24 +262,38 @@ def import_rate(count: int, seed: int, repeats: int = 3) -> dict | None:
     paths = sorted(folder.rglob("*.dcm")) if folder.exists() else []
     if len(paths) != count:
         paths = write_dicom_files(folder, count, seed)
-    read_seconds, import_seconds = [], []
+    instances = [read_instance(path) for path in paths]
+    read_seconds, import_seconds, store_seconds = [], [], []
     for _ in range(repeats):
         started = time.perf_counter()
         for path in paths:
             pydicom.dcmread(path, stop_before_pixels=True)
         read_seconds.append(time.perf_counter() - started)
-        with tempfile.TemporaryDirectory() as scratch, LocalStore(Path(scratch) / "import.sqlite3") as store:
-            datastore_id = store.create_datastore("import")
-            started = time.perf_counter()
-            import_paths(store, datastore_id, [folder])
-            import_seconds.append(time.perf_counter() - started)
+        import_seconds.append(timed_into_new_store(lambda store, ds: import_paths(store, ds, [folder])))
+        store_seconds.append(timed_into_new_store(lambda store, ds: add_in_batches(store, ds, instances)))
     pydicom_rate, import_rate_ = count / statistics.median(read_seconds), count / statistics.median(import_seconds)
     return {
         "files": count,
         "pydicom_files_per_s": round(pydicom_rate, 1),
         "import_files_per_s": round(import_rate_, 1),
         "ratio": round(import_rate_ / pydicom_rate, 3),
+        "store_only_instances_per_s": round(count / statistics.median(store_seconds), 1),
     }
+
+
+def timed_into_new_store(work: Callable[[LocalStore, str], object]) -> float:
+    """Seconds `work` takes on a fresh datastore in a scratch store file."""
+    with tempfile.TemporaryDirectory() as scratch, LocalStore(Path(scratch) / "import.sqlite3") as store:
+        datastore_id = store.create_datastore("import")
+        started = time.perf_counter()
+        work(store, datastore_id)
+        return time.perf_counter() - started
+
+
+def add_in_batches(store: LocalStore, datastore_id: str, instances: list, size: int = 200) -> None:
+    """The store's share of an import: instances already read, added in the importer's batch size."""
+    for start in range(0, len(instances), size):
+        store.add_instances(datastore_id, instances[start : start + size])
 
 
 if __name__ == "__main__":
