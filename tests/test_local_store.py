@@ -4,6 +4,8 @@ import gzip
 import json
 import re
 import sqlite3
+import stat
+import sys
 import threading
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -499,3 +501,12 @@ def test_a_write_blocked_by_another_process_is_a_clear_conflict_and_reads_go_on(
             other.close()
         store.add_instances(ds, [make_instance(series="1.2")])
         assert len(summaries(store, ds)) == 2
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
+def test_a_new_store_file_is_private_to_its_owner(tmp_path):
+    path = tmp_path / "private.sqlite3"
+    with LocalStore(path) as store:
+        store.add_instances(store.create_datastore("private"), [make_instance()])
+        for file in tmp_path.iterdir():
+            assert stat.S_IMODE(file.stat().st_mode) == 0o600, file.name

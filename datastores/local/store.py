@@ -20,6 +20,7 @@ Behaviour where HealthImaging is silent (see also criteria.py, search.py, studyt
 - EQUAL on createdAt/updatedAt matches that exact millisecond; filter instants outside the years 1-9999 are refused.
 """
 
+import os
 import re
 import sqlite3
 import threading
@@ -68,7 +69,7 @@ class LocalStore:
         A write waits up to `busy_timeout` seconds for another process's write to finish."""
         self.path = Path(path).expanduser()
         self.busy_timeout = busy_timeout
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _create_private(self.path)
         self._idle: list[sqlite3.Connection] = []
         self._opened: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -374,6 +375,20 @@ class LocalStore:
                 f"Image set {image_set['id']} has no version {number}; its versions are 1 to {image_set['version']}"
             )
         return dict(zip(("version", "updated_at", "levels"), row))
+
+
+def _create_private(path: Path) -> None:
+    """Make a new store file readable by its owner only (it holds patient data); SQLite gives its -wal and -shm
+    files the same permissions. An existing file keeps the permissions its owner chose."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as error:
+        raise InternalServerException(
+            f"Cannot create the local datastore file {path} ({error.strerror}): pass --db with a writable file path"
+        ) from None
 
 
 def _page_size(max_results: Any) -> int:
