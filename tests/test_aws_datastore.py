@@ -132,6 +132,18 @@ def test_missing_credentials_say_how_to_get_them(endpoint, aws_env, monkeypatch)
     assert endpoint.faults.requests == 0, "nothing unsigned should have been sent"
 
 
+def test_credentials_that_appear_later_are_used_without_a_restart(endpoint, aws_env, monkeypatch, tmp_path):
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    credentials = tmp_path / "credentials"
+    credentials.write_text("")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    late = AwsDatastore(endpoint_url=endpoint.url, region="us-east-1", connect_timeout=8)
+    assert isinstance(failure(lambda: late.get_datastore(DEMO)), errors.CredentialsError)
+    credentials.write_text("[default]\naws_access_key_id = AKIDLATER\naws_secret_access_key = later-secret\n")
+    assert late.get_datastore(DEMO)["datastoreProperties"]["datastoreId"] == DEMO
+
+
 def test_an_unknown_profile_is_a_credentials_error(aws_env):
     error = failure(lambda: AwsDatastore(profile="no-such-profile", region="us-east-1").list_datastores())
     assert isinstance(error, errors.CredentialsError)

@@ -78,6 +78,12 @@ def shared_client(options: ClientOptions):
         return client
 
 
+def forget_client(options: ClientOptions) -> None:
+    """Drop the client for these options, so the next call builds one that looks its credentials up again."""
+    with _lock:
+        _clients.pop(options, None)
+
+
 def build_client(options: ClientOptions):
     import boto3
     import botocore.session

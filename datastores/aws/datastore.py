@@ -9,9 +9,9 @@ Retries and backoff are botocore's (`retry_mode`, `max_attempts`: every attempt 
 import re
 from typing import Any
 
-from imageset_search.datastores.aws.client import ClientOptions, shared_client, start_counting_attempts
+from imageset_search.datastores.aws.client import ClientOptions, forget_client, shared_client, start_counting_attempts
 from imageset_search.datastores.aws.errors import Call, aws_errors
-from imageset_search.datastores.errors import ResourceNotFoundException, ValidationException
+from imageset_search.datastores.errors import CredentialsError, ResourceNotFoundException, ValidationException
 
 RETRY_MODES = ("standard", "adaptive", "legacy")
 DATASTORE_ID = re.compile(r"[0-9a-z]{32}")
@@ -149,10 +149,15 @@ class AwsDatastore:
         sent = {name: value for name, value in params.items() if value is not None}
         endpoint = self.options.endpoint_url or f"HealthImaging in {self.options.region or 'the configured region'}"
         start_counting_attempts()
-        with aws_errors(Call(operation, datastore_id, endpoint, sent)):
-            response = getattr(self.client, _snake(operation))(**sent)
-            if read:
-                response = read(response)
+        try:
+            with aws_errors(Call(operation, datastore_id, endpoint, sent)):
+                response = getattr(self.client, _snake(operation))(**sent)
+                if read:
+                    response = read(response)
+        except CredentialsError:
+            # A client finds its credentials when it is built: after `aws sso login` or new keys, build it again.
+            forget_client(self.options)
+            raise
         response.pop("ResponseMetadata", None)
         return response
 
