@@ -20,6 +20,13 @@ _HINTS = {
 }
 
 
+_COUNTS = {
+    "filters": "one or two filters (they are AND-ed); omit filters to match every image set, or give more criteria "
+    "as flat fields, where the ones beyond two are checked by this server",
+    "values": "EQUAL takes one value and BETWEEN two (lower, then upper)",
+}
+
+
 def _location(loc: tuple) -> str:
     return ".".join(str(part) for part in loc if not str(part).startswith("function-")) or "the arguments"
 
@@ -33,6 +40,8 @@ def _describe(error: dict) -> str:
         return f"unknown key '{error['loc'][-1]}' at {_location(error['loc'][:-1])}: it {_HINTS[kind]}"
     if kind in _HINTS:
         return f"{where}: {_HINTS[kind]}"
+    if kind in ("too_long", "too_short") and error["loc"][-1] in _COUNTS:
+        return f"{where}: {_COUNTS[error['loc'][-1]]}"
     message = error["msg"].removeprefix("Value error, ")
     return f"{where}: {message}"
 
