@@ -25,14 +25,14 @@ def progress(done, total):
     if done == 2 * total // 3:
         time.sleep(600)
 
-import_paths(LocalStore(db), datastore_id, [folder], batch_size=7, progress=progress)
+import_paths(LocalStore(db), datastore_id, [folder], batch_size=5, progress=progress)
 print("finished", flush=True)
 """
 
 
 def test_killed_import_leaves_whole_image_sets_and_a_rerun_completes_it(tmp_path):
     source = tmp_path / "dicom"
-    files = write_dicom_files(source, 240, seed=11)
+    files = write_dicom_files(source, 150, seed=11)
     uploads = integrity.uploads_of(files)
     db = tmp_path / "store.sqlite3"
     with LocalStore(db) as store:
@@ -56,7 +56,7 @@ def test_killed_import_leaves_whole_image_sets_and_a_rerun_completes_it(tmp_path
         assert 0 < sum(len(held) for held, _ in partial.values()) < len(files)
         assert integrity.problems(store, datastore_id, uploads) == []  # whole uploads, agreeing study counts
 
-        rerun = import_paths(store, datastore_id, [source], batch_size=7)
+        rerun = import_paths(store, datastore_id, [source], batch_size=5)
         import_paths(store, clean_id, [source])
         assert integrity.problems(store, datastore_id, uploads) == []
         complete, clean = integrity.contents(store, datastore_id), integrity.contents(store, clean_id)
