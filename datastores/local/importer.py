@@ -128,7 +128,7 @@ def import_paths(
     progress: Callable[[int, int], None] | None = None,
     now: datetime | None = None,
 ) -> ImportReport:
-    """Import every file under `paths` (folders recursively, in sorted order) into the datastore.
+    """Import every file under `paths` (folders recursively, walked in sorted order, read series by series).
 
     A bad file is reported in `skipped` and the import goes on. Raises FileNotFoundError before storing anything
     when a path does not exist. `progress(done, total)` hears of each file read (done of total), and once with
