@@ -74,9 +74,12 @@ def test_c7_this_last_next_weekday():
            ("next week monday", "2013-02-18", "2013-02-18")])
 
 
-def test_c8_this_last_next_month_name():
-    check([("last March", "2012-03-01", "2012-03-31"), ("next March", "2014-03-01", "2014-03-31"),
+def test_c8_this_last_next_month_name_nearest_before_or_after_this_month():
+    check([("last March", "2012-03-01", "2012-03-31"), ("next March", "2013-03-01", "2013-03-31"),
+           ("last January", "2013-01-01", "2013-01-31"), ("last February", "2012-02-01", "2012-02-29"),
            ("this March", "2013-03-01", "2013-03-31"), ("march last year", "2012-03-01", "2012-03-31")])
+    check([("last March", "2026-03-01", "2026-03-31"), ("next March", "2027-03-01", "2027-03-31"),
+           ("last November", "2026-11-01", "2026-11-30")], today=date(2026, 12, 1))
 
 
 def test_c9_ranges_share_fields_and_include_the_whole_end_unit():

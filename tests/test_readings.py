@@ -39,8 +39,8 @@ def boto3_accepts(reading) -> None:
 def test_a_phrase_becomes_a_between_over_whole_days():
     reading = read_study_date("last March", today=date(2026, 12, 1), tz_name="Europe/Berlin")
     assert reading.operator == "BETWEEN"
-    assert reading.values == [study("20250301", "000000"), study("20250331", "235959.999999")]
-    assert reading.said == ('study date 2025-03-01 to 2025-03-31 (from "last March", today 2026-12-01 in '
+    assert reading.values == [study("20260301", "000000"), study("20260331", "235959.999999")]
+    assert reading.said == ('study date 2026-03-01 to 2026-03-31 (from "last March", today 2026-12-01 in '
                             'Europe/Berlin)')
     boto3_accepts(reading)
 

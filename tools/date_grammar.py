@@ -289,7 +289,14 @@ def _month(match, today):
 
 @rule(rf"({RELATIVE}) ({MON})")
 def _relative_month(match, today):
-    return Partial(year=today.year + relative_step(match.group(1)), month=MONTHS[match.group(2)])
+    """ "this March" is this year's; "last March" the nearest March before the current month (said in December 2026:
+    March 2026; said in March 2026: March 2025); "next March" the nearest one after it."""
+    month, step = MONTHS[match.group(2)], relative_step(match.group(1))
+    if step < 0:
+        return Partial(year=today.year if month < today.month else today.year - 1, month=month)
+    if step > 0:
+        return Partial(year=today.year if month > today.month else today.year + 1, month=month)
+    return Partial(year=today.year, month=month)
 
 
 @rule(rf"({MON}) (?:of |in )?({RELATIVE}) year")

@@ -21,8 +21,10 @@ Conventions (the rules of shared/dates/CONVENTIONS.md; where readings differ, th
 - "this <weekday>" is that day of the current Mon-Sun week; "last <weekday>" the most recent one strictly before
   today (chosen over the previous week's); "next <weekday>" that day of next week (chosen over the first one after
   today); "coming / this upcoming <weekday>" the first one after today.
-- "last <month>" is that month of the previous year, "next <month>" of the next year, "this <month>" of this year
-  (chosen over the most recent past occurrence).
+- "last <month>" is the nearest such month before the current one and "next <month>" the nearest after it; "this
+  <month>" is this year's. So "last March" said on 2026-12-01 is March 2026, as the project's design examples read
+  it, and said in March 2026 it is March 2025 (chosen over CONVENTIONS C8's "that month of the previous year", which
+  the corpus marks ambiguous; it costs the two ambiguous dev cases c0394 and c0521).
 - Ranges (A to B, A-B, between A and B, A through B) run from the start of A to the end of B, so "2014-2018" ends on
   2018-12-31; a missing month or year is shared between the sides; "now" and "today" mean today.
 - since / starting X: start of X to today; after X: the day after X to today; before X: up to the day before X;
