@@ -496,6 +496,8 @@ def test_a_write_blocked_by_another_process_is_a_clear_conflict_and_reads_go_on(
             with pytest.raises(ConflictException, match="busy.*try again"):
                 store.add_instances(ds, [make_instance(series="1.2")])
             assert len(summaries(store, ds)) == 1
+            with LocalStore(path, busy_timeout=0.2) as opened_meanwhile:
+                assert len(summaries(opened_meanwhile, ds)) == 1
         finally:
             other.execute("ROLLBACK")
             other.close()

@@ -95,7 +95,12 @@ def connect(path: Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> sqlite3.C
 
 
 def ensure_schema(connection: sqlite3.Connection) -> None:
-    """Create the tables of a new file, or check that an existing file has the layout this code reads."""
+    """Create the tables of a new file, or check that an existing file has the layout this code reads.
+
+    A current file is only read, so opening it never waits for another process's import; the write lock is taken
+    only to create or migrate, and the version is read again under it (another process may have just done it)."""
+    if connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+        return
     connection.execute("BEGIN IMMEDIATE")
     try:
         version = connection.execute("PRAGMA user_version").fetchone()[0]
