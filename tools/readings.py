@@ -154,7 +154,7 @@ def read_instant_range(value, *, attribute: str, now: datetime, tz: ZoneInfo) ->
         sides = _sides(value, attribute)
         lower = _instant_side(sides.get("from"), 0, today, tz, attribute)
         upper = _instant_side(sides.get("to"), 1, today, tz, attribute)
-        return _between(attribute, label, lower, upper, tz, f"{_sides_said(sides)}, today {today.isoformat()}")
+        return _between(attribute, label, lower, upper, tz, _sides_said(sides))
     exact = _exact_instant(value, tz, attribute)
     if exact is not None:
         return Reading("EQUAL", [{attribute: exact}], f"{label} exactly {_utc(exact)} (from {_quoted(value)})")
@@ -164,7 +164,7 @@ def read_instant_range(value, *, attribute: str, now: datetime, tz: ZoneInfo) ->
     start, end = parse_date_range(value, today)
     lower = _day_start(start, tz) if start else None
     upper = _day_end(end, tz) if end else None
-    return _between(attribute, label, lower, upper, tz, f"from {_quoted(value)}, today {today.isoformat()}")
+    return _between(attribute, label, lower, upper, tz, f"from {_quoted(value)}")
 
 
 def _instant_side(side, end_side: int, today: date, tz: ZoneInfo, attribute: str) -> datetime | None:
