@@ -191,6 +191,14 @@ def test_equal_filters_match_whole_values_exactly(store, ds):
     assert search_ids(store, ds, equal("DICOMStudyInstanceUID", "1.9")) == [first]
     assert search_ids(store, ds, equal("DICOMSeriesInstanceUID", "1.1")) == [first]
     assert search_ids(store, ds, equal("DICOMPatientId", "P")) == []
+    for not_exact in ["p1", "P%", "P_", "P1 ", "*"]:
+        assert search_ids(store, ds, equal("DICOMPatientId", not_exact)) == [], not_exact
+
+
+def test_non_ascii_values_round_trip_and_match(store, ds):
+    add(store, ds, make_instance(patient="Ünïcødé-7", DICOMPatientName="Müller^Jürgen"))
+    (found,) = store.search_image_sets(ds, equal("DICOMPatientId", "Ünïcødé-7"))["imageSetsMetadataSummaries"]
+    assert found["DICOMTags"]["DICOMPatientName"] == "Müller^Jürgen"
 
 
 def test_an_empty_equal_value_matches_image_sets_without_that_attribute(store, ds):
