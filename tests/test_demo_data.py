@@ -9,6 +9,7 @@ from pathlib import Path
 import awscli
 import pytest
 
+from imageset_search.datastores.errors import ConflictException
 from imageset_search.datastores.local.demo import (
     DEMO_DATASTORE_ID,
     DOCUMENTED_IMAGE_SET_ID,
@@ -201,6 +202,14 @@ def test_rebuilding_replaces_the_demo_datastore(tmp_path):
 
         assert len(everything(store)) == 8
         assert {d["datastoreId"] for d in store.list_datastores()["datastoreSummaries"]} == {kept, DEMO_DATASTORE_ID}
+
+
+def test_a_users_datastore_named_demo_is_never_replaced(tmp_path):
+    with LocalStore(tmp_path / "store.sqlite3") as store:
+        mine = store.create_datastore("demo")
+        with pytest.raises(ConflictException, match="named 'demo' that is not the demo .*--db"):
+            build_demo(store, image_sets=3, seed=0, today=TODAY)
+        assert [d["datastoreId"] for d in store.list_datastores()["datastoreSummaries"]] == [mine]
 
 
 @pytest.mark.parametrize("image_sets", [1, 2, 3])

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+from imageset_search.datastores.errors import ConflictException, ResourceNotFoundException
 from imageset_search.datastores.local.importer import read_instance
 
 DEMO_DATASTORE_ID = "12345678901234567890123456789012"
@@ -211,7 +212,19 @@ def _series_dataset(series: Series):
 
 
 def _replace_demo_datastore(store) -> None:
-    """Rebuilding starts from an empty demo datastore instead of adding a second copy of every image set."""
+    """Rebuilding starts from an empty demo datastore instead of adding a second copy of every image set.
+
+    A datastore of the user's that happens to be named like the demo is never touched: that is an error.
+    """
+    try:
+        named = store.resolve_datastore(DEMO_DATASTORE_NAME)
+    except ResourceNotFoundException:
+        named = DEMO_DATASTORE_ID
+    if named != DEMO_DATASTORE_ID:
+        raise ConflictException(
+            f"This file already holds a datastore named {DEMO_DATASTORE_NAME!r} that is not the demo (id {named}); "
+            "build the demo in another file (--db PATH)"
+        )
     store.delete_datastore(DEMO_DATASTORE_ID, missing_ok=True)
     store.create_datastore(DEMO_DATASTORE_NAME, datastore_id=DEMO_DATASTORE_ID, now=FIRST_IMPORT)
 
