@@ -183,6 +183,13 @@ def test_a_custom_endpoint_turns_host_prefix_injection_off_and_counts_every_atte
     assert real.client.meta.endpoint_url == "https://medical-imaging.eu-west-1.amazonaws.com"
 
 
+def test_an_endpoint_from_the_aws_environment_also_turns_host_prefix_injection_off(endpoint, aws_env, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_MEDICAL_IMAGING", endpoint.url)
+    configured = AwsDatastore(region="us-east-1", read_timeout=11)
+    assert configured.client.meta.endpoint_url == endpoint.url
+    assert configured.search_image_sets(DEMO, BY_PATIENT)["imageSetsMetadataSummaries"][0]["imageSetId"] == DOCUMENTED
+
+
 def test_tls_options_become_botocores_verify_setting():
     assert ClientOptions().verify() is None
     assert ClientOptions(ca_bundle="corp-ca.pem").verify() == "corp-ca.pem"

@@ -3,13 +3,15 @@
 A boto3 client is thread-safe but costly to build (it loads the service model and resolves credentials), so the
 server builds it once, lazily, so that an MCP host's `initialize` never waits for boto3. Credentials and region come
 from the standard AWS chain (AWS_PROFILE, AWS_REGION, the credentials and config files, SSO, instance roles) unless
-the server's own options say otherwise.
+the server's own options say otherwise. It also counts the requests each call sends, for error messages that say
+how many attempts were made.
 """
 
 import threading
 from dataclasses import dataclass
 from datetime import timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 USER_AGENT = "imageset-search-mcp"
 DEFAULT_LOCAL_REGION = "us-east-1"  # a custom endpoint still needs some region to sign for
@@ -95,15 +97,25 @@ def build_client(options: ClientOptions):
     core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=_utc_timestamp)
     session = boto3.Session(botocore_session=core, profile_name=options.profile, region_name=options.region)
     region = options.region or session.region_name or (DEFAULT_LOCAL_REGION if options.endpoint_url else None)
-    client = session.client(
-        "medical-imaging",
-        region_name=region,
-        endpoint_url=options.endpoint_url,
-        verify=options.verify(),
-        config=Config(**options.config_kwargs()),
-    )
+    config = Config(**options.config_kwargs())
+
+    def make(config):
+        return session.client(
+            "medical-imaging", region_name=region, endpoint_url=options.endpoint_url, verify=options.verify(), config=config
+        )
+
+    client = make(config)
+    if config.inject_host_prefix and not _is_aws_host(client.meta.endpoint_url):
+        # An endpoint set outside our options (AWS_ENDPOINT_URL_MEDICAL_IMAGING, AWS_ENDPOINT_URL, the config file)
+        # needs host-prefix injection off just as --endpoint-url does.
+        client = make(config.merge(Config(inject_host_prefix=False)))
     client.meta.events.register("before-send.medical-imaging", _count_attempt)
     return client
+
+
+def _is_aws_host(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return host.endswith((".amazonaws.com", ".amazonaws.com.cn", ".api.aws"))
 
 
 def _utc_timestamp(value):
