@@ -179,6 +179,12 @@ def test_quarters_and_halves():
            ("the 3rd quarter of 2016", "2016-07-01", "2016-09-30")])
 
 
+def test_first_and_last_day_of_a_period():
+    check([("the last day of february 2012", "2012-02-29", "2012-02-29"), ("last day of the month", "2013-02-28",
+                                                                            "2013-02-28"),
+           ("first day of next month", "2013-03-01", "2013-03-01")])
+
+
 def test_dicom_range_syntax():
     check([("20230101-20230315", "2023-01-01", "2023-03-15"), ("-20230315", None, "2023-03-15"),
            ("20230101-", "2023-01-01", None)])

@@ -349,6 +349,13 @@ def _day_of(match, today):
     return day, day
 
 
+@rule(r"(?:last|final) day (?:of|in) (.+)")
+def _last_day_of(match, today):
+    """ "the last day of February 2020", "last day of the month": the period's final day."""
+    period = _context(match.group(1), today)
+    return (period[1], period[1]) if period else None
+
+
 @rule(rf"(?:({RELATIVE}) )?({HOLIDAY})(?: (?:of |in )?{YEAR4})?")
 def _holiday(match, today):
     """A fixed-date holiday: with a year that one, else by past preference; "last" / "next" the nearest one before /

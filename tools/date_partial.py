@@ -44,7 +44,7 @@ def exact_span(partial: Partial) -> Span:
         return month_span(year, month)
     found = valid_day(year, month, day)
     if found is None:
-        raise DateParseError("that day does not exist in its month: not a calendar date")
+        raise DateParseError("that month or day does not exist: not a calendar date")
     return found, found
 
 
