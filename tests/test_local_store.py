@@ -16,6 +16,7 @@ from botocore.validate import ParamValidator
 from test_local_support import make_instance
 
 from imageset_search.datastores.errors import ConflictException, DatastoreError, ResourceNotFoundException, ValidationException
+from imageset_search.datastores.local.schema import INDEXES, SCHEMA_VERSION, statements
 from imageset_search.datastores.local.store import LocalStore
 
 T0 = datetime(2024, 3, 1, 12, 0, 0, 123000, tzinfo=timezone.utc)
@@ -461,17 +462,22 @@ def test_a_path_that_cannot_hold_the_file_is_a_clear_error(tmp_path):
         LocalStore(not_sqlite)
 
 
-def test_a_schema_1_file_is_migrated_in_place_and_keeps_its_data(tmp_path):
+def test_a_schema_1_file_is_migrated_to_the_current_schema_in_place_and_keeps_its_data(tmp_path):
     path = tmp_path / "old.sqlite3"
     with LocalStore(path) as store:
         ds = store.create_datastore("old")
         store.add_instances(ds, [make_instance(series="1.1"), make_instance(series="1.2")])
         token = store.search_image_sets(ds, max_results=1)["nextToken"]
     connection = sqlite3.connect(path)
-    for key in ("updated_at", "created_at", "study_dt"):  # schema 1's sort indexes: (datastore, key, id) only
-        name = {"updated_at": "updated", "created_at": "created", "study_dt": "study_dt"}[key]
+    schema_1_indexes = {  # the indexes schemas 2 and 3 changed, as schema 1 had them
+        "updated": "ds, updated_at, id",
+        "created": "ds, created_at, id",
+        "study_dt": "ds, study_dt, id",
+        "study_uid": "ds, study_uid, updated_at, id",
+    }
+    for name, columns in schema_1_indexes.items():
         connection.execute(f"DROP INDEX image_sets_by_{name}")
-        connection.execute(f"CREATE INDEX image_sets_by_{name} ON image_sets (ds, {key}, id)")
+        connection.execute(f"CREATE INDEX image_sets_by_{name} ON image_sets ({columns})")
     connection.execute("PRAGMA user_version = 1")
     connection.commit()
     connection.close()
@@ -479,9 +485,9 @@ def test_a_schema_1_file_is_migrated_in_place_and_keeps_its_data(tmp_path):
         assert len(summaries(migrated, ds)) == 2
         assert len(migrated.search_image_sets(ds, next_token=token)["imageSetsMetadataSummaries"]) == 1
     connection = sqlite3.connect(path)
-    assert connection.execute("PRAGMA user_version").fetchone()[0] == 2
-    columns = [row[2] for row in connection.execute("PRAGMA index_info(image_sets_by_updated)")]
-    assert columns == ["ds", "updated_at", "id", "created_at", "study_dt", "is_primary"]
+    assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    indexes = {row[0] for row in connection.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+    assert indexes == set(statements(INDEXES))
     connection.close()
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from imageset_search.datastores.errors import InternalServerException
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_SECONDS = 60
 
 TABLES = """
@@ -67,12 +67,17 @@ CREATE INDEX image_sets_by_created ON image_sets (ds, created_at, id, updated_at
 CREATE INDEX image_sets_by_study_dt ON image_sets (ds, study_dt, id, updated_at, created_at, is_primary);
 """
 
+# The study index also carries what the study counts need, so a page's counts are read from the index alone.
+STUDY_UID_INDEX = (
+    "CREATE INDEX image_sets_by_study_uid ON image_sets (ds, study_uid, updated_at, id, is_primary, n_instances)"
+)
+
 INDEXES = SORT_INDEXES + """
 CREATE UNIQUE INDEX image_sets_by_id ON image_sets (ds, id);
 CREATE INDEX image_sets_by_patient ON image_sets (ds, patient_id, updated_at, id);
 CREATE INDEX image_sets_by_accession ON image_sets (ds, accession_number, updated_at, id);
 CREATE INDEX image_sets_by_study_id ON image_sets (ds, study_id, updated_at, id);
-CREATE INDEX image_sets_by_study_uid ON image_sets (ds, study_uid, updated_at, id);
+""" + STUDY_UID_INDEX + """;
 CREATE INDEX image_sets_by_series ON image_sets (ds, series_uid, updated_at, id);
 """
 
@@ -80,6 +85,7 @@ CREATE INDEX image_sets_by_series ON image_sets (ds, series_uid, updated_at, id)
 MIGRATIONS = {
     1: "DROP INDEX image_sets_by_updated; DROP INDEX image_sets_by_created; DROP INDEX image_sets_by_study_dt;"
     + SORT_INDEXES,
+    2: "DROP INDEX image_sets_by_study_uid; " + STUDY_UID_INDEX,
 }
 
 
