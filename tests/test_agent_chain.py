@@ -59,14 +59,32 @@ def chain_db(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     return folder / "chain.sqlite3", ids
 
 
-def run_chain(db: Path, *options: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, str(SCRIPT), "--db", str(db), "--patient-id", PATIENT.patient_id, "--timezone", "UTC"]
-    return subprocess.run(command + list(options), capture_output=True, text=True, timeout=120)
+RUNS = {
+    "newest": ("--page-size", "2"),
+    "no-ct": ("--study-date", f"November {LAST_YEAR}"),
+    "tool-error": ("--page-size", "0"),
+    "server-stops": ("--timezone", "Not/AZone"),
+}
 
 
-def test_the_chain_finds_last_years_studies_and_reads_the_newest_ct(chain_db):
-    db, ids = chain_db
-    done = run_chain(db, "--page-size", "2")
+@pytest.fixture(scope="module")
+def runs(chain_db) -> dict[str, subprocess.CompletedProcess]:
+    """Each run of the script (its own server process each), started together: they only read the store."""
+    db, _ = chain_db
+    base = [sys.executable, str(SCRIPT), "--db", str(db), "--patient-id", PATIENT.patient_id, "--timezone", "UTC"]
+    started = {
+        name: subprocess.Popen(base + list(options), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for name, options in RUNS.items()
+    }
+    done = {}
+    for name, process in started.items():
+        stdout, stderr = process.communicate(timeout=180)
+        done[name] = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+    return done
+
+
+def test_the_chain_finds_last_years_studies_and_reads_the_newest_ct(chain_db, runs):
+    ids, done = chain_db[1], runs["newest"]
     assert done.returncode == 0, done.stderr
     outcome = json.loads(done.stdout.splitlines()[-1])
     assert outcome["studies"] == 3 and outcome["pages"] == 2  # four image sets, two per page
@@ -78,23 +96,20 @@ def test_the_chain_finds_last_years_studies_and_reads_the_newest_ct(chain_db):
     assert PATIENT.patient_id not in done.stderr and PATIENT.name not in done.stderr
 
 
-def test_a_period_without_a_ct_ends_with_status_1(chain_db):
-    db, _ = chain_db
-    done = run_chain(db, "--study-date", f"November {LAST_YEAR}")
+def test_a_period_without_a_ct_ends_with_status_1(runs):
+    done = runs["no-ct"]
     assert done.returncode == 1, done.stderr
     assert json.loads(done.stdout.splitlines()[-1]) == {"studies": 1, "pages": 1, "newest_ct": None}
     assert "no CT" in done.stdout
 
 
-def test_a_tool_error_ends_with_status_2_and_the_tools_words(chain_db):
-    db, _ = chain_db
-    done = run_chain(db, "--page-size", "0")
+def test_a_tool_error_ends_with_status_2_and_the_tools_words(runs):
+    done = runs["tool-error"]
     assert done.returncode == 2
     assert "a tool call failed" in done.stderr and "max_items" in done.stderr
 
 
-def test_a_server_that_stops_ends_with_status_2_in_one_line(chain_db):
-    db, _ = chain_db
-    done = run_chain(db, "--timezone", "Not/AZone")
+def test_a_server_that_stops_ends_with_status_2_in_one_line(runs):
+    done = runs["server-stops"]
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1].startswith("the server stopped answering")
