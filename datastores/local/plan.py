@@ -27,17 +27,17 @@ ID_COLUMN_NAMES = set(ID_COLUMNS.values())
 
 
 def choose_index(connection: sqlite3.Connection, ds: int, query: Query) -> str:
+    """The name of the index the page's ids are read from."""
     for condition in query.conditions:
         if condition.column in ID_COLUMN_NAMES:
             return INDEXES[condition.column]
-    narrow = [
-        (count, condition.column)
-        for condition in query.conditions
-        if condition.column in INDEXES and condition.column != query.sort_column
-        for count in [_matches_up_to_limit(connection, ds, condition)]
-        if count < RANGE_SCAN_LIMIT
-    ]
-    return INDEXES[min(narrow)[1]] if narrow else INDEXES[query.sort_column]
+    best_count, best_index = RANGE_SCAN_LIMIT, INDEXES[query.sort_column]
+    for condition in query.conditions:
+        if condition.column in INDEXES and condition.column != query.sort_column:
+            count = _matches_up_to_limit(connection, ds, condition)
+            if count < best_count:
+                best_count, best_index = count, INDEXES[condition.column]
+    return best_index
 
 
 def _matches_up_to_limit(connection: sqlite3.Connection, ds: int, condition: Condition) -> int:
