@@ -100,6 +100,15 @@ def test_next_token_walks_every_image_set_once_in_order(capsys, demo_db):
     assert len(walked) == len(set(walked)) > 10
 
 
+def test_output_table_is_chosen_explicitly_and_lists_full_summaries_flat(capsys, demo_db):
+    code, out, err = run_cli(capsys, "--db", str(demo_db), "--patient-id", DOCUMENTED_PATIENT, "--detail", "full",
+                             "--output", "table")  # fmt: skip
+    assert code == 0, err
+    header, row = [line.split() for line in out.splitlines() if line.startswith(("IMAGE SET", DOCUMENTED_IMAGE_SET_ID))]
+    assert header[:5] == ["IMAGE", "SET", "VERSION", "PRIMARY", "PATIENT"]
+    assert row[:5] == [DOCUMENTED_IMAGE_SET_ID, "1", "yes", DOCUMENTED_PATIENT, "1999-11-22"]
+
+
 def test_datastore_from_the_environment(capsys, demo_db, monkeypatch):
     monkeypatch.setenv("IMAGESET_SEARCH_DB", str(demo_db))
     monkeypatch.setenv("IMAGESET_SEARCH_DATASTORE_ID", DEMO_DATASTORE_ID)
