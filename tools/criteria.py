@@ -41,11 +41,16 @@ WORDS = {
 
 @dataclass(frozen=True)
 class Criterion:
-    """One exact AWS SearchFilter on one attribute, and the words that say what it searches."""
+    """One exact AWS SearchFilter on one attribute, and how loose input was read into it (none for exact input)."""
 
     attribute: str
     filter: dict[str, Any]
-    said: str
+    read: tuple[str, ...] = ()
+
+    @property
+    def said(self) -> str:
+        """What the filter searches, in plain words."""
+        return describe(self.attribute, self.filter)
 
 
 @dataclass(frozen=True)
@@ -76,8 +81,7 @@ def _exact_id(attribute: str, value: str, field: str) -> Criterion:
 
 
 def _described(attribute: str, found: list[dict[str, Any]], operator: str) -> Criterion:
-    search_filter = {"values": found, "operator": operator}
-    return Criterion(attribute, search_filter, describe(attribute, search_filter))
+    return Criterion(attribute, {"values": found, "operator": operator})
 
 
 def as_instant(value: Any) -> datetime:
@@ -92,23 +96,24 @@ def as_instant(value: Any) -> datetime:
     return moment.astimezone(timezone.utc)
 
 
-def _reading_criterion(attribute: str, reading: readings.Reading) -> Criterion:
+def _reading_criterion(attribute: str, reading: readings.Reading, loose: bool) -> Criterion:
     found = list(reading.values)
     if attribute in INSTANT_ATTRIBUTES:
         found = [{attribute: as_instant(value[attribute])} for value in found]
-    return Criterion(attribute, {"values": found, "operator": reading.operator}, reading.said)
+    return Criterion(attribute, {"values": found, "operator": reading.operator}, (reading.said,) if loose else ())
 
 
 def _shown(attribute: str, value: Any) -> str:
     if attribute in INSTANT_ATTRIBUTES:
         return as_instant(value).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     if attribute == "DICOMStudyDateAndTime":
-        return f"{value['DICOMStudyDate']} {value.get('DICOMStudyTime', '000000')}"
+        day, clock = value["DICOMStudyDate"], value.get("DICOMStudyTime", "000000")
+        return f"{day[:4]}-{day[4:6]}-{day[6:]} {clock[:2]}:{clock[2:4]}:{clock[4:]}"
     return str(value).lower()
 
 
 def describe(attribute: str, search_filter: dict[str, Any]) -> str:
-    """Plain words for an exact filter, for a search continued from a token (the first reading is not kept)."""
+    """Plain words for an exact filter: what the datastore (or this server) compares."""
     if attribute in FLAT_ID_ATTRIBUTES.values():
         return f"{WORDS[attribute]} is the one given (exact, case-sensitive)"
     shown = [_shown(attribute, value[attribute]) for value in search_filter["values"]]
@@ -125,7 +130,7 @@ def read_study_date(value: Any, clock: Clock, field: str = "study_date") -> Crit
         reading = readings.read_study_date(_range_value(value), today=clock.today, tz_name=clock.tz.key)
     except (DateParseError, values.NormalizeError) as exc:
         raise _fail(exc, field) from None
-    return _reading_criterion("DICOMStudyDateAndTime", reading)
+    return _reading_criterion("DICOMStudyDateAndTime", reading, loose=True)
 
 
 def read_instants(attribute: str, value: Any, clock: Clock, field: str) -> Criterion:
@@ -133,7 +138,7 @@ def read_instants(attribute: str, value: Any, clock: Clock, field: str) -> Crite
         reading = readings.read_instant_range(_range_value(value), attribute=attribute, now=clock.now, tz=clock.tz)
     except (DateParseError, values.NormalizeError) as exc:
         raise _fail(exc, field) from None
-    return _reading_criterion(attribute, reading)
+    return _reading_criterion(attribute, reading, loose=_is_phrase(attribute, value) or isinstance(value, DateRange))
 
 
 # --- the flat shape ------------------------------------------------------------------------------------------------
@@ -186,11 +191,7 @@ def _study_date_filter(raws: list[Any], operator: str, clock: Clock, where: str)
     if len(raws) == 1:
         return read_study_date(raws[0], clock, f"{where}.DICOMStudyDateAndTime")
     low, high = (_as_phrase_or_exact(raw, clock, where) for raw in raws)
-    return Criterion(
-        "DICOMStudyDateAndTime",
-        {"values": [low.filter["values"][0], high.filter["values"][-1]], "operator": "BETWEEN"},
-        f"study date from the start of ({low.said}) to the end of ({high.said})",
-    )
+    return _joined("DICOMStudyDateAndTime", low, high)
 
 
 def _as_phrase_or_exact(raw: Any, clock: Clock, where: str) -> Criterion:
@@ -213,12 +214,13 @@ def _instant_filter(attribute: str, raws: list[Any], operator: str, clock: Clock
     readings_ = [read_instants(attribute, _instant_input(raw), clock, f"{where}.{attribute}") for raw in raws]
     if len(readings_) == 1:
         return readings_[0]
-    low, high = readings_
-    return Criterion(
-        attribute,
-        {"values": [low.filter["values"][0], high.filter["values"][-1]], "operator": operator},
-        f"{WORDS[attribute]} from ({low.said}) to ({high.said})",
-    )
+    return _joined(attribute, *readings_)
+
+
+def _joined(attribute: str, low: Criterion, high: Criterion) -> Criterion:
+    """BETWEEN from the start of one reading to the end of another ("January 2020" to "March 2021")."""
+    search_filter = {"values": [low.filter["values"][0], high.filter["values"][-1]], "operator": "BETWEEN"}
+    return Criterion(attribute, search_filter, low.read + high.read)
 
 
 def _instant_input(raw: Any) -> Any:
@@ -266,7 +268,7 @@ def _filter_criterion(search_filter: SearchFilter, index: int, clock: Clock) -> 
         return _described(attribute, [{"isPrimary": raw} for raw in raws], operator)
     cleaned = [_guard(lambda raw=raw: _exact_id(attribute, raw, f"{where}.{attribute}")) for raw in raws]
     merged = [criterion.filter["values"][0] for criterion in cleaned]
-    return Criterion(attribute, {"values": merged, "operator": operator}, cleaned[0].said)
+    return Criterion(attribute, {"values": merged, "operator": operator})
 
 
 def from_aws(criteria: SearchCriteria, clock: Clock) -> list[Criterion]:
@@ -297,4 +299,4 @@ def normalize_search_criteria(
         exact["filters"] = [criterion.filter for criterion in found]
     if (sort := sort_of(model)) is not None:
         exact["sort"] = sort
-    return exact, [criterion.said for criterion in found]
+    return exact, [line for criterion in found for line in criterion.read]

@@ -107,7 +107,7 @@ def search_image_sets(
     else:
         datastore_id = choose_datastore(datastore, args.datastore_id, settings.default_datastore_id)
         query, position, first_view = tokens.canonical(build_query(args, clock)), Position(), tokens.View()
-        interpreted = [c.said for c in query.criteria if _was_loose(c)]
+        interpreted = [line for criterion in query.criteria for line in criterion.read]
     view = tokens.View(args.detail or first_view.detail, tuple(args.fields) if args.fields else first_view.fields)
     if view.detail == "full" and view.fields:
         raise SearchError("fields chooses what detail=summary holds; with detail=full drop fields")
@@ -115,10 +115,6 @@ def search_image_sets(
     fetch = _fetcher(datastore, datastore_id, the_plan)
     collected = collect(fetch, position, args.max_items, the_plan.matches, settings.scan_budget)
     return _result(view, datastore_id, query, the_plan, collected, interpreted, _warnings(collected, settings))
-
-
-def _was_loose(criterion: criteria_.Criterion) -> bool:
-    return criterion.attribute in ("DICOMStudyDateAndTime", "createdAt", "updatedAt")
 
 
 def _fetcher(datastore: Datastore, datastore_id: str, the_plan: Plan):

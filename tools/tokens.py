@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
-from imageset_search.tools.criteria import Criterion, describe
+from imageset_search.tools.criteria import Criterion
 from imageset_search.tools.errors import SearchError
 from imageset_search.tools.paginator import Position
 from imageset_search.tools.planner import Query
@@ -94,7 +94,7 @@ def _unpack_criterion(packed: list[Any]) -> Criterion:
         "values": [{attribute: _unpack_value(attribute, value)} for value in values],
         "operator": _OPERATORS[operator],
     }
-    return Criterion(attribute, search_filter, describe(attribute, search_filter))
+    return Criterion(attribute, search_filter)
 
 
 def _pack_refinements(refinements: Refinements) -> dict[str, Any]:
@@ -137,7 +137,7 @@ def _unpack_query(packed: dict[str, Any]) -> Query:
 def canonical(query: Query) -> Query:
     """The query as a token will give it back: a resumed search sends the service exactly what the first call did."""
     again = _unpack_query(json.loads(json.dumps(pack_query(query))))
-    criteria = tuple(replace(back, said=first.said) for first, back in zip(query.criteria, again.criteria))
+    criteria = tuple(replace(back, read=first.read) for first, back in zip(query.criteria, again.criteria))
     return replace(again, criteria=criteria)
 
 

@@ -54,7 +54,8 @@ def _show(title: str, arguments: dict, content: dict, text: str) -> None:
         print(f"   {line}")
     for study in content.get("studies", [])[:5]:
         kinds = ", ".join(
-            "/".join(str(item.get(key, "?")) for key in ("modality", "body_part")) for item in study["image_sets"]
+            "/".join(str(item[key]) for key in ("modality", "body_part") if key in item) or "-"
+            for item in study["image_sets"]
         )
         print(
             f"   - {study.get('study_date', '????????')} {study.get('patient_name', '?'):24} "
