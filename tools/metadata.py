@@ -253,7 +253,8 @@ def _check_paging(args: MetadataArgs) -> None:
     fields = MetadataArgs.model_fields
     paging = [name for name in ("instance_offset", "max_instances") if getattr(args, name) != fields[name].default]
     if paging and not args.include_instances:
-        raise SearchError(f"{' and '.join(paging)} page the instance list: send include_instances=true too")
+        names = " and ".join(paging)
+        raise SearchError(f"paging the instances ({names}) needs include_instances=true: send it too, or drop {names}")
 
 
 class _Page:
