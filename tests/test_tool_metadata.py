@@ -124,7 +124,8 @@ def test_an_offset_past_the_end_says_the_valid_range(big):
 @pytest.mark.parametrize("paging", [{"instance_offset": 5}, {"max_instances": 5}])
 def test_paging_without_include_instances_is_a_fixable_error(big, paging):
     store, image_set_id = big
-    with pytest.raises(SearchError, match=rf"^paging the instances \({next(iter(paging))}\) needs include_instances=true"):
+    expected = rf"^paging the instances \({next(iter(paging))}\) needs include_instances=true"
+    with pytest.raises(SearchError, match=expected):
         run(store, image_set_id=image_set_id, **paging)
 
 
