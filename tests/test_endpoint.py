@@ -5,6 +5,7 @@ import gzip
 import http.client
 import json
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -258,20 +259,32 @@ def test_serve_api_serves_the_database_to_boto3_with_its_fault_flags(demo_db, aw
 
 
 @pytest.mark.parametrize(
-    "arguments, says", [(["--throttle", "often"], "fault rule"), (["--db", "{missing}"], "no local datastore")]
+    "arguments, says",
+    [
+        (["--throttle", "often"], "fault rule"),
+        (["--db", "{missing}"], "no local datastore"),
+        (["--db", "{demo}", "--port", "{busy}"], "cannot listen"),
+    ],
 )
-def test_serve_api_refuses_bad_flags_and_missing_databases_in_one_line(tmp_path, arguments, says):
-    arguments = [a.format(missing=tmp_path / "missing.sqlite3") for a in arguments]
-    result = subprocess.run(
+def test_serve_api_refuses_bad_flags_missing_databases_and_busy_ports_in_one_line(tmp_path, demo_db, arguments, says):
+    with socket.socket() as busy:  # a port another program listens on
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        values = {"missing": tmp_path / "missing.sqlite3", "demo": demo_db, "busy": busy.getsockname()[1]}
+        result = run_serve_api(tmp_path, [argument.format(**values) for argument in arguments])
+    assert result.returncode == 2
+    assert says in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "missing.sqlite3").exists(), "a refused start must not create a database"
+
+
+def run_serve_api(tmp_path, arguments):
+    return subprocess.run(
         [*CLI, "serve-api", "--port", "0", *arguments],
         capture_output=True,
         text=True,
         timeout=30,
         env={**DUMMY_ENV, "PATH": "", "IMAGESET_SEARCH_DB": str(tmp_path / "missing.sqlite3")},
     )
-    assert result.returncode == 2
-    assert says in result.stderr and len(result.stderr.strip().splitlines()) == 1
-    assert not (tmp_path / "missing.sqlite3").exists(), "a refused start must not create a database"
 
 
 def test_an_ipv6_loopback_endpoint_gives_a_bracketed_url(demo_store):

@@ -287,13 +287,14 @@ class EndpointServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], store: Datastore, faults: Faults):
         if ":" in address[0]:
             self.address_family = socket.AF_INET6  # an IPv6 host such as ::1
-        super().__init__(address, Handler)
         self.store = store
         self.faults = faults
         self.stopping = threading.Event()
         # Every client connection gets its own thread, and each AWS CLI run is a new connection; the store keeps a
         # connection per calling thread. A fixed pool of store threads keeps that number fixed however long it runs.
+        # (Made before binding: a failed bind calls server_close, which shuts the pool down.)
         self.workers = ThreadPoolExecutor(max_workers=STORE_THREADS, thread_name_prefix="healthimaging-store")
+        super().__init__(address, Handler)
 
     def server_close(self):
         super().server_close()

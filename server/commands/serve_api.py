@@ -59,13 +59,18 @@ def run(args) -> int:
     from imageset_search.datastores.local.store import LocalStore
     from imageset_search.server.config import db_path
 
+    from imageset_search.server.cli import CommandError
+
     faults = build_faults(args)
     path = db_path(args.db)
     if not path.exists():
-        from imageset_search.server.cli import CommandError
-
         raise CommandError(f"no local datastore at {path}: build one with `imageset-search demo-data` or pass --db")
-    endpoint = start_endpoint(LocalStore(path), host=args.host, port=args.port, faults=faults)
+    try:
+        endpoint = start_endpoint(LocalStore(path), host=args.host, port=args.port, faults=faults)
+    except OSError as exc:
+        raise CommandError(
+            f"cannot listen on {args.host}:{args.port} ({exc.strerror or exc}): pick another --port (0 picks a free one)"
+        ) from None
     if not is_loopback(args.host):
         print(f"warning: {args.host} is not loopback, and this endpoint accepts any signature", file=sys.stderr)
     print(f"serving HealthImaging API at {endpoint.url} (Ctrl-C to stop)", flush=True)
