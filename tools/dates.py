@@ -5,7 +5,7 @@ SearchImageSets takes only exact bounds, while people and models say "since June
 means (None = unbounded on that side). It is pure logic: no I/O, and dateparser is loaded only as the last fallback
 for absolute formats the grammar does not read, so the first call stays fast.
 
-Conventions (the rules of shared/dates/CONVENTIONS.md; where readings differ, the one chosen is marked "chosen"):
+Conventions (the rules of tests/data/dates/CONVENTIONS.md; where readings differ, the one chosen is marked "chosen"):
 
 - Weeks are ISO weeks, Monday to Sunday; a weekend is the Saturday and Sunday of the Mon-Sun week.
 - this / last / next + unit with no number is the whole calendar unit holding today / before it / after it:
@@ -52,7 +52,11 @@ Conventions (the rules of shared/dates/CONVENTIONS.md; where readings differ, th
 - Beyond the corpus (chosen): "2019-20" and "1998-99" are year ranges; "6-12 months ago" is the days between the two
   offsets; "May '19" is May 2019 (an apostrophe year is the year nearest today); "last 24 hours" covers whole days,
   hours rounded outward ([yesterday, today]), while "3 hours ago" is refused (it depends on the hour); filler around
-  the date ("studies", "scans done in", "around", "... inclusive") is dropped; "A..B" is a range.
+  the date ("studies", "scans done in", "around", "... inclusive") is dropped; "A..B" is a range; two open bounds
+  joined by "and" intersect ("after 2010 and before 2015"); "N units before / after X" is one day counted from X;
+  "the week after X" is the whole next week; "the last day of X" is X's final day.
+- Errors (DateParseError) say what was wrong and list the understood forms, but never repeat the phrase or a date
+  read from it: the same reader serves patient birth dates. Phrases over 200 characters are refused.
 - dateparser is only the last fallback, for a short phrase with a four-digit year and a word the grammar does not
   know ("3. März 2020"), and only a full day-month-year answer is taken.
 """
