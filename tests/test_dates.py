@@ -180,8 +180,8 @@ def test_quarters_and_halves():
 
 
 def test_first_and_last_day_of_a_period():
-    check([("the last day of february 2012", "2012-02-29", "2012-02-29"), ("last day of the month", "2013-02-28",
-                                                                            "2013-02-28"),
+    check([("the last day of february 2012", "2012-02-29", "2012-02-29"),
+           ("last day of the month", "2013-02-28", "2013-02-28"),
            ("first day of next month", "2013-03-01", "2013-03-01")])
 
 
@@ -191,10 +191,10 @@ def test_dicom_range_syntax():
 
 
 def test_phrase_around_the_date_reads_the_same():
-    check([("studies from last March", "2012-03-01", "2012-03-31"), ("scans done in Q1 2020", "2020-01-01",
-                                                                       "2020-03-31"),
-           ("prior studies since 2019", "2019-01-01", None), ("scans from the last 6 months", "2012-08-12",
-                                                              "2013-02-12")])
+    check([("studies from last March", "2012-03-01", "2012-03-31"),
+           ("scans done in Q1 2020", "2020-01-01", "2020-03-31"),
+           ("prior studies since 2019", "2019-01-01", None),
+           ("scans from the last 6 months", "2012-08-12", "2013-02-12")])
 
 
 def test_spelled_numbers():
@@ -250,11 +250,11 @@ def test_everyday_forms_beyond_the_conventions():
            ("6-12 months ago", "2012-02-12", "2012-08-12"), ("between 1 and 2 years ago", "2011-02-12", "2012-02-12"),
            ("May '19", "2019-05-01", "2019-05-31"), ("summer '09", "2009-06-21", "2009-09-23"),
            ("2020-01-01..2020-03-31", "2020-01-01", "2020-03-31"), ("last 24 hours", "2013-02-11", "2013-02-12"),
-           ("around March 2012", "2012-03-01", "2012-03-31"), ("between 2010 and 2011 inclusive", "2010-01-01",
-                                                              "2011-12-31"),
+           ("around March 2012", "2012-03-01", "2012-03-31"),
+           ("between 2010 and 2011 inclusive", "2010-01-01", "2011-12-31"),
            ("the week after christmas 2012", "2012-12-31", "2013-01-06"),
-           ("two weeks before christmas", "2012-12-11", "2012-12-11"), ("since the start of the year", "2013-01-01",
-                                                                      "2013-02-12")])
+           ("two weeks before christmas", "2012-12-11", "2012-12-11"),
+           ("since the start of the year", "2013-01-01", "2013-02-12")])
     with pytest.raises(DateParseError):
         parse_date_range("3 hours ago", TUESDAY)
     with pytest.raises(DateParseError, match="not a day number"):
