@@ -35,13 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     common = common_options()
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"imageset_search.server.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"imageset_search.server.commands.{name}":
-                raise
-            continue  # a command not written yet
-        module.register(subparsers, common)
+        importlib.import_module(f"imageset_search.server.commands.{name}").register(subparsers, common)
     return parser
 
 
@@ -60,4 +54,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run as `python -m`, this file is __main__, a second copy of the module: the commands raise the package's own
+    # CommandError, so dispatch through the package's main for their errors to be caught.
+    from imageset_search.server.cli import main as package_main
+
+    sys.exit(package_main())
