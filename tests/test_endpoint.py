@@ -159,6 +159,21 @@ def test_answered_faults_have_aws_status_and_code(endpoint, kind, status, code):
     assert (endpoint.faults.requests, endpoint.faults.injected) == (3, 1)
 
 
+def test_faults_limited_to_an_operation_count_and_hit_only_its_requests(endpoint):
+    endpoint.faults = Faults(fail="2-", operations="SearchImageSets")
+    search = f"/datastore/{DEMO}/searchImageSets?maxResults=1"
+    assert send(endpoint, "POST", search, b"{}")[0] == 200
+    for _ in range(3):
+        assert send(endpoint, "GET", f"/datastore/{DEMO}")[0] == 200
+    assert aws_error(send(endpoint, "POST", search, b"{}"))[:2] == (500, "InternalServerException")
+    assert (endpoint.faults.requests, endpoint.faults.injected) == (2, 1)
+
+
+def test_faults_naming_an_unknown_operation_are_refused(endpoint):
+    with pytest.raises(ValueError, match="SearchImageSets"):
+        endpoint.faults = Faults(fail="1-", operations={"SearchImageSet"})
+
+
 def test_throttling_wins_over_failing_and_answers_429(endpoint):
     endpoint.faults = Faults(throttle="1", fail="1")
     assert aws_error(send(endpoint, "GET", "/datastore"))[:2] == (429, "ThrottlingException")
@@ -248,12 +263,16 @@ def interrupt(process) -> int:
 def test_serve_api_serves_the_database_to_boto3_with_its_fault_flags(demo_db, aws_env):
     from imageset_search.datastores.aws.datastore import AwsDatastore
 
-    process, url = start_serve_api("--db", str(demo_db), "--fail", "2-", "--fail-kind", "deny")
+    process, url = start_serve_api(
+        "--db", str(demo_db), "--fail", "2-", "--fail-kind", "deny", "--fault-operations", "GetImageSet"
+    )
     try:
         served = AwsDatastore(endpoint_url=url, region="us-east-1")
-        assert served.get_datastore(DEMO)["datastoreProperties"]["datastoreName"] == "demo"
+        assert served.get_image_set(DEMO, DOCUMENTED)["imageSetId"] == DOCUMENTED
+        for _ in range(2):
+            assert served.get_datastore(DEMO)["datastoreProperties"]["datastoreName"] == "demo"
         with pytest.raises(errors.AccessDeniedException):
-            served.get_datastore(DEMO)
+            served.get_image_set(DEMO, DOCUMENTED)
     finally:
         assert interrupt(process) == 130
 
@@ -264,6 +283,7 @@ def test_serve_api_serves_the_database_to_boto3_with_its_fault_flags(demo_db, aw
         (["--throttle", "often"], "fault rule"),
         (["--db", "{missing}"], "no local datastore"),
         (["--db", "{demo}", "--port", "{busy}"], "cannot listen"),
+        (["--fail", "1-", "--fault-operations", "DeleteImageSet"], "no operation here is called DeleteImageSet"),
     ],
 )
 def test_serve_api_refuses_bad_flags_missing_databases_and_busy_ports_in_one_line(tmp_path, demo_db, arguments, says):

@@ -164,6 +164,25 @@ def wire_value(value: Any) -> Any:
     raise TypeError(f"cannot send a {type(value).__name__} as JSON")
 
 
+def find_route(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    """The route that answers `method path`, with its decoded path parameters; None for an unknown operation."""
+    for candidate in ROUTES:
+        match = candidate.pattern.match(path)
+        if match and candidate.method == method:
+            return candidate, {name: unquote(value) for name, value in match.groupdict().items()}
+    return None
+
+
+def checked_faults(faults: Faults | None) -> Faults:
+    """No faults when None; otherwise `faults`, after checking that the operations it names exist here."""
+    faults = faults or Faults()
+    unknown = sorted((faults.operations or set()) - {r.operation for r in ROUTES})
+    if unknown:
+        known = ", ".join(r.operation for r in ROUTES)
+        raise ValueError(f"no operation here is called {', '.join(unknown)}: fault operations are among {known}")
+    return faults
+
+
 def has_sigv4(headers, query: str) -> bool:
     """True when the request carries a SigV4 signature, in the Authorization header or presigned in the query
     string; the signature itself is not verified."""
@@ -208,36 +227,33 @@ class Handler(BaseHTTPRequestHandler):
             )
             return
         body = self.rfile.read(int(length))
+        url = urlsplit(self.path)
+        found = find_route(method, url.path)
         faults = self.server.faults  # once: a test may swap them while this request is served
-        action = faults.next_request()
-        if faults.latency:
-            self.server.stopping.wait(faults.latency)
+        action = None
+        if faults.applies_to(found[0].operation if found else None):
+            action = faults.next_request()
+            if faults.latency:
+                self.server.stopping.wait(faults.latency)
         if action in ("drop", "hang"):
             self.lose_connection(action, faults.hang_seconds)
         elif action:
             status, code, message = ANSWERS[action]
             self.send_error_json(status, code, f"{message} (fault injected by the local endpoint)")
-        elif not has_sigv4(self.headers, urlsplit(self.path).query):
+        elif not has_sigv4(self.headers, url.query):
             self.send_error_json(
                 403,
                 "MissingAuthenticationTokenException",
                 "the request is not SigV4-signed: sign it with AWS credentials "
                 "(this local endpoint accepts any key pair, e.g. AWS_ACCESS_KEY_ID=test)",
             )
+        elif found is None:
+            self.send_error_json(
+                404, "UnknownOperationException", f"no HealthImaging operation answers {method} {url.path} here"
+            )
         else:
-            self.dispatch(method, body)
-
-    def dispatch(self, method: str, body: bytes):
-        url = urlsplit(self.path)
-        for candidate in ROUTES:
-            match = candidate.pattern.match(url.path)
-            if match and candidate.method == method:
-                query = {name: values[-1] for name, values in parse_qs(url.query, keep_blank_values=True).items()}
-                self.run(candidate, Request({k: unquote(v) for k, v in match.groupdict().items()}, query, body))
-                return
-        self.send_error_json(
-            404, "UnknownOperationException", f"no HealthImaging operation answers {method} {url.path} here"
-        )
+            query = {name: values[-1] for name, values in parse_qs(url.query, keep_blank_values=True).items()}
+            self.run(found[0], Request(found[1], query, body))
 
     def run(self, candidate: Route, request: Request):
         try:
@@ -327,7 +343,7 @@ class RunningEndpoint:
 
     @faults.setter
     def faults(self, faults: Faults | None):
-        self._server.faults = faults or Faults()
+        self._server.faults = checked_faults(faults)
 
     def wait(self):
         """Block until the endpoint stops; short joins keep the main thread responsive to Ctrl-C."""
@@ -352,4 +368,4 @@ def start_endpoint(
     store: Datastore, host: str = "127.0.0.1", port: int = 0, faults: Faults | None = None
 ) -> RunningEndpoint:
     """Serve `store` over HealthImaging's REST API at http://host:port (port 0: a free one; see `.url`)."""
-    return RunningEndpoint(EndpointServer((host, port), store, faults or Faults()))
+    return RunningEndpoint(EndpointServer((host, port), store, checked_faults(faults)))

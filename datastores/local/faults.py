@@ -10,8 +10,10 @@ a seeded-random share of requests or for an explicit sequence of them, so a test
     Faults(fail="1-", fail_kind="hang")     # every request hangs (past the client's read timeout)
     Faults(fail="1-", fail_kind="expired")  # every request answers 403 ExpiredTokenException
     Faults(latency=0.05)                    # every request waits 50 ms first
+    Faults(fail="2-", operations="SearchImageSets")  # the second search and later ones fail; nothing else does
 
-Requests are numbered from 1 in arrival order, every request counting (a client's retry is a new request).
+Requests are numbered from 1 in arrival order, every request counting (a client's retry is a new request); with
+`operations`, only the requests for those operations are counted, delayed and hit.
 """
 
 import random
@@ -103,7 +105,8 @@ class Faults:
     InternalServerException), "unavailable" (503), "deny" (403 AccessDeniedException), "expired" (403
     ExpiredTokenException), "drop" (close the connection without an answer) or "hang" (answer nothing for
     `hang_seconds`, long enough to pass a client's read timeout). `latency` seconds are added to every request.
-    Throttling is checked first, so a request hit by both is throttled.
+    Throttling is checked first, so a request hit by both is throttled. `operations` (names such as
+    "SearchImageSets", as a set or comma-separated) limits all of it to those operations; None means every request.
     """
 
     throttle: "RequestRule | float | str | None" = None
@@ -112,18 +115,27 @@ class Faults:
     latency: float = 0.0
     hang_seconds: float = 30.0
     seed: int = 0
+    operations: "frozenset[str] | str | None" = None
     requests: int = field(default=0, init=False)
     injected: int = field(default=0, init=False)
 
     def __post_init__(self):
         self.throttle = RequestRule.parse(self.throttle)
         self.fail = RequestRule.parse(self.fail)
+        if isinstance(self.operations, str):
+            self.operations = frozenset(filter(None, (name.strip() for name in self.operations.split(","))))
+        elif self.operations is not None:
+            self.operations = frozenset(self.operations)
         if self.fail_kind not in FAIL_KINDS:
             raise ValueError(f"unknown fail kind {self.fail_kind!r}: use one of {', '.join(FAIL_KINDS)}")
         if self.latency < 0 or self.hang_seconds < 0:
             raise ValueError("latency and hang_seconds are seconds and cannot be negative")
         self._random = random.Random(self.seed)
         self._lock = threading.Lock()
+
+    def applies_to(self, operation: str | None) -> bool:
+        """Whether requests for `operation` (None: a request no operation answers) are this fault set's business."""
+        return self.operations is None or operation in self.operations
 
     def next_request(self) -> str | None:
         """Count one request and say what to do with it: None (answer it normally), "throttle" or a fail kind."""

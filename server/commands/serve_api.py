@@ -51,6 +51,11 @@ def register(subparsers, common):
     faults.add_argument("--hang-seconds", type=float, default=30.0, metavar="S", help="how long a hang lasts (30)")
     faults.add_argument("--latency", type=float, default=0.0, metavar="S", help="seconds added to every request")
     faults.add_argument("--seed", type=int, default=0, help="seed of the random share rules (0)")
+    faults.add_argument(
+        "--fault-operations",
+        metavar="NAMES",
+        help="limit the faults to these operations, comma-separated (e.g. SearchImageSets); only their requests count",
+    )
     parser.set_defaults(run=run)
 
 
@@ -83,17 +88,21 @@ def run(args) -> int:
 
 def build_faults(args):
     """The Faults the flags ask for; a malformed rule is a command-line error that says what to send instead."""
+    from imageset_search.datastores.local.endpoint import checked_faults
     from imageset_search.datastores.local.faults import Faults
     from imageset_search.server.cli import CommandError
 
     try:
-        return Faults(
-            throttle=args.throttle,
-            fail=args.fail,
-            fail_kind=args.fail_kind,
-            latency=args.latency,
-            hang_seconds=args.hang_seconds,
-            seed=args.seed,
+        return checked_faults(
+            Faults(
+                throttle=args.throttle,
+                fail=args.fail,
+                fail_kind=args.fail_kind,
+                latency=args.latency,
+                hang_seconds=args.hang_seconds,
+                seed=args.seed,
+                operations=args.fault_operations,
+            )
         )
     except ValueError as exc:
         raise CommandError(str(exc)) from None
