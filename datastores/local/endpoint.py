@@ -14,7 +14,8 @@ From a test:
     with start_endpoint(store, faults=Faults(throttle=0.3)) as endpoint:
         AwsDatastore(endpoint_url=endpoint.url, region="us-east-1").search_image_sets(...)
         endpoint.faults = Faults(fail="1-")      # swap faults at any time; counts restart
-        endpoint.faults.requests                 # requests seen since the faults were set
+        endpoint.faults = Faults(fail="2-", operations="SearchImageSets")  # only searches count and fail
+        endpoint.faults.requests                 # requests seen (of those operations) since the faults were set
 """
 
 import json
