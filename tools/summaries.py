@@ -64,10 +64,15 @@ def _image_set(summary: dict[str, Any], wanted: set[str] | None, with_times: boo
     return brief
 
 
+# What a summary holds unless `fields` says otherwise: series UIDs and timestamps are long and rarely needed (the
+# image set id is what the other tools take); `fields` or detail=full brings them.
+DEFAULT_FIELDS = set(STUDY_FIELDS) | set(IMAGE_SET_FIELDS) | set(IMAGE_SET_TAGS) - {"series_instance_uid"}
+
+
 def grouped(summaries: Iterable[dict[str, Any]], fields: Iterable[str] | None = None) -> list[dict[str, Any]]:
     """Image sets under their studies, in the order the studies first appear (the search's order)."""
-    wanted = set(fields) | {"image_set_id"} if fields else None
-    with_times = wanted is not None  # timestamps only when asked for: they rarely help a reader
+    wanted = set(fields) | {"image_set_id"} if fields else DEFAULT_FIELDS
+    with_times = bool(wanted & set(TIME_FIELDS))
     studies: dict[Any, dict[str, Any]] = {}
     for summary in summaries:
         tags = summary.get("DICOMTags") or {}
