@@ -219,29 +219,14 @@ class Handler(BaseHTTPRequestHandler):
         self.answer("PATCH")
 
     def answer(self, method: str):
-        length = (self.headers.get("Content-Length") or "0").strip()
-        if not length.isdigit() or int(length) > MAX_BODY_BYTES:
-            self.close_connection = True  # the body is left unread, so this connection cannot carry another request
-            self.send_error_json(
-                400, "ValidationException", f"Content-Length must be a byte count up to {MAX_BODY_BYTES}: "
-                "the only body any operation takes is a searchCriteria object of a few kilobytes"
-            )
+        body = self.read_body()
+        if body is None:
             return
-        body = self.rfile.read(int(length))
         url = urlsplit(self.path)
         found = find_route(method, url.path)
-        faults = self.server.faults  # once: a test may swap them while this request is served
-        action = None
-        if faults.applies_to(found[0].operation if found else None):
-            action = faults.next_request()
-            if faults.latency:
-                self.server.stopping.wait(faults.latency)
-        if action in ("drop", "hang"):
-            self.lose_connection(action, faults.hang_seconds)
-        elif action:
-            status, code, message = ANSWERS[action]
-            self.send_error_json(status, code, f"{message} (fault injected by the local endpoint)")
-        elif not has_sigv4(self.headers, url.query):
+        if self.inject_fault(found[0].operation if found else None):
+            return
+        if not has_sigv4(self.headers, url.query):
             self.send_error_json(
                 403,
                 "MissingAuthenticationTokenException",
@@ -255,6 +240,34 @@ class Handler(BaseHTTPRequestHandler):
         else:
             query = {name: values[-1] for name, values in parse_qs(url.query, keep_blank_values=True).items()}
             self.run(found[0], Request(found[1], query, body))
+
+    def read_body(self) -> bytes | None:
+        """The request body, read whole so the connection can carry the next request; None (answered) if its
+        length is not a sane number."""
+        length = (self.headers.get("Content-Length") or "0").strip()
+        if length.isdigit() and int(length) <= MAX_BODY_BYTES:
+            return self.rfile.read(int(length))
+        self.close_connection = True  # the body is left unread, so this connection cannot carry another request
+        self.send_error_json(
+            400, "ValidationException", f"Content-Length must be a byte count up to {MAX_BODY_BYTES}: "
+            "the only body any operation takes is a searchCriteria object of a few kilobytes"
+        )
+        return None
+
+    def inject_fault(self, operation: str | None) -> bool:
+        """Apply the current faults to this request; True when a fault answered it (or withheld the answer)."""
+        faults = self.server.faults  # read once: a test may swap them while this request is served
+        if not faults.applies_to(operation):
+            return False
+        action = faults.next_request()
+        if faults.latency:
+            self.server.stopping.wait(faults.latency)
+        if action in ("drop", "hang"):
+            self.lose_connection(action, faults.hang_seconds)
+        elif action:
+            status, code, message = ANSWERS[action]
+            self.send_error_json(status, code, f"{message} (fault injected by the local endpoint)")
+        return action is not None
 
     def run(self, candidate: Route, request: Request):
         try:
