@@ -65,6 +65,12 @@ def test_piped_output_is_the_tools_structured_content(capsys, demo_db, demo_stor
     assert image_set_ids(content) == [DOCUMENTED_IMAGE_SET_ID]
 
 
+def test_a_patient_name_in_any_order_and_case(capsys, demo_db):
+    content = search_json(capsys, demo_db, "--patient-name", "huel melissa")
+    assert image_set_ids(content) == [DOCUMENTED_IMAGE_SET_ID]
+    assert content["filtered_here"] and content["scan"]["finished"]
+
+
 def test_loose_date_refinements_and_repeated_modality(capsys, demo_db):
     content = search_json(
         capsys, demo_db, "--study-date", "since 1990", "--modality", "CT", "--modality", "MR", "--max-items", "20",
