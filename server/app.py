@@ -14,17 +14,18 @@ import traceback
 from types import UnionType
 from typing import Annotated, Any, Callable, Union, get_args, get_origin
 
+from mcp import MCPError
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ToolError
-from mcp.server.mcpserver.prompts.base import Prompt, PromptArgument
+from mcp.server.mcpserver.prompts.base import Prompt, PromptArgument, UserMessage
 from mcp.server.mcpserver.tools.base import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
-from mcp.types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import BaseModel, ConfigDict, ValidationError
+from mcp.types import INVALID_PARAMS, CallToolResult, TextContent, ToolAnnotations
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from imageset_search.datastores.errors import DatastoreError
 from imageset_search.datastores.protocol import Datastore
-from imageset_search.prompts import PromptTemplate, load_prompts
+from imageset_search.prompts import PromptError, PromptTemplate, load_prompts
 from imageset_search.tools.catalog import CATALOG
 from imageset_search.tools.spec import ToolSpec
 from imageset_search.tools.errors import SearchError, describe_validation_error, explain
@@ -138,11 +139,21 @@ def _tool(spec: ToolSpec, datastore: LazyDatastore, settings: Settings) -> Tool:
     )
 
 
-def _prompt(template: PromptTemplate) -> Prompt:
-    def render(**arguments: str) -> str:
-        return template.render(**arguments)
+class TemplatePrompt(Prompt):
+    """A prompt file's template: missing or unknown arguments are the client's to fix, so they come back as
+    invalid-params errors that say which, not as the SDK's "Internal server error"."""
 
-    return Prompt(
+    template: PromptTemplate = Field(exclude=True)
+
+    async def render(self, arguments: dict[str, Any] | None, context: Any) -> list[UserMessage]:
+        try:
+            return [UserMessage(self.template.render(**(arguments or {})))]
+        except PromptError as exc:
+            raise MCPError(INVALID_PARAMS, str(exc)) from None
+
+
+def _prompt(template: PromptTemplate) -> Prompt:
+    return TemplatePrompt(
         name=template.name,
         title=template.title,
         description=template.description,
@@ -150,7 +161,8 @@ def _prompt(template: PromptTemplate) -> Prompt:
             PromptArgument(name=argument.name, description=argument.description, required=argument.required)
             for argument in template.arguments
         ],
-        fn=render,
+        fn=template.render,
+        template=template,
     )
 
 

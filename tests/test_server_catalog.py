@@ -66,3 +66,10 @@ async def test_a_missing_image_set_resource_says_so(demo_store):
         with pytest.raises(Exception) as caught:
             await client.read_resource(f"imageset://{DEMO_DATASTORE_ID}/{'0' * 32}/metadata")
     assert "ResourceNotFoundException" in str(caught.value)
+
+
+async def test_a_prompt_without_its_required_argument_says_which(demo_store):
+    async with session(demo_store) as client:
+        with pytest.raises(Exception) as caught:
+            await client.get_prompt("patient_studies", {})
+    assert "patient_id" in str(caught.value) and "Internal" not in str(caught.value)

@@ -71,6 +71,19 @@ def _token(args) -> str | None:
     return token
 
 
+def _check_store_path(option: str | None) -> None:
+    """Refuse at start, in one line, a --db the local datastore could never open (rather than at the first call)."""
+    from imageset_search.server.config import db_path
+
+    path = db_path(option)
+    if path.is_dir():
+        raise CommandError(f"--db {path} is a folder; give the path of an SQLite file (it is created if missing)")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CommandError(f"cannot use --db {path}: {exc.strerror or exc}; give a path in a writable folder") from None
+
+
 def run(args) -> int:
     from imageset_search.server.app import create_server
     from imageset_search.server.backends import open_datastore
@@ -84,6 +97,8 @@ def run(args) -> int:
     except ValueError as exc:
         raise CommandError(str(exc)) from None
     backend = args.backend or "local"
+    if backend == "local":
+        _check_store_path(args.db)
     options = aws_options(args) if backend == "aws" else {}
     server = create_server(lambda: open_datastore(backend, args.db, **options), settings)
     if (args.transport or "stdio") == "stdio":
