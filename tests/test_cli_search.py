@@ -16,7 +16,7 @@ import pytest
 from endpoint_fixtures import aws_env, endpoint, running_endpoint  # noqa: F401 (fixtures)
 
 from conftest import DEMO_DATASTORE_ID, DOCUMENTED_IMAGE_SET_ID
-from imageset_search.server.cli import build_parser, main
+from imageset_search.server.cli import main
 from imageset_search.tools.models import SearchArgs
 from imageset_search.tools.search import search_image_sets
 from imageset_search.tools.settings import Settings
