@@ -241,5 +241,6 @@ def test_resolving_the_datastore_when_none_or_several_exist(tmp_path, aws_env):
         assert first in error.message and second in error.message and "--datastore-id" in error.message
         assert remote.resolve_datastore("second") == second
         assert remote.resolve_datastore(first) == first
-        missing = failure(lambda: remote.resolve_datastore("third"))
-        assert isinstance(missing, errors.ResourceNotFoundException) and second in missing.message
+        for unknown in ("third", ""):
+            missing = failure(lambda: remote.resolve_datastore(unknown))
+            assert isinstance(missing, errors.ResourceNotFoundException) and second in missing.message

@@ -113,10 +113,10 @@ class AwsDatastore:
     def resolve_datastore(self, name_or_id: str | None = None) -> str:
         """The datastore id to search: an id as given; a name looked up among the ACTIVE datastores; nothing, the
         account's only ACTIVE datastore. Otherwise the error lists the ACTIVE ones to choose from."""
-        if name_or_id and DATASTORE_ID.fullmatch(name_or_id):
+        if name_or_id is not None and DATASTORE_ID.fullmatch(name_or_id):
             return name_or_id
         active = self._all_datastores("ACTIVE")
-        chosen = [d for d in active if d.get("datastoreName") == name_or_id] if name_or_id else active
+        chosen = active if name_or_id is None else [d for d in active if d.get("datastoreName") == name_or_id]
         if len(chosen) == 1:
             return chosen[0]["datastoreId"]
         listed = ", ".join(f"{d['datastoreId']} ({d.get('datastoreName', '')})" for d in active)
@@ -125,7 +125,7 @@ class AwsDatastore:
                 "no ACTIVE HealthImaging datastore in this account and region: check --region and --profile, "
                 "or create one with `aws medical-imaging create-datastore`"
             )
-        if name_or_id:
+        if name_or_id is not None:
             raise ResourceNotFoundException(f"no ACTIVE datastore is named {name_or_id[:256]!r}; the ACTIVE ones: {listed}")
         raise ValidationException(f"{len(active)} ACTIVE datastores; pass --datastore-id with one of: {listed}")
 
