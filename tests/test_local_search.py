@@ -467,9 +467,11 @@ def test_a_narrow_range_reads_its_own_index_and_a_wide_one_the_sort_index(store,
     patient_and_narrow = {"filters": equal("DICOMPatientId", "PAT-1")["filters"] + narrow["filters"]}
     with store._reading() as connection:
         key = store._ds(connection, ds)
-        assert plan.choose_index(connection, key, parse_criteria(narrow)) == "image_sets_by_study_dt"
-        assert plan.choose_index(connection, key, parse_criteria(wide)) == "image_sets_by_updated"
-        assert plan.choose_index(connection, key, parse_criteria(patient_and_narrow)) == "image_sets_by_patient"
+        assert plan.choose_plan(connection, key, parse_criteria(narrow)) == plan.Plan("image_sets_by_study_dt")
+        assert plan.choose_plan(connection, key, parse_criteria(wide)) == plan.Plan(
+            "image_sets_by_updated", plan.SCAN_BUDGET, "image_sets_by_study_dt"
+        )
+        assert plan.choose_plan(connection, key, parse_criteria(patient_and_narrow)) == plan.Plan("image_sets_by_patient")
     assert len(search_ids(store, ds, narrow)) == 2
     assert len(search_ids(store, ds, wide)) == 6
     assert len(search_ids(store, ds, patient_and_narrow)) == 2

@@ -103,11 +103,16 @@ filters = st.one_of(
 sorts = st.one_of(st.none(), st.tuples(st.sampled_from(["updatedAt", "createdAt", "DICOMStudyDateAndTime"]), st.sampled_from(["ASC", "DESC"])))
 
 
-@pytest.mark.parametrize("range_scan_limit", [3000, 4], ids=["narrow-ranges-read-their-index", "wide-ranges-read-the-sort-index"])
+@pytest.mark.parametrize(
+    "range_scan_limit, scan_budget",
+    [(3000, 20_000), (4, 20_000), (4, 3)],
+    ids=["narrow-ranges-read-their-index", "wide-ranges-read-the-sort-index", "budget-runs-out-and-falls-back"],
+)
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(chosen=st.lists(filters, min_size=0, max_size=2), sort=sorts, sizes=st.lists(st.integers(1, 50), min_size=45, max_size=45))
-def test_a_token_walk_equals_the_reference_search(corpus, monkeypatch, range_scan_limit, chosen, sort, sizes):
+def test_a_token_walk_equals_the_reference_search(corpus, monkeypatch, range_scan_limit, scan_budget, chosen, sort, sizes):
     monkeypatch.setattr(plan, "RANGE_SCAN_LIMIT", range_scan_limit)
+    monkeypatch.setattr(plan, "SCAN_BUDGET", scan_budget)
     store, ds, rows = corpus
     criteria = {}
     if chosen:

@@ -1,18 +1,22 @@
-"""Which index one page of a search reads, chosen so every query shape costs about the same at any size or depth.
+"""Which index one page of a search reads, chosen so every query shape stays cheap at any size or depth.
 
-An EQUAL on an ID attribute reads that attribute's index (a patient, a study or a series has few image sets). Else a
-range filter on another column than the sort key is either narrow, and then its own index finds every match and
-the page sorts them (at most RANGE_SCAN_LIMIT rows), or wide, and then the sort key's index is read in order and the
-filter is checked on the index entries themselves (the sort indexes carry every range-filterable column), which
-finds a page after reading at most about 50 x N / RANGE_SCAN_LIMIT entries. Which case holds is counted on the
-range's index, stopping at the limit. The choice is explicit (INDEXED BY), so plans do not depend on statistics.
+- An EQUAL on an ID attribute reads that attribute's index (a patient, a study or a series has few image sets).
+- With no range filter on another column than the sort key, the sort key's index is read in order.
+- Otherwise the narrowest such range is counted on its own index, stopping at RANGE_SCAN_LIMIT. A narrow range
+  reads its own index and the page sorts its matches (index entries only: the sort indexes carry every sort key).
+  A wide one first reads the sort key's index in order, checking the filter on the index entries, for at most
+  SCAN_BUDGET entries: enough when the matches are spread over the sort order; when they sit far along it (a
+  createdAt range from years ago, sorted by updatedAt), the page is read from the range's own index instead.
+Choices are explicit (INDEXED BY), so plans do not depend on table statistics.
 """
 
 import sqlite3
+from dataclasses import dataclass
 
 from imageset_search.datastores.local.criteria import ID_COLUMNS, Condition, Query
 
-RANGE_SCAN_LIMIT = 3000
+RANGE_SCAN_LIMIT = 10_000
+SCAN_BUDGET = 20_000
 INDEXES = {
     "updated_at": "image_sets_by_updated",
     "created_at": "image_sets_by_created",
@@ -26,18 +30,30 @@ INDEXES = {
 ID_COLUMN_NAMES = set(ID_COLUMNS.values())
 
 
-def choose_index(connection: sqlite3.Connection, ds: int, query: Query) -> str:
-    """The name of the index the page's ids are read from."""
+@dataclass(frozen=True)
+class Plan:
+    index: str  # the index the page's ids are read from
+    budget: int | None = None  # read at most this many entries of `index` ...
+    fallback: str | None = None  # ... and if they do not fill the page, read it from this index instead
+
+
+def choose_plan(connection: sqlite3.Connection, ds: int, query: Query) -> Plan:
     for condition in query.conditions:
         if condition.column in ID_COLUMN_NAMES:
-            return INDEXES[condition.column]
-    best_count, best_index = RANGE_SCAN_LIMIT, INDEXES[query.sort_column]
+            return Plan(INDEXES[condition.column])
+    sort_index = INDEXES[query.sort_column]
+    narrowest: tuple[int, str] | None = None
     for condition in query.conditions:
         if condition.column in INDEXES and condition.column != query.sort_column:
             count = _matches_up_to_limit(connection, ds, condition)
-            if count < best_count:
-                best_count, best_index = count, INDEXES[condition.column]
-    return best_index
+            if narrowest is None or count < narrowest[0]:
+                narrowest = (count, INDEXES[condition.column])
+    if narrowest is None:
+        return Plan(sort_index)
+    count, range_index = narrowest
+    if count < RANGE_SCAN_LIMIT:
+        return Plan(range_index)
+    return Plan(sort_index, SCAN_BUDGET, range_index)
 
 
 def _matches_up_to_limit(connection: sqlite3.Connection, ds: int, condition: Condition) -> int:

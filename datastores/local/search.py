@@ -16,7 +16,7 @@ from typing import Any
 
 from imageset_search.datastores.local.criteria import Condition, Query
 from imageset_search.datastores.local.instants import from_millis
-from imageset_search.datastores.local.plan import choose_index
+from imageset_search.datastores.local.plan import Plan, choose_plan
 from imageset_search.datastores.local.tokens import ID_BYTES, pack_id, unpack_id
 
 PAGE_COLUMNS = "id, version, created_at, updated_at, is_primary, study_uid, tags"
@@ -34,8 +34,7 @@ def read_page(
     connection: sqlite3.Connection, ds: int, query: Query, limit: int, after: Cursor | None
 ) -> tuple[list[dict[str, Any]], Cursor | None]:
     """The summaries of one page, and the cursor of the next page if more image sets match."""
-    sql, parameters = _page_sql(ds, query, limit + 1, after, choose_index(connection, ds, query))
-    rows = connection.execute(sql, parameters).fetchall()
+    rows = _page_rows(connection, ds, query, limit + 1, after, choose_plan(connection, ds, query))
     more = len(rows) > limit
     rows = rows[:limit]
     counts = _study_counts(connection, ds, {row[5] for row in rows if row[5]})
@@ -44,34 +43,58 @@ def read_page(
     return summaries, next_cursor
 
 
-def _page_sql(ds: int, query: Query, limit: int, after: Cursor | None, index: str) -> tuple[str, list[Any]]:
-    """The page's rows: the ids are picked on `index` alone (see plan.py), then only those rows are read whole."""
+def _page_rows(
+    connection: sqlite3.Connection, ds: int, query: Query, limit: int, after: Cursor | None, plan: Plan
+) -> list[tuple]:
+    """Up to `limit` rows after the cursor; a budgeted plan that does not fill the page is read again its other way."""
+    rows = connection.execute(*_page_sql(ds, query, limit, after, plan.index, plan.budget)).fetchall()
+    if plan.fallback is None or len(rows) >= limit:
+        return rows
+    return connection.execute(*_page_sql(ds, query, limit, after, plan.fallback, None)).fetchall()
+
+
+def _page_sql(
+    ds: int, query: Query, limit: int, after: Cursor | None, index: str, budget: int | None
+) -> tuple[str, list[Any]]:
+    """The page's rows: the ids are picked on `index` alone (see plan.py), then only those rows are read whole.
+
+    The ids are sought with the datastore, the sort-key bounds and the cursor, and filtered with the other
+    conditions; with a `budget`, the seek reads at most that many index entries before the filter applies."""
     column = query.sort_column
     ascending = query.sort_order == "ASC"
     conditions = list(query.conditions)
     resume = after is not None
     if resume:
         conditions, resume = _start_at_cursor(conditions, column, ascending, after.sort_key)
-    where, parameters = _filter_clauses(ds, conditions)
+    seek, seek_parameters = _filter_clauses([c for c in conditions if c.column == column])
+    seek.insert(0, "ds = ?")
+    seek_parameters.insert(0, ds)
     direction, beyond = ("ASC", ">") if ascending else ("DESC", "<")
     if resume:
-        where.append(f"{column} {beyond}= ?")
-        parameters.append(after.sort_key)
+        seek.append(f"{column} {beyond}= ?")
+        seek_parameters.append(after.sort_key)
     if after is not None:
-        where.append(f"({column} {beyond} ? OR id {beyond} ?)")
-        parameters.extend([after.sort_key, after.image_set_id])
+        seek.append(f"({column} {beyond} ? OR id {beyond} ?)")
+        seek_parameters.extend([after.sort_key, after.image_set_id])
+    checked = [c for c in conditions if c.column != column]
+    check, check_parameters = _filter_clauses(checked)
     order = f"ORDER BY {column} {direction}, id {direction}"
-    sql = (
-        f"SELECT {PAGE_COLUMNS}, {column} FROM image_sets WHERE pk IN ("
-        f"SELECT pk FROM image_sets INDEXED BY {index} WHERE {' AND '.join(where)} {order} LIMIT ?) {order}"
-    )
-    return sql, [*parameters, limit]
+    if budget is None:
+        ids = f"SELECT pk FROM image_sets INDEXED BY {index} WHERE {' AND '.join(seek + check)} {order} LIMIT ?"
+    else:
+        needed = ", ".join(sorted({"pk", "id", column, *(c.column for c in checked)}))  # on the index: no table reads
+        scanned = f"SELECT {needed} FROM image_sets INDEXED BY {index} WHERE {' AND '.join(seek)} {order} LIMIT {int(budget)}"
+        # No ORDER BY outside: the subquery runs as a co-routine yielding rows in its order, so the first matches
+        # are the page and the scan stops there (an outer ORDER BY would read the whole budget every time).
+        ids = f"SELECT pk FROM ({scanned}) WHERE {' AND '.join(check) or '1'} LIMIT ?"
+    sql = f"SELECT {PAGE_COLUMNS}, {column} FROM image_sets WHERE pk IN ({ids}) {order}"
+    return sql, [*seek_parameters, *check_parameters, limit]
 
 
-def _filter_clauses(ds: int, conditions: list[Condition]) -> tuple[list[str], list[Any]]:
-    """WHERE terms (ANDed) and their parameters for the datastore and each filter."""
-    where = ["ds = ?"]
-    parameters: list[Any] = [ds]
+def _filter_clauses(conditions: list[Condition]) -> tuple[list[str], list[Any]]:
+    """WHERE terms (ANDed) and their parameters for each filter."""
+    where: list[str] = []
+    parameters: list[Any] = []
     for condition in conditions:
         if condition.low == condition.high:
             where.append(f"{condition.column} = ?")
