@@ -195,3 +195,27 @@ async def test_token_alone_continues_and_criteria_must_match(demo_store):
         assert is_error and "differ" in text
         _, text, is_error = await call(client, {"next_token": token[:-3] + ("A" if token[-3] != "A" else "B") + token[-2:]})
         assert is_error and "next_token is not valid" in text
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {},
+        {"study_date": "since 1990"},
+        {"modality": ["CT", "MR"], "study_description": "chest"},
+        {"updated": "last 2 years", "created": "since 2021", "study_date": "2000-2020", "is_primary": True},
+        {"sort_by": "study_date", "sort_order": "asc", "detail": "full"},
+    ],
+)
+async def test_tokens_stay_compact(demo_store, arguments):
+    from imageset_search.tools.tokens import decode
+
+    async with session(demo_store) as client:
+        content, _, _ = await call(client, dict(arguments, max_items=3))
+        for _ in range(3):
+            token = content.get("next_token")
+            if not token:
+                break
+            service_token = decode(token)[2].service_token or ""
+            assert len(token) <= 200 and len(token) - len(service_token) <= 120, (len(token), len(service_token))
+            content, _, _ = await call(client, {"next_token": token, "max_items": 3})
