@@ -38,10 +38,12 @@ ODD_NUMBERS = (0, -1, 2**31, 2**63, 10**30, -(10**30), 1e308, -1e308, float("inf
 class Generator:
     """Seeded arguments for one tool's input schema: `inside()` fits the schema, `outside()` breaks it somewhere."""
 
-    def __init__(self, schema: dict[str, Any], seed: int):
+    def __init__(self, schema: dict[str, Any], seed: int, texts: tuple[str, ...] = ()):
+        """`texts`: strings to send as values besides the odd ones here, e.g. real patient IDs (never as keys)."""
         self.schema = schema
         self.defs = schema.get("$defs", {})
         self.random = random.Random(seed)
+        self.texts = ODD_TEXT + tuple(texts)
 
     # -- values that fit ------------------------------------------------------------------------------------------
 
@@ -76,7 +78,7 @@ class Generator:
         if "pattern" in schema and "0-9." in schema["pattern"]:
             return ".".join(str(self.random.randint(1, 99999)) for _ in range(self.random.randint(2, 8)))
         pool = ("CT", "MR", "last March", "since 2020", "20230101-20230315", "yesterday", "SUBJECT08701", "Q3 2021")
-        text = self.random.choice(pool + ODD_TEXT)
+        text = self.random.choice(pool + self.texts)
         return text[: schema.get("maxLength", len(text))]
 
     def _fitting_integer(self, schema: dict[str, Any], depth: int) -> int:
@@ -115,7 +117,7 @@ class Generator:
         """One value of the wrong sort: any type, odd text, extreme numbers, big or deep structures."""
         pick = self.random.randrange(10)
         if pick == 0:
-            return self.random.choice(ODD_TEXT)
+            return self.random.choice(self.texts)
         if pick == 1:
             return self.random.choice(ODD_NUMBERS)
         if pick == 2:
