@@ -2,9 +2,8 @@
 
 The page is `WHERE <filters> AND <after the cursor> ORDER BY <sort key>, id LIMIT n+1` on the index plan.py picks:
 the cursor is the last row's (sort key, id), so page 2,000 is read with the same index range seek as page 1 (no
-OFFSET). Ties on the sort key
-are broken by imageSetId in the same direction as the sort, which lets one (datastore, key, id) index serve both
-orders. The study counts in DICOMTags are computed for the page's studies when it is read, over the primary image
+OFFSET). Ties on the sort key are broken by imageSetId in the same direction as the sort, which lets one
+(datastore, key, id) index serve both orders. The study counts in DICOMTags are computed for the page's studies when it is read, over the primary image
 sets of each study (non-primary sets are conflicting copies of a series, so counting them would count a series
 twice); a study with no primary image set has no counts in DICOMTags.
 """
