@@ -45,6 +45,17 @@ async def walk(client, arguments: dict, sizes) -> list[str]:
             return found
 
 
+def store_summaries(store, criteria=None, datastore_id: str = "12345678901234567890123456789012") -> list[dict]:
+    """Every summary the datastore itself returns for `criteria`, in its order: what a walk must reproduce."""
+    found, token = [], None
+    while True:
+        page = store.search_image_sets(datastore_id, criteria, max_results=50, next_token=token)
+        found += page["imageSetsMetadataSummaries"]
+        token = page.get("nextToken")
+        if not token:
+            return found
+
+
 def image_set_ids(content: dict) -> list[str]:
     if "image_sets" in content:
         return [item["imageSetId"] for item in content["image_sets"]]

@@ -3,10 +3,9 @@
 import anyio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from mcp_helpers import session, walk
+from mcp_helpers import session, store_summaries, walk
 from test_tool_search import service_walk
 
-from conftest import DEMO_DATASTORE_ID
 
 QUERIES = [
     ({}, None),
@@ -24,14 +23,7 @@ QUERIES = [
 
 
 def refined_expectation(store, modality: str) -> list[str]:
-    found, token = [], None
-    while True:
-        page = store.search_image_sets(DEMO_DATASTORE_ID, None, max_results=50, next_token=token)
-        found += [s["imageSetId"] for s in page["imageSetsMetadataSummaries"]
-                  if s["DICOMTags"].get("DICOMSeriesModality") == modality]  # fmt: skip
-        token = page.get("nextToken")
-        if not token:
-            return found
+    return [s["imageSetId"] for s in store_summaries(store) if s["DICOMTags"].get("DICOMSeriesModality") == modality]
 
 
 sizes = st.lists(st.integers(min_value=1, max_value=50), min_size=1, max_size=6)

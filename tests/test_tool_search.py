@@ -1,32 +1,15 @@
 """search_image_sets through a real in-memory MCP client session over the demo datastore."""
 
 import pytest
-from mcp_helpers import MASKED, call, example_criteria, image_set_ids, session, walk
+from mcp_helpers import MASKED, call, example_criteria, image_set_ids, session, store_summaries, walk
 
-from conftest import DEMO_DATASTORE_ID, DOCUMENTED_IMAGE_SET_ID
+from conftest import DOCUMENTED_IMAGE_SET_ID
 
 pytestmark = pytest.mark.anyio
 
 
 def service_walk(store, criteria=None) -> list[str]:
-    """Every image set id the datastore itself returns for `criteria`, in its order."""
-    found, token = [], None
-    while True:
-        page = store.search_image_sets(DEMO_DATASTORE_ID, criteria, max_results=50, next_token=token)
-        found += [item["imageSetId"] for item in page["imageSetsMetadataSummaries"]]
-        token = page.get("nextToken")
-        if not token:
-            return found
-
-
-def all_summaries(store) -> list[dict]:
-    found, token = [], None
-    while True:
-        page = store.search_image_sets(DEMO_DATASTORE_ID, None, max_results=50, next_token=token)
-        found += page["imageSetsMetadataSummaries"]
-        token = page.get("nextToken")
-        if not token:
-            return found
+    return [summary["imageSetId"] for summary in store_summaries(store, criteria)]
 
 
 async def test_tool_is_listed_read_only_with_schemas(demo_store):
@@ -88,7 +71,7 @@ async def test_loose_study_date_is_read_and_said_back(demo_store):
 
 
 async def test_refinements_run_here_and_say_so(demo_store):
-    summaries = all_summaries(demo_store)
+    summaries = store_summaries(demo_store)
     expected = [s["imageSetId"] for s in summaries if s["DICOMTags"].get("DICOMSeriesModality") in ("CT", "MR")]
     async with session(demo_store) as client:
         found = await walk(client, {"modality": ["ct", "MR"], "detail": "full"}, [7, 3, 11])
@@ -107,7 +90,7 @@ async def test_patient_name_ignores_order_case_and_separators(demo_store):
 
 
 async def test_third_criterion_is_checked_here(demo_store):
-    summaries = all_summaries(demo_store)
+    summaries = store_summaries(demo_store)
     target = next(s for s in summaries if s["DICOMTags"].get("DICOMAccessionNumber") and not s["isPrimary"])
     tags = target["DICOMTags"]
     args = {
@@ -133,7 +116,7 @@ async def test_a_scan_budget_stops_with_a_resumable_token(demo_store):
         while content["has_more"]:
             content, _, _ = await call(client, {"next_token": content["next_token"]})
             scanned += content["scan"]["scanned"]
-    assert scanned == len(all_summaries(demo_store))
+    assert scanned == len(store_summaries(demo_store))
 
 
 @pytest.mark.parametrize(
