@@ -475,3 +475,16 @@ def test_a_narrow_range_reads_its_own_index_and_a_wide_one_the_sort_index(store,
     assert len(search_ids(store, ds, narrow)) == 2
     assert len(search_ids(store, ds, wide)) == 6
     assert len(search_ids(store, ds, patient_and_narrow)) == 2
+
+
+def test_every_single_character_change_and_every_truncation_of_a_token_is_refused(store, ds):
+    token = first_token(store, ds)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    rng = random.Random(5)
+    changed = []
+    for position in range(len(token)):
+        other = rng.choice([c for c in alphabet if c != token[position]])
+        changed.append(token[:position] + other + token[position + 1 :])
+    for bad in changed + [token[:cut] for cut in range(1, len(token))]:
+        with pytest.raises(ValidationException, match="damaged, truncated or from elsewhere"):
+            store.search_image_sets(ds, next_token=bad)

@@ -32,7 +32,7 @@ class TokenSigner:
     def issue(self, kind: int, scope: str, payload: bytes) -> str:
         """A token carrying `payload` that only `read` with the same kind and scope accepts."""
         body = bytes([kind]) + self._scope_digest(scope) + payload
-        return base64.urlsafe_b64encode(body + self._mac(body)).rstrip(b"=").decode("ascii")
+        return _encode(body + self._mac(body))
 
     def read(self, kind: int, scope: str, token: str, path: str = "nextToken") -> bytes:
         """The payload of a token this store issued for `scope`; ValidationException if forged, cut or reused."""
@@ -52,6 +52,8 @@ class TokenSigner:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         except (binascii.Error, ValueError):
             raise _damaged(path) from None
+        if _encode(raw) != token:  # another spelling of the same bytes (stray characters, unused low bits)
+            raise _damaged(path)
         body, mac = raw[:-MAC_BYTES], raw[-MAC_BYTES:]
         if len(body) <= SCOPE_BYTES or not hmac.compare_digest(mac, self._mac(body)):
             raise _damaged(path)
@@ -62,6 +64,11 @@ class TokenSigner:
 
     def _scope_digest(self, scope: str) -> bytes:
         return hmac.new(self._secret, b"scope\0" + scope.encode("utf-8"), hashlib.sha256).digest()[:SCOPE_BYTES]
+
+
+def _encode(raw: bytes) -> str:
+    """base64url without padding: the one spelling of a token that `read` accepts."""
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
 def _damaged(path: str):
