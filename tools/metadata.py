@@ -139,7 +139,7 @@ class SeriesSummary(BaseModel):
     series_description: str | None = None
     instance_count: int
     attributes: dict[str, Any] | None = Field(None, description="the asked-for attributes found at series level")
-    instance_values: dict[str, list[Any]] | None = Field(
+    instance_values: dict[str, list[str | int | float]] | None = Field(
         None, description="instances not listed: the distinct values of asked-for instance attributes (first 10)"
     )
     instances: list[InstanceBrief] | None = Field(None, description="this series' part of the listed instances")
@@ -306,11 +306,13 @@ def _instance(sop_uid: str, instance: Any, keywords: list[str]) -> InstanceBrief
     )
 
 
-def _distinct(instances: list[tuple[str, Any]], keywords: list[str]) -> dict[str, list[Any]] | None:
-    """Per keyword, the distinct values the series' instances hold (in instance order, the first few)."""
-    found: dict[str, list[Any]] = {}
+def _distinct(instances: list[tuple[str, Any]], keywords: list[str]) -> dict[str, list[str | int | float]] | None:
+    """Per keyword, the distinct values the series' instances hold (in instance order, the first few), each one
+    text or number as a summary field shows it, so the output schema can say what the lists hold."""
+    found: dict[str, list[str | int | float]] = {}
     for _, instance in instances:
-        for keyword, value in (_asked(_dicom(instance), keywords) or {}).items():
+        for keyword, raw in (_asked(_dicom(instance), keywords) or {}).items():
+            value = _field_value(raw)
             values = found.setdefault(keyword, [])
             if value not in values and len(values) < DISTINCT_VALUES:
                 values.append(value)
