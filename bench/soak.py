@@ -8,8 +8,8 @@ and lets all the sessions call search_image_sets at once in a loop (patient IDs 
 client-side refinements, full detail, continuation tokens) until the time is up. It samples the server's resident memory (RSS) every half second. Afterwards it times
 how fast the server refuses oversized input over the same HTTP: a 1 MB string, a 10,000-item list, and JSON nested
 1,000 deep both as an object and as JSON text. Prints one JSON object last: calls, errors, p50/p95 latency in ms,
-RSS after the warm-up (the first sixth of the run, at most a minute), at minute 1, at the end and at its peak, and
-the median refusal times.
+RSS after the warm-up (the first sixth of the run, at most a minute), at minute 1 (the end of a shorter run), at the
+end and at its peak, and the median refusal times with how each was refused.
 """
 
 import argparse
@@ -295,7 +295,7 @@ def soak(server: subprocess.Popen, url: str, args, mix: list[dict]) -> dict:
         "p95_ms": percentile(latencies, 0.95),
         "rss_mb": {
             "after_warmup": sampler.at(warmup),
-            "minute_1": sampler.at(60.0),
+            "minute_1": sampler.at(min(60.0, sampler.samples[-1][0])) if sampler.samples else None,
             "end": sampler.samples[-1][1] if sampler.samples else None,
             "peak": max((rss for _, rss in sampler.samples), default=None),
         },
