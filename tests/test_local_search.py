@@ -472,6 +472,9 @@ def test_a_narrow_range_reads_its_own_index_and_a_wide_one_the_sort_index(store,
             "image_sets_by_updated", plan.SCAN_BUDGET, "image_sets_by_study_dt"
         )
         assert plan.choose_plan(connection, key, parse_criteria(patient_and_narrow)) == plan.Plan("image_sets_by_patient")
+        updated_now = between("updatedAt", datetime.now(timezone.utc), datetime.now(timezone.utc))
+        narrow_sort_key_and_wide = parse_criteria({"filters": wide["filters"] + updated_now["filters"]})
+        assert plan.choose_plan(connection, key, narrow_sort_key_and_wide) == plan.Plan("image_sets_by_updated")
     assert len(search_ids(store, ds, narrow)) == 2
     assert len(search_ids(store, ds, wide)) == 6
     assert len(search_ids(store, ds, patient_and_narrow)) == 2

@@ -1,9 +1,11 @@
 """Which index one page of a search reads, chosen so every query shape stays cheap at any size or depth.
 
 - An EQUAL on an ID attribute reads that attribute's index (a patient, a study or a series has few image sets).
-- With no range filter on another column than the sort key, the sort key's index is read in order.
-- Otherwise the narrowest such range is counted on its own index, stopping at RANGE_SCAN_LIMIT. A narrow range
-  reads its own index and the page sorts its matches (index entries only: the sort indexes carry every sort key).
+- With no range filter on another column than the sort key, the sort key's index is read in order (from the
+  cursor, within its range if it has one). Else each range filter is counted on its own index, stopping at
+  RANGE_SCAN_LIMIT; when the narrowest is on the sort key itself, its index is read in order too.
+- Otherwise a narrow range (under the limit) reads its own index and the page sorts its matches (index entries
+  only: the sort indexes carry every sort key).
   A wide one first reads the sort key's index in order, checking the filter on the index entries, for at most
   SCAN_BUDGET entries: enough when the matches are spread over the sort order; when they sit far along it (a
   createdAt range from years ago, sorted by updatedAt), the page is read from the range's own index instead.
@@ -38,22 +40,24 @@ class Plan:
 
 
 def choose_plan(connection: sqlite3.Connection, ds: int, query: Query) -> Plan:
+    """How the page's ids are read (see the module's docstring)."""
     for condition in query.conditions:
         if condition.column in ID_COLUMN_NAMES:
             return Plan(INDEXES[condition.column])
     sort_index = INDEXES[query.sort_column]
-    narrowest: tuple[int, str] | None = None
-    for condition in query.conditions:
-        if condition.column in INDEXES and condition.column != query.sort_column:
-            count = _matches_up_to_limit(connection, ds, condition)
-            if narrowest is None or count < narrowest[0]:
-                narrowest = (count, INDEXES[condition.column])
-    if narrowest is None:
+    ranged = [condition for condition in query.conditions if condition.column in INDEXES]
+    if all(condition.column == query.sort_column for condition in ranged):
         return Plan(sort_index)
-    count, range_index = narrowest
+    ranges = [
+        (_matches_up_to_limit(connection, ds, condition), condition.column != query.sort_column, condition.column)
+        for condition in ranged
+    ]
+    count, off_sort_key, column = min(ranges)  # on a tie, a range on the sort key wins: it is read in order
+    if not off_sort_key:
+        return Plan(sort_index)
     if count < RANGE_SCAN_LIMIT:
-        return Plan(range_index)
-    return Plan(sort_index, SCAN_BUDGET, range_index)
+        return Plan(INDEXES[column])
+    return Plan(sort_index, SCAN_BUDGET, INDEXES[column])
 
 
 def _matches_up_to_limit(connection: sqlite3.Connection, ds: int, condition: Condition) -> int:
