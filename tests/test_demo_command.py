@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 
-from conftest import DOCUMENTED_IMAGE_SET_ID, EXAMPLES
+from conftest import EXAMPLES
 from imageset_search.server.commands.demo import CLI_EXAMPLES
 
 

@@ -14,7 +14,8 @@ import sys
 from contextlib import contextmanager
 from typing import Any
 
-from imageset_search.server.cli import CommandError
+from imageset_search.server.cli import CommandError, one_line_errors
+from imageset_search.server.commands.serve import add_aws_options
 from imageset_search.server.config import env_default, env_name
 
 EXIT_USAGE = 2
@@ -63,8 +64,8 @@ def register(subparsers, common) -> None:
     _add_criteria(parser.add_argument_group("what to search for"))
     _add_result_options(parser.add_argument_group("the result"))
     _add_setting_options(parser.add_argument_group("where to search"))
-    _add_aws_options(parser.add_argument_group("AWS backend (as serve takes them)"))
-    _one_line_errors(parser)
+    add_aws_options(parser.add_argument_group("AWS backend (as serve takes them)"))
+    one_line_errors(parser, EXIT_USAGE)
     parser.set_defaults(run=run)
 
 
@@ -95,19 +96,6 @@ def _add_setting_options(group) -> None:
     _env_option(group, "--backend", "local (default) or aws", choices=["local", "aws"])
 
 
-def _add_aws_options(group) -> None:
-    """The AWS options of `serve`, same names and env fallbacks, so `serve.aws_options` turns them into a client."""
-    _env_option(group, "--region", "AWS Region", metavar="REGION")
-    _env_option(group, "--profile", "AWS profile", metavar="NAME")
-    _env_option(group, "--endpoint-url", "a HealthImaging endpoint instead of AWS's", metavar="URL")
-    _env_option(group, "--connect-timeout", "seconds to wait for a connection", type=float, metavar="SECONDS")
-    _env_option(group, "--read-timeout", "seconds to wait for an answer", type=float, metavar="SECONDS")
-    _env_option(group, "--ca-bundle", "CA bundle for TLS verification", metavar="PATH")
-    _env_option(group, "--no-verify-ssl", "do not verify TLS certificates", action="store_true")
-    _env_option(group, "--retry-mode", "botocore retry mode: standard (default), adaptive or legacy", metavar="MODE")
-    _env_option(group, "--max-attempts", "attempts per request, the first included (default 3)", type=int, metavar="N")
-
-
 def _env_option(group, option: str, text: str, **kwargs) -> None:
     group.add_argument(option, default=env_default(option), help=f"{text} (env {env_name(option)})", **kwargs)
 
@@ -130,23 +118,6 @@ def _whole_number(text: str) -> int:
 
 def _names(text: str) -> list[str]:
     return [name.strip() for name in text.split(",") if name.strip()]
-
-
-def _one_line_errors(parser) -> None:
-    """Usage mistakes as one line naming the option, never the value (a stray value may be a patient ID)."""
-
-    def error(message: str):
-        parser.exit(EXIT_USAGE, f"{parser.prog}: error: {message}; see {parser.prog} --help\n")
-
-    def parse_known_args(args=None, namespace=None):
-        namespace, extras = argparse.ArgumentParser.parse_known_args(parser, args, namespace)
-        if extras:
-            names = [extra.split("=", 1)[0] for extra in extras if extra.startswith("-")]
-            error(f"unknown options: {', '.join(names)}" if names else "a value without an option before it")
-        return namespace, []
-
-    parser.error = error
-    parser.parse_known_args = parse_known_args
 
 
 # --- running the search --------------------------------------------------------------------------------------------

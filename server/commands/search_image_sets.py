@@ -7,15 +7,13 @@ criteria ("last March") are made exact first and echoed on stderr, and the NextT
 --page-size changes between runs (see server.cli_paging).
 """
 
-import argparse
 import os
 import sys
-import types
 from dataclasses import dataclass
 from typing import Any
 
 from imageset_search.datastores.errors import CredentialsError, DatastoreError, ServiceUnavailableException
-from imageset_search.server.cli import CommandError
+from imageset_search.server.cli import CommandError, one_line_errors
 from imageset_search.server.cli_paging import RESULT_KEY, Position, decode_token, encode_token, search_fingerprint
 from imageset_search.server.cli_paging import walk
 from imageset_search.server.cli_params import env_help, setting, to_bool, to_int
@@ -39,7 +37,7 @@ def register(subparsers, common) -> None:
     _add_paging_options(parser)
     _add_output_options(parser)
     _add_connection_options(parser)
-    _one_line_errors(parser)
+    one_line_errors(parser, EXIT_BAD_PARAMETER)
     parser.set_defaults(run=run)
 
 
@@ -94,26 +92,6 @@ def _add_connection_options(parser) -> None:
             metavar="SECONDS")
     _flag(parser, "--no-verify-ssl", "do not verify TLS certificates")
     _option(parser, "--ca-bundle", "the CA bundle to verify TLS certificates with", metavar="PATH")
-
-
-def _one_line_errors(parser) -> None:
-    """Usage mistakes as one line and exit 252, as the AWS CLI; unknown options are refused here, not by the parent.
-
-    Only option names are quoted back, never values, which may hold patient identifiers.
-    """
-
-    def error(self, message: str):
-        self.exit(EXIT_BAD_PARAMETER, f"{self.prog}: error: {message}; see {self.prog} --help\n")
-
-    def parse_known_args(self, args=None, namespace=None):
-        namespace, extras = argparse.ArgumentParser.parse_known_args(self, args, namespace)
-        if extras:
-            names = [extra.split("=", 1)[0] for extra in extras if extra.startswith("-")]
-            self.error(f"unknown options: {', '.join(names)}" if names else "unexpected values without an option")
-        return namespace, []
-
-    parser.error = types.MethodType(error, parser)
-    parser.parse_known_args = types.MethodType(parse_known_args, parser)
 
 
 def run(args) -> int:

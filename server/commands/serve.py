@@ -7,12 +7,12 @@ so a desktop host's `env` block can configure it.
 import os
 
 from imageset_search.server.cli import CommandError
-from imageset_search.server.config import env_default
+from imageset_search.server.config import env_default, env_name
 
 
 def _option(parser, option: str, help: str, **kwargs) -> None:
     kwargs.setdefault("default", env_default(option))
-    parser.add_argument(option, help=help, **kwargs)
+    parser.add_argument(option, help=f"{help} (env {env_name(option)})", **kwargs)
 
 
 def register(subparsers, common) -> None:
@@ -30,17 +30,22 @@ def register(subparsers, common) -> None:
     _option(parser, "--log-level", "stderr log level: DEBUG, INFO (default), WARNING, ERROR")
     _option(parser, "--debug", "this server's own DEBUG logs (libraries stay at INFO: no payloads, no patient data)",
             action="store_true")  # fmt: skip
-    aws = parser.add_argument_group("AWS backend")
-    _option(aws, "--region", "AWS Region")
-    _option(aws, "--profile", "AWS profile")
-    _option(aws, "--endpoint-url", "a HealthImaging endpoint instead of AWS's (host-prefix injection is turned off)")
-    _option(aws, "--connect-timeout", "seconds", type=float)
-    _option(aws, "--read-timeout", "seconds", type=float)
-    _option(aws, "--ca-bundle", "CA bundle for TLS verification")
-    _option(aws, "--no-verify-ssl", "do not verify TLS certificates", action="store_true")
-    _option(aws, "--retry-mode", "botocore retry mode: standard (default), adaptive or legacy")
-    _option(aws, "--max-attempts", "attempts per request, the first included (default 3)", type=int)
+    add_aws_options(parser.add_argument_group("AWS backend"))
     parser.set_defaults(run=run)
+
+
+def add_aws_options(group) -> None:
+    """The AWS backend's options (each also read from IMAGESET_SEARCH_<OPTION>), as `aws_options` reads them back."""
+    _option(group, "--region", "AWS Region", metavar="REGION")
+    _option(group, "--profile", "AWS profile", metavar="NAME")
+    _option(group, "--endpoint-url", "a HealthImaging endpoint instead of AWS's (host-prefix injection is turned off)",
+            metavar="URL")  # fmt: skip
+    _option(group, "--connect-timeout", "seconds to wait for a connection", type=float, metavar="SECONDS")
+    _option(group, "--read-timeout", "seconds to wait for an answer", type=float, metavar="SECONDS")
+    _option(group, "--ca-bundle", "CA bundle for TLS verification", metavar="PATH")
+    _option(group, "--no-verify-ssl", "do not verify TLS certificates", action="store_true")
+    _option(group, "--retry-mode", "botocore retry mode: standard (default), adaptive or legacy", metavar="MODE")
+    _option(group, "--max-attempts", "attempts per request, the first included (default 3)", type=int, metavar="N")
 
 
 def aws_options(args) -> dict:
