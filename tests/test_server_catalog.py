@@ -73,3 +73,10 @@ async def test_a_prompt_without_its_required_argument_says_which(demo_store):
         with pytest.raises(Exception) as caught:
             await client.get_prompt("patient_studies", {})
     assert "patient_id" in str(caught.value) and "Internal" not in str(caught.value)
+
+
+async def test_list_datastores_counts_the_local_image_sets(demo_store):
+    async with session(demo_store) as client:
+        result = await client.call_tool("list_datastores", {})
+    [demo] = [item for item in result.structured_content["datastores"] if item["datastore_id"] == DEMO_DATASTORE_ID]
+    assert demo["image_set_count"] == demo_store.count_image_sets(DEMO_DATASTORE_ID) == 200

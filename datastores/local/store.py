@@ -261,6 +261,12 @@ class LocalStore:
             ).fetchone()
         return {"datastoreProperties": datastore_fields(*row[1:])}
 
+    def count_image_sets(self, datastore_id: str) -> int:
+        """How many image sets a datastore holds (AWS has no such call; list_datastores shows it where known)."""
+        with self._reading() as connection:
+            ds = self._ds(connection, datastore_id)
+            return connection.execute("SELECT COUNT(*) FROM image_sets WHERE ds = ?", (ds,)).fetchone()[0]
+
     # -- writing image sets ----------------------------------------------------------------------------------------
 
     def add_instances(
