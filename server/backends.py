@@ -1,7 +1,8 @@
 """Build the configured datastore: the embedded local one (default) or AWS HealthImaging through boto3."""
 
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from imageset_search.datastores.protocol import Datastore
 
@@ -18,3 +19,16 @@ def open_datastore(backend: str = "local", db: str | Path | None = None, **aws_o
 
         return AwsDatastore(**aws_options)
     raise ValueError(f"unknown backend {backend!r}: use 'local' or 'aws'")
+
+
+@contextmanager
+def opened(backend: str = "local", db: str | Path | None = None, **aws_options: Any) -> Iterator[Datastore]:
+    """A datastore for the length of one command, closed afterwards when it can be (the local one holds SQLite
+    connections)."""
+    datastore = open_datastore(backend, db, **aws_options)
+    try:
+        yield datastore
+    finally:
+        close = getattr(datastore, "close", None)
+        if callable(close):
+            close()

@@ -43,14 +43,9 @@ def aws_options(args) -> dict[str, Any]:
 @contextmanager
 def opened_datastore(args) -> Iterator[Any]:
     """The configured datastore for the length of one command, closed afterwards when it can be."""
-    from imageset_search.server.backends import open_datastore
+    from imageset_search.server.backends import opened
 
     backend = backend_for(args)
     log.debug("opening the %s datastore", backend)
-    datastore = open_datastore(backend, args.db, **(aws_options(args) if backend == "aws" else {}))
-    try:
+    with opened(backend, args.db, **(aws_options(args) if backend == "aws" else {})) as datastore:
         yield datastore
-    finally:
-        close = getattr(datastore, "close", None)
-        if callable(close):
-            close()

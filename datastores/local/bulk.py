@@ -13,7 +13,7 @@ from itertools import islice
 from typing import Any
 
 from imageset_search.datastores.local.schema import INDEXES, statements
-from imageset_search.datastores.local.studytime import study_key
+from imageset_search.datastores.local.summary import indexed_columns
 
 EMPTY_LEVELS = json.dumps({"Patient": {}, "Study": {}, "Series": {}})
 
@@ -85,12 +85,7 @@ def _row(pk: int, ds: int, item: BulkImageSet) -> tuple:
         item.created_at,
         item.updated_at,
         int(item.is_primary),
-        tags.get("DICOMPatientId", ""),
-        tags.get("DICOMAccessionNumber", ""),
-        tags.get("DICOMStudyId", ""),
-        tags.get("DICOMStudyInstanceUID", ""),
-        tags["DICOMSeriesInstanceUID"],
-        study_key(tags.get("DICOMStudyDate"), tags.get("DICOMStudyTime")),
+        *indexed_columns(tags),
         item.n_instances,
         json.dumps(tags, separators=(",", ":")),
     )

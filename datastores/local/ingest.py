@@ -16,7 +16,13 @@ from typing import Any
 from imageset_search.datastores.errors import ConflictException
 from imageset_search.datastores.local.records import Instance
 from imageset_search.datastores.local.studytime import study_key
-from imageset_search.datastores.local.summary import GroupingKey, fill_summary, grouping_key, summary_key
+from imageset_search.datastores.local.summary import (
+    GroupingKey,
+    fill_summary,
+    grouping_key,
+    indexed_columns,
+    summary_key,
+)
 
 LEVELS = ("Patient", "Study", "Series")
 
@@ -157,12 +163,7 @@ def _insert_image_set(connection: sqlite3.Connection, ds: int, target: Target, n
             now_ms,
             now_ms,
             int(target.is_primary),
-            tags.get("DICOMPatientId", ""),
-            tags.get("DICOMAccessionNumber", ""),
-            tags.get("DICOMStudyId", ""),
-            tags.get("DICOMStudyInstanceUID", ""),
-            tags["DICOMSeriesInstanceUID"],
-            study_key(tags.get("DICOMStudyDate"), tags.get("DICOMStudyTime")),
+            *indexed_columns(tags),
             target.n_instances,
             _dumps(tags),
         ),

@@ -10,6 +10,7 @@ whenever another series of the study arrives, so the search computes them when i
 from typing import Any
 
 from imageset_search.datastores.local.records import Instance
+from imageset_search.datastores.local.studytime import study_key
 
 SUMMARY_KEYS = (
     "DICOMPatientId",
@@ -85,3 +86,16 @@ def fill_summary(summary: dict[str, Any], instance: Instance) -> None:
 def _present(value: Any) -> Any:
     """None for an empty value ('' or None), the value otherwise."""
     return None if value is None or value == "" else value
+
+
+def indexed_columns(tags: dict[str, Any]) -> tuple:
+    """The image_sets columns searches read by index, from a DICOMTags summary (one place for the import path and
+    the bulk loader): patient_id, accession_number, study_id, study_uid, series_uid, study_dt."""
+    return (
+        tags.get("DICOMPatientId", ""),
+        tags.get("DICOMAccessionNumber", ""),
+        tags.get("DICOMStudyId", ""),
+        tags.get("DICOMStudyInstanceUID", ""),
+        tags["DICOMSeriesInstanceUID"],
+        study_key(tags.get("DICOMStudyDate"), tags.get("DICOMStudyTime")),
+    )

@@ -147,20 +147,15 @@ def _settings(args):
 
 @contextmanager
 def _opened_datastore(args):
-    """The configured datastore for this one search, closed afterwards (the local one holds SQLite connections)."""
-    from imageset_search.server.backends import open_datastore
+    """The configured datastore for this one search, closed afterwards."""
+    from imageset_search.server.backends import opened
     from imageset_search.server.commands.serve import aws_options
 
     backend = args.backend or "local"
     if backend == "local":
         _require_local_file(args.db)
-    datastore = open_datastore(backend, args.db, **(aws_options(args) if backend == "aws" else {}))
-    try:
+    with opened(backend, args.db, **(aws_options(args) if backend == "aws" else {})) as datastore:
         yield datastore
-    finally:
-        close = getattr(datastore, "close", None)
-        if callable(close):
-            close()
 
 
 def _require_local_file(option_value: str | None) -> None:
