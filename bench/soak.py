@@ -15,7 +15,6 @@ end and at its peak, and the median refusal times with how each was refused.
 import argparse
 import asyncio
 import json
-import os
 import random
 import socket
 import statistics
@@ -306,5 +305,4 @@ def soak(server: subprocess.Popen, url: str, args, mix: list[dict]) -> dict:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("PYTHONUNBUFFERED", "1")
     main()

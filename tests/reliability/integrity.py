@@ -6,6 +6,7 @@ the metadata documents of the study's primary image sets hold, and every image s
 """
 
 import gzip
+import hashlib
 import json
 import sqlite3
 from collections import defaultdict
@@ -92,6 +93,4 @@ def file_problems(path: Path) -> list[str]:
 
 def _short(uid: str) -> str:
     """A stable, non-identifying handle for a UID in messages."""
-    import hashlib
-
     return hashlib.blake2b(uid.encode(), digest_size=4).hexdigest()

@@ -6,6 +6,7 @@ Latencies are recorded by the script but not judged here.
 """
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,11 +22,12 @@ GROWTH_SHARE, GROWTH_MB = 0.2, 10  # RSS may end at most 20% + 10 MB above its l
 
 @pytest.fixture(scope="module")
 def soaked(demo_db, tmp_path_factory):
-    log = tmp_path_factory.mktemp("soak") / "server.log"
+    folder = tmp_path_factory.mktemp("soak")
+    log = folder / "server.log"
     done = subprocess.run(
         [sys.executable, str(SOAK), "--seconds", "10", "--clients", "50", "--db", str(demo_db), "--debug",
          "--server-log", str(log)],  # fmt: skip
-        capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True, timeout=300, env=dict(os.environ, HOME=str(folder)),
     )
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout.strip().splitlines()[-1]), log.read_text()
