@@ -28,9 +28,10 @@ FAULTS = {
     "500": dict(fail=SOME, fail_kind="error"),
     "503": dict(fail=SOME, fail_kind="unavailable"),
     "dropped connection": dict(fail=SOME, fail_kind="drop"),
-    "read timeout": dict(fail=RequestRule(share=0.1, numbers=frozenset({3})), fail_kind="hang", hang_seconds=3),
+    "read timeout": dict(fail=RequestRule(share=0.1, numbers=frozenset({3})), fail_kind="hang", hang_seconds=5),
 }
 MAX_CALLS = 300
+READ_TIMEOUT = 1.0  # seconds: a hung request fails fast, while a slow answer on a busy machine still arrives
 
 
 class Walk:
@@ -85,7 +86,7 @@ async def healthy_walk(store, arguments, sizes) -> list[str]:
 async def test_a_walk_through_faults_is_exactly_once_or_stops_with_a_token(demo_store, endpoint, aws_env, walk, fault):
     arguments, sizes = WALKS[walk]
     expected = await healthy_walk(demo_store, arguments, sizes)
-    aws = AwsDatastore(endpoint_url=endpoint.url, region="us-east-1", max_attempts=1, read_timeout=0.3)
+    aws = AwsDatastore(endpoint_url=endpoint.url, region="us-east-1", max_attempts=1, read_timeout=READ_TIMEOUT)
     endpoint.faults = Faults(seed=len(walk) * 31 + len(fault), **FAULTS[fault])
     async with session(aws) as client:
         driver = Walk(client, arguments, sizes)
@@ -102,7 +103,7 @@ async def test_a_fault_after_the_first_page_of_a_call_gives_the_results_so_far_a
     """With the datastore named, request 1 is a call's first page and request 2 its second: only the second fails."""
     arguments, sizes = dict(WALKS["client-side match"][0], datastore_id=DEMO_DATASTORE_ID), (50,)
     expected = await healthy_walk(demo_store, arguments, sizes)
-    aws = AwsDatastore(endpoint_url=endpoint.url, region="us-east-1", max_attempts=1, read_timeout=0.3)
+    aws = AwsDatastore(endpoint_url=endpoint.url, region="us-east-1", max_attempts=1, read_timeout=READ_TIMEOUT)
     second = {name: "2" if isinstance(rule, RequestRule) else rule for name, rule in FAULTS[fault].items()}
     endpoint.faults = Faults(**second)
     async with session(aws) as client:
