@@ -3,13 +3,14 @@
     python bench/soak.py [--seconds 60] [--clients 50] [--db PATH] [--debug] [--server-log FILE]
 
 Starts `imageset-search serve --transport http` as its own process on the demo datastore (built in a temporary
-folder unless --db names one), then connects `--clients` MCP client sessions, sends every query of the mix once (a warm-up: lazy imports load),
-and lets all the sessions call search_image_sets at once in a loop (patient IDs read from the store, date phrases,
-client-side refinements, full detail, continuation tokens) until the time is up. It samples the server's resident memory (RSS) every half second. Afterwards it times
-how fast the server refuses oversized input over the same HTTP: a 1 MB string, a 10,000-item list, and JSON nested
-1,000 deep both as an object and as JSON text. Prints one JSON object last: calls, errors, p50/p95 latency in ms,
-RSS after the warm-up (the first sixth of the run, at most a minute), at minute 1 (the end of a shorter run), at the
-end and at its peak, and the median refusal times with how each was refused.
+folder unless --db names one), then connects `--clients` MCP client sessions, sends every query of the mix once (a
+warm-up: lazy imports load), and lets all the sessions call search_image_sets at once in a loop (patient IDs read
+from the store, date phrases, client-side refinements, full detail, continuation tokens) until the time is up. It
+samples the server's resident memory (RSS) every half second. Afterwards it times how fast the server refuses
+oversized input over the same HTTP: a 1 MB string, a 10,000-item list, and JSON nested 1,000 deep both as an object
+and as JSON text. Prints one JSON object last: calls, errors, p50/p95 latency in ms, RSS after the warm-up (the
+first sixth of the run, at most a minute), at minute 1 (the end of a shorter run), at the end and at its peak, and
+the median refusal times with how each was refused.
 """
 
 import argparse
@@ -189,8 +190,9 @@ class RawSession:
     def __init__(self, url: str):
         self.url = url
         self.headers = dict(HEADERS)
-        _, headers, _ = self.post(json.dumps({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
-            "protocolVersion": PROTOCOL_VERSION, "capabilities": {}, "clientInfo": {"name": "soak", "version": "1"}}}))  # fmt: skip
+        hello = {"protocolVersion": PROTOCOL_VERSION, "capabilities": {},
+                 "clientInfo": {"name": "soak", "version": "1"}}
+        _, headers, _ = self.post(json.dumps({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": hello}))
         self.headers |= {"mcp-session-id": headers["mcp-session-id"], "mcp-protocol-version": PROTOCOL_VERSION}
         self.post(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}))
 
@@ -281,7 +283,8 @@ def soak(server: subprocess.Popen, url: str, args, mix: list[dict]) -> dict:
     connect_seconds = round(load.deadline - args.seconds - connecting, 1)
     warmup = min(60.0, args.seconds / 6)
     latencies, errors = load.latencies, load.errors
-    print(f"{len(latencies)} calls by {args.clients} clients in {args.seconds:g} s, errors {dict(errors)}", file=sys.stderr)
+    print(f"{len(latencies)} calls by {args.clients} clients in {args.seconds:g} s, errors {dict(errors)}",
+          file=sys.stderr)  # fmt: skip
     return {
         "clients": args.clients,
         "seconds": args.seconds,

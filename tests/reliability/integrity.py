@@ -78,8 +78,9 @@ def study_count_problems(stored) -> list[str]:
         tags = summary["DICOMTags"]
         study = tags["DICOMStudyInstanceUID"]
         counted = (tags.get("DICOMNumberOfStudyRelatedSeries"), tags.get("DICOMNumberOfStudyRelatedInstances"))
-        if counted != (series_of[study], instances_of[study]):
-            found.append(f"study #{_short(study)} counts {counted}, its image sets hold {series_of[study], instances_of[study]}")
+        held = (series_of[study], instances_of[study])
+        if counted != held:
+            found.append(f"study #{_short(study)} counts {counted}, its image sets hold {held}")
     return found
 
 

@@ -1,9 +1,10 @@
 """Oversized and degenerate values in every argument of every tool: refused in words, without a memory blow-up.
 
 A 1 MB string, a 10,000-item list and JSON text nested 1,000 deep (hosts send objects as JSON text) go into each
-argument of each tool, one at a time and beside valid required arguments, through a real in-memory client. Each
-must come back as a one-line refusal naming the argument (or the datastore's camelCase name for it), and the call's peak memory must stay a small multiple of the input. How fast the refusal comes
-is measured in bench/soak.py (over HTTP), not here.
+argument of each tool, one at a time and beside valid required arguments, through a real in-memory client. Each must
+come back as a one-line refusal naming the argument (or the datastore's camelCase name for it), and the call's peak
+memory must stay a small multiple of the input. How fast the refusal comes is measured in bench/soak.py (over HTTP),
+not here.
 """
 
 import tracemalloc
@@ -27,13 +28,16 @@ ARGUMENTS = [
     (spec.name, name) for spec in CATALOG for name in spec.arguments.model_json_schema(by_alias=True)["properties"]
 ]
 CASES = [
-    pytest.param(kind, tool, argument, id=f"{kind}-{tool}.{argument}") for kind in VALUES for tool, argument in ARGUMENTS
+    pytest.param(kind, tool, argument, id=f"{kind}-{tool}.{argument}")
+    for kind in VALUES
+    for tool, argument in ARGUMENTS
 ]
 
 
 async def test_every_listed_tool_and_argument_is_covered(demo_store):
     async with session(demo_store) as client:
-        listed = {(tool.name, name) for tool in (await client.list_tools()).tools for name in tool.input_schema["properties"]}
+        tools = (await client.list_tools()).tools
+    listed = {(tool.name, name) for tool in tools for name in tool.input_schema["properties"]}
     assert listed == set(ARGUMENTS)
 
 

@@ -32,6 +32,11 @@ def tagged(demo_store) -> dict[str, list[str]]:
     return found
 
 
+def equal(value: dict) -> dict:
+    """AWS searchCriteria with one EQUAL filter on `value`."""
+    return {"filters": [{"values": [value], "operator": "EQUAL"}]}
+
+
 def wrong_calls(real: dict[str, list[str]]) -> list[tuple[str, dict]]:
     """Refusals a model could provoke with patient data in hand: each must be refused without repeating it."""
     patient, name, birth = real["patient ID"][0], real["patient name"][0], real["birth date"][0]
@@ -48,8 +53,9 @@ def wrong_calls(real: dict[str, list[str]]) -> list[tuple[str, dict]]:
         ("search_image_sets", {"modality": patient * 3}),
         ("search_image_sets", {"datastore_id": patient}),
         ("search_image_sets", {"next_token": study}),
-        ("search_image_sets", {"search_criteria": {"filters": [{"values": [{"DICOMPatientId": patient, "DICOMStudyId": birth}], "operator": "EQUAL"}]}}),
-        ("search_image_sets", {"search_criteria": {"filters": [{"values": [{"DICOMStudyDateAndTime": {"DICOMStudyDate": birth, "DICOMStudyTime": name}}], "operator": "EQUAL"}]}}),
+        ("search_image_sets", {"search_criteria": equal({"DICOMPatientId": patient, "DICOMStudyId": birth})}),
+        ("search_image_sets", {"search_criteria": equal({"DICOMStudyDateAndTime": {"DICOMStudyDate": birth,
+                                                                                      "DICOMStudyTime": name}})}),
         ("search_image_sets", {"patient_id": patient, "search_criteria": {"filters": []}}),
         ("get_image_set", {"image_set_id": study}),
         ("get_image_set_metadata", {"image_set_id": series}),
@@ -65,7 +71,8 @@ async def drive(client, demo_store) -> list[str]:
     real = tagged(demo_store)
     wrong = []
     tools = (await client.list_tools()).tools
-    calls = [(tool.name, arguments) for tool in tools for arguments in (required(tool.input_schema), every_known(tool.input_schema))]
+    calls = [(tool.name, required(tool.input_schema)) for tool in tools]
+    calls += [(tool.name, every_known(tool.input_schema)) for tool in tools]
     calls += [("search_image_sets", {"patient_id": patient}) for patient in real["patient ID"]]
     calls += [("search_image_sets", {"study_instance_uid": study}) for study in real["study UID"]]
     calls += wrong_calls(real)
@@ -124,4 +131,4 @@ def test_the_grep_finds_a_value_it_is_given(demo_store):
     values = phi.values(demo_store, DEMO_DATASTORE_ID)
     for kind, examples in tagged(demo_store).items():
         assert phi.leaks(f"INFO something: {examples[0]}.", values), kind
-    assert set(tagged(demo_store)) == {"patient ID", "patient name", "birth date", "study UID", "series UID", "instance UID"}
+    assert set(tagged(demo_store)) == {*phi.SUMMARY_KINDS.values(), "instance UID"}

@@ -7,7 +7,6 @@ operation of botocore's HealthImaging model as a raw signed-looking request. Aft
 """
 
 import hashlib
-import json
 import sqlite3
 import urllib.error
 import urllib.request
@@ -25,7 +24,9 @@ pytestmark = pytest.mark.anyio
 
 GENERATED_PER_TOOL = 200
 READ_PREFIXES = ("Get", "List", "Search")
-FAKE_SIGV4 = "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/medical-imaging/aws4_request, SignedHeaders=host, Signature=00"
+FAKE_SIGV4 = (
+    "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/medical-imaging/aws4_request, SignedHeaders=host, Signature=00"
+)
 PATH_VALUES = {"datastoreId": VALID["datastore_id"], "imageSetId": VALID["image_set_id"],
                "sourceImageSetId": VALID["image_set_id"], "jobId": "0" * 32, "resourceArn": "arn"}  # fmt: skip
 
@@ -34,12 +35,13 @@ def fingerprint(path) -> tuple[str, dict[str, str]]:
     """(digest of the file's bytes, table -> digest of its rows in key order), read with no writer open."""
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
         tables = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        rows = {
-            table: hashlib.sha256(repr(connection.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()).encode()).hexdigest()
-            for table in tables
-        }
+        rows = {table: _digest(connection.execute(f"SELECT * FROM {table} ORDER BY 1, 2")) for table in tables}
     connection.close()
     return hashlib.sha256(path.read_bytes()).hexdigest(), rows
+
+
+def _digest(rows) -> str:
+    return hashlib.sha256(repr(rows.fetchall()).encode()).hexdigest()
 
 
 @pytest.fixture

@@ -1,9 +1,9 @@
 """Searches and metadata reads while another process imports: none fails, none sees half an upload.
 
 A child process imports DICOM folders into the store in small batches. Meanwhile a thread here walks every search
-page and reads each image set's metadata at the version the search named, and the MCP tools search and read
-metadata through a real in-memory client. Every image set read must hold whole uploads, the summaries of one page (one snapshot) must agree
-about their study's counts, and no call may fail.
+page and reads each image set's metadata at the version the search named, and the MCP tools search and read metadata
+through a real in-memory client. Every image set read must hold whole uploads, the summaries of one page (one
+snapshot) must agree about their study's counts, and no call may fail.
 """
 
 import subprocess

@@ -9,7 +9,7 @@ call. Joined up, the walk must equal the walk on a healthy service: every image 
 
 import pytest
 from endpoint_fixtures import aws_env, endpoint, running_endpoint  # noqa: F401
-from mcp_helpers import call, session
+from mcp_helpers import session
 
 from conftest import DEMO_DATASTORE_ID
 from imageset_search.datastores.aws.datastore import AwsDatastore
