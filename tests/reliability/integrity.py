@@ -2,7 +2,8 @@
 
 An upload (one folder of `write_dicom_files`, one series sent at one time) reaches the store in one transaction, so
 at any moment an image set holds each upload wholly or not at all. The study counts in each summary must equal what
-the metadata documents of the study's primary image sets hold, and every image set's metadata must be readable.
+the metadata documents of the study's primary image sets hold, every image set's metadata must be readable, and the
+store's own count of image sets must match what a search walk finds (each walked key once).
 """
 
 import gzip
@@ -63,6 +64,9 @@ def problems(store, datastore_id: str, uploads: dict[Path, frozenset[str]]) -> l
         for folder in half_uploads(held, uploads):
             found.append(f"image set of series #{_short(series)} (primary={primary}) holds part of upload {folder}")
     found += study_count_problems(stored)
+    counted = store.count_image_sets(datastore_id)
+    if counted != len(stored):
+        found.append(f"the store counts {counted} image sets, its search walk finds {len(stored)}")
     return found
 
 
