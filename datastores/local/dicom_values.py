@@ -8,6 +8,7 @@ which attribute sits at which metadata level is the importer's business.
 
 import math
 import re
+import struct
 from collections.abc import MutableSequence
 from typing import Any
 
@@ -95,3 +96,88 @@ def element_value(vr: str, value: Any, item_to_json) -> Any:
         values = [scalar_value(vr, one) for one in value]
         return values or None
     return scalar_value(vr, value)
+
+
+# -- raw element bytes, decoded as pydicom decodes them ---------------------------------------------------------------
+# The importer's fast reader hands over an element's raw bytes; `raw_value` returns what pydicom's own conversion
+# would (plain str/int/float/list in place of pydicom's UID, IS, DSfloat, PersonName and MultiValue, which
+# `element_value` treats alike), so both readers import identical values. What it does not reproduce exactly it
+# declines with `NotDecoded`, and the importer lets pydicom read that file instead.
+
+_NUMBER_FORMATS = {"US": "H", "SS": "h", "UL": "L", "SL": "l", "FL": "f", "FD": "d", "SV": "q", "UV": "Q"}
+_TEXT_VRS = frozenset({"SH", "LO", "UC", "PN"})  # split on backslashes, decoded with the file's character set
+_SINGLE_TEXT_VRS = frozenset({"ST", "LT", "UT"})  # the file's character set, never split
+_PLAIN_VRS = frozenset({"AS", "CS", "DA", "DT", "TM", "UI"})  # ASCII by the standard, read as pydicom reads them
+_IS_TEXT = re.compile(r"^ *[+-]?[0-9]+ *$")
+_DS_TEXT = re.compile(r"^ *[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)? *$")
+_DEFAULT_ENCODING = "iso8859"  # pydicom's name for the default repertoire, which Python reads as Latin-1
+
+
+class NotDecoded(Exception):
+    """A value `raw_value` cannot decode exactly as pydicom would (an escape sequence, a malformed number, ...)."""
+
+
+def raw_value(vr: str, data: bytes, encoding: str) -> Any:
+    """The value pydicom gives an element of `vr` whose raw bytes are `data` (little endian), in plain types.
+
+    `encoding` is the Python codec of the file's first character set; text with ISO 2022 escapes is declined.
+    """
+    if not data:
+        return None  # every VR's empty value becomes None in `element_value`
+    if vr in _NUMBER_FORMATS:
+        return _numbers(_NUMBER_FORMATS[vr], data)
+    if vr in _TEXT_VRS:
+        if vr == "PN":
+            return _one_or_many([_person_name(part) for part in _text(data.rstrip(b"\x00 "), encoding).split("\\")])
+        return _one_or_many([part.rstrip("\x00 ") for part in _text(data, encoding).split("\\")])
+    if vr in _SINGLE_TEXT_VRS:
+        return _text(data, encoding).rstrip("\x00 ")
+    text = data.decode("latin-1")
+    if vr in _PLAIN_VRS:
+        return _one_or_many(text.rstrip(" \x00").split("\\"))
+    if vr == "AE":
+        return _one_or_many([part.strip() for part in text.split("\\")])
+    if vr == "UR":
+        return text.rstrip()
+    if vr == "IS":
+        return _one_or_many([_checked(part, _IS_TEXT) for part in text.rstrip(" \x00").split("\\")])
+    if vr == "DS":
+        return _one_or_many([_checked(part, _DS_TEXT) for part in text.strip().rstrip(" \x00").split("\\")])
+    raise NotDecoded(vr)
+
+
+def _numbers(code: str, data: bytes) -> Any:
+    size = struct.calcsize(code)
+    if len(data) % size:
+        raise NotDecoded("length is not a multiple of the value size")
+    values = struct.unpack(f"<{len(data) // size}{code}", data)
+    return values[0] if len(values) == 1 else list(values)
+
+
+def _text(data: bytes, encoding: str) -> str:
+    """Bytes in the file's character set; pydicom substitutes what does not decode, and so does this."""
+    if b"\x1b" in data:
+        raise NotDecoded("ISO 2022 escape sequence")
+    try:
+        return data.decode(encoding)
+    except UnicodeError:
+        return data.decode(encoding, errors="replace")
+
+
+def _person_name(text: str) -> str:
+    """A name as pydicom's PersonName prints it: its component groups, trailing empty groups dropped."""
+    groups = text.split("=")
+    while groups and not groups[-1]:
+        groups.pop()
+    return "=".join(groups)
+
+
+def _checked(part: str, pattern: re.Pattern) -> str:
+    """An IS or DS value kept as text (`to_int`/`to_float` read it); blank or well-formed, else declined."""
+    if part.strip() and not pattern.match(part):
+        raise NotDecoded("number text that pydicom would convert its own way")
+    return part
+
+
+def _one_or_many(values: list) -> Any:
+    return values[0] if len(values) == 1 else values

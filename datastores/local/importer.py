@@ -11,8 +11,11 @@ a series cut in two would come out of a fresh import as version 2. Files are the
 quick first pass reads each file's SeriesInstanceUID only), which also keeps interleaved exports whole.
 """
 
+import codecs
+import functools
 import logging
 import os
+import struct
 import re
 import threading
 import warnings
@@ -23,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from imageset_search.datastores.local.dicom_values import BINARY_VRS, element_value
+from imageset_search.datastores.local.dicom_values import BINARY_VRS, element_value, raw_value
 from imageset_search.datastores.local.records import Instance
 
 PATIENT_KEYWORDS = frozenset(
@@ -109,14 +112,21 @@ def read_instance(path: str | os.PathLike) -> Instance:
     path = Path(path)
     if not path.is_file():  # a FIFO or device would block the read; a dangling link has nothing to read
         raise SkipFile("not a regular file")
+    fast = fast_instance_elements(path)
+    if fast is not None:
+        return _converted(lambda: _to_instance(*fast))
     with _quiet_pydicom():
         dataset = _read_dataset(path)
-        try:
-            return _to_instance(dataset)
-        except SkipFile:
-            raise
-        except Exception as exc:  # a header pydicom parsed but whose values cannot be decoded
-            raise SkipFile(f"unreadable: {type(exc).__name__}") from None
+        return _converted(lambda: _to_instance(_elements(dataset), _transfer_syntax(dataset), _sop_class(dataset)))
+
+
+def _converted(convert: Callable[[], Instance]) -> Instance:
+    try:
+        return convert()
+    except SkipFile:
+        raise
+    except Exception as exc:  # a header that parsed but whose values cannot be decoded
+        raise SkipFile(f"unreadable: {type(exc).__name__}") from None
 
 
 def import_paths(
@@ -264,12 +274,13 @@ def _starts_like_a_dataset(start: bytes) -> bool:
     return bool(groups & {0x0002, 0x0008})
 
 
-def _to_instance(dataset) -> Instance:
-    if dataset.file_meta.get("MediaStorageSOPClassUID") == DICOMDIR_CLASS_UID:
+def _to_instance(elements: Iterable[tuple[str, str, Any]], transfer_syntax: str | None, sop_class=None) -> Instance:
+    """The Instance of a header's (keyword, VR, JSON value) elements, whichever reader decoded them."""
+    if sop_class == DICOMDIR_CLASS_UID:
         raise SkipFile("a DICOMDIR (a folder index, not an instance)")
     levels: dict[str, dict[str, Any]] = {"patient": {}, "study": {}, "series": {}, "instance": {}}
     vrs: dict[str, str] = {}
-    for keyword, vr, value in _elements(dataset):
+    for keyword, vr, value in elements:
         level = _level_of(keyword)
         levels[level][keyword] = value
         if level == "instance":
@@ -285,7 +296,7 @@ def _to_instance(dataset) -> Instance:
         series=levels["series"],
         instance=levels["instance"],
         vrs=vrs,
-        transfer_syntax_uid=_transfer_syntax(dataset),
+        transfer_syntax_uid=transfer_syntax,
     )
 
 
@@ -337,8 +348,217 @@ def _single(value: Any) -> Any:
     return value[0] if isinstance(value, list) else value
 
 
+def _sop_class(dataset) -> Any:
+    return dataset.file_meta.get("MediaStorageSOPClassUID")
+
+
 def _transfer_syntax(dataset) -> str | None:
     uid = dataset.file_meta.get("TransferSyntaxUID")
     if uid:
         return str(uid)
     return _ENCODING_SYNTAX.get(tuple(dataset.original_encoding))
+
+
+# -- the fast reader ------------------------------------------------------------------------------------------------
+# pydicom builds a Dataset of DataElement objects and converts every value through its own layers; for the files
+# nearly every modern export writes (preamble, explicit VR little endian, an ASCII-compatible character set) this
+# reader walks the raw bytes itself and gives the same elements, several times faster. Anything it does not handle
+# exactly as pydicom does (another encoding, a UN element, ISO 2022 escapes, a truncated header, a DICOMDIR, ...)
+# makes it decline, and pydicom reads that file as before.
+
+_FIRST_CHUNK = 64 * 1024
+_PIXEL_TAGS = frozenset({0x7FE00010, 0x7FE00009, 0x7FE00008})  # where pydicom's stop_before_pixels stops
+_ITEM, _ITEM_END, _SEQUENCE_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
+_UNDEFINED = 0xFFFFFFFF
+_LUT_DESCRIPTORS = frozenset({0x00281101, 0x00281102, 0x00281103, 0x00283002})  # pydicom mends these when SS
+_LONG_LENGTH_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "UC", "UN", "UR", "UT"})
+_VRS = _LONG_LENGTH_VRS | {
+    "AE", "AS", "AT", "CS", "DA", "DS", "DT", "FD", "FL", "IS", "LO", "LT", "PN", "SH", "SL", "SS", "ST", "SV", "TM",
+    "UI", "UL", "US", "UV",
+}  # fmt: skip
+_SERIES_UID_TAG, _CHARACTER_SET_TAG = 0x0020000E, 0x00080005
+_SOP_CLASS_TAG, _SYNTAX_TAG = 0x00020002, 0x00020010
+_ASCII_COMPATIBLE = re.compile(r"^(iso8859-\d+|utf-8|ascii)$")
+
+
+class _Declined(Exception):
+    """The fast reader leaves this file to pydicom."""
+
+
+class _Short(Exception):
+    """The bytes read so far end inside the header."""
+
+
+@dataclass(frozen=True)
+class FastHeader:
+    """A header as the fast reader found it: tag -> (VR, raw bytes, or a list of item dicts for a sequence)."""
+
+    elements: dict[int, tuple[str, Any]]
+    syntax: str
+
+
+def fast_instance_elements(path: Path) -> tuple[list[tuple[str, str, Any]], str] | None:
+    """(keyword, VR, JSON value) of each kept element and the transfer syntax, by the fast reader; None when it
+    declines the file. Values decode exactly as `_elements` decodes pydicom's, or the file is declined."""
+    header = fast_header(path)
+    if header is None:
+        return None
+    try:
+        encoding = _encoding(header.elements.get(_CHARACTER_SET_TAG))
+        return _fast_elements(header.elements, encoding), header.syntax
+    except Exception:  # NotDecoded, _Declined, or a value the fast decoding does not expect
+        return None
+
+
+def fast_header(path: Path) -> FastHeader | None:
+    """The raw header of an explicit VR little endian file with preamble, walked without pydicom; None when the
+    fast reader declines it (pydicom reads it then, and says what is wrong with it if anything is)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(_FIRST_CHUNK)
+            complete = len(data) < _FIRST_CHUNK
+            while True:
+                try:
+                    return _parse_file(data, complete)
+                except _Short:
+                    if complete:
+                        return None  # a truncated header
+                    wanted = len(data) * 3  # a header larger than the first chunk: read on, growing
+                    more = handle.read(wanted)
+                    data, complete = data + more, len(more) < wanted
+    except Exception:  # _Declined, an OSError, or bytes that break the walk
+        return None
+
+
+def _parse_file(data: bytes, complete: bool) -> FastHeader:
+    end = len(data) if complete else None
+    if data[128:132] != b"DICM":
+        raise _Declined
+    meta, position = _raw_elements(data, 132, end, lambda tag: tag >> 16 != 0x0002)
+    syntax = _uid(meta.get(_SYNTAX_TAG))
+    if syntax not in _explicit_little_endian_syntaxes() or _uid(meta.get(_SOP_CLASS_TAG)) == DICOMDIR_CLASS_UID:
+        raise _Declined
+    elements, _ = _raw_elements(data, position, end, _PIXEL_TAGS.__contains__)
+    if not elements:
+        raise _Declined
+    return FastHeader(elements, syntax)
+
+
+def _raw_elements(data: bytes, position: int, end: int | None, stop) -> tuple[dict[int, tuple[str, Any]], int]:
+    """The elements from `position` to `end` (the file's or the item's), to the first tag `stop` accepts (at the top
+    level), or to an item delimiter (in an item of undefined length: no `end`, no `stop`). A repeated tag keeps its
+    first place and its last value, as in pydicom's Dataset."""
+    elements: dict[int, tuple[str, Any]] = {}
+    while end is None or position < end:
+        if position + 8 > len(data):
+            raise _Short
+        group, number, vr_bytes, short_length = _ELEMENT_HEAD.unpack_from(data, position)
+        tag = group << 16 | number
+        if stop is not None and stop(tag):
+            return elements, position
+        if tag == _ITEM_END and end is None and stop is None:
+            return elements, position + 8
+        vr = vr_bytes.decode("latin-1")
+        if vr not in _VRS or group == 0xFFFE:
+            raise _Declined
+        if vr in _LONG_LENGTH_VRS:
+            if position + 12 > len(data):
+                raise _Short
+            length, start = _LENGTH.unpack_from(data, position + 8)[0], position + 12
+        else:
+            length, start = short_length, position + 8
+        if vr == "SQ":
+            value, position = _items(data, start, None if length == _UNDEFINED else start + length)
+        elif length == _UNDEFINED or (vr == "UN" and not group & 1):
+            raise _Declined  # pydicom reads these as sequences or by the dictionary's VR
+        else:
+            position = start + length
+            if position > len(data):
+                raise _Short
+            value = data[start:position]
+        elements[tag] = (vr, value)
+    if position != end:
+        raise _Declined
+    return elements, position
+
+
+_ELEMENT_HEAD = struct.Struct("<HH2sH")
+_ITEM_HEAD = struct.Struct("<HHL")
+_LENGTH = struct.Struct("<L")
+
+
+def _items(data: bytes, position: int, end: int | None) -> tuple[list[dict[int, tuple[str, Any]]], int]:
+    """A sequence's items, to `end` or (undefined length) to the sequence delimiter."""
+    items = []
+    while end is None or position < end:
+        if position + 8 > len(data):
+            raise _Short
+        group, number, length = _ITEM_HEAD.unpack_from(data, position)
+        tag = group << 16 | number
+        if tag == _SEQUENCE_END and end is None:
+            return items, position + 8
+        if tag != _ITEM:
+            raise _Declined
+        item_end = None if length == _UNDEFINED else position + 8 + length
+        item, position = _raw_elements(data, position + 8, item_end, None)
+        if _CHARACTER_SET_TAG in item:
+            raise _Declined  # an item with its own character set
+        items.append(item)
+    if position != end:
+        raise _Declined
+    return items, position
+
+
+def _uid(element: tuple[str, Any] | None) -> str | None:
+    if element is None or element[0] != "UI":
+        return None
+    return element[1].decode("latin-1").rstrip("\x00 ")
+
+
+@functools.cache
+def _explicit_little_endian_syntaxes() -> frozenset[str]:
+    from pydicom.uid import AllTransferSyntaxes
+
+    return frozenset(
+        str(uid) for uid in AllTransferSyntaxes if not uid.is_implicit_VR and uid.is_little_endian and not uid.is_deflated
+    )
+
+
+def _encoding(element: tuple[str, Any] | None) -> str:
+    """The codec pydicom decodes text with for this Specific Character Set, when it is ASCII-compatible."""
+    if element is not None and element[0] != "CS":
+        raise _Declined
+    return _codec(element[1] if element else b"")
+
+
+@functools.lru_cache(maxsize=64)
+def _codec(raw: bytes) -> str:
+    from pydicom.charset import convert_encodings
+
+    with _quiet_pydicom():
+        first = convert_encodings(raw_value("CS", raw, "latin-1"))[0]
+    if not _ASCII_COMPATIBLE.match(codecs.lookup(first).name):
+        raise _Declined
+    return first
+
+
+def _fast_elements(elements: dict[int, tuple[str, Any]], encoding: str) -> list[tuple[str, str, Any]]:
+    """(keyword, VR, JSON value) of each element `_elements` keeps, decoded from the raw bytes."""
+    from pydicom.datadict import DicomDictionary
+
+    kept = []
+    for tag, (vr, raw) in elements.items():
+        if tag >> 16 & 1 or not tag & 0xFFFF or vr in BINARY_VRS:
+            continue
+        entry = DicomDictionary.get(tag)
+        keyword = entry[4] if entry else ""
+        if not keyword or keyword in STORE_COUNTED:
+            continue
+        if tag in _LUT_DESCRIPTORS and vr == "SS":
+            raise _Declined
+        if vr == "SQ":
+            value = element_value(vr, raw, lambda item: {k: v for k, _vr, v in _fast_elements(item, encoding)})
+        else:
+            value = element_value(vr, raw_value(vr, raw, encoding), None)
+        kept.append((keyword, vr, value))
+    return kept
