@@ -1,13 +1,15 @@
 """Benchmark the local datastore's SearchImageSets at scale, and the DICOM import rate next to plain pydicom's.
 
     python bench/local_search.py --image-sets 1000000 [--db PATH] [--queries 100] [--import-files 2000]
+    python bench/local_search.py --import-only [--import-files 2000] [--repeats 5]
 
 Builds (or reuses, cached under bench/.cache/) a store of N image sets with a direct bulk generator: patients with
 1-4 studies, 1-8 series per study, a few non-primary sets, study dates from 1995 to today, createdAt over the last
 five years and about a third of the image sets updated later. Then measures, for a 50-item page of each query shape,
 p50 and p95 latency in ms over different values; the latency of page 2,000 (walked with tokens) over page 1's; and
 the import rate in files/s against pydicom's header-read rate on the same files (and the store's share alone:
-instances already read, added in the importer's batches). Prints one JSON object last.
+instances already read, added in the importer's batches). `--import-only` measures the import rate alone, without
+building the search store. Prints one JSON object last.
 """
 
 import argparse
@@ -44,7 +46,12 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=100, help="queries per shape")
     parser.add_argument("--import-files", type=int, default=2000, help="DICOM files for the import rate (0: skip)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--import-only", action="store_true", help="measure the import rate only")
+    parser.add_argument("--repeats", type=int, default=3, help="import-rate runs (medians)")
     args = parser.parse_args()
+    if args.import_only:
+        print(json.dumps({"import": import_rate(args.import_files, args.seed, args.repeats)}))
+        return
     path = args.db or CACHE / f"local-search-{args.image_sets}-seed{args.seed}-v{SCHEMA_VERSION}.sqlite3"
     with LocalStore(path) as store:
         datastore_id, build_seconds = ensure_built(store, args.image_sets, args.seed)
@@ -60,7 +67,7 @@ def main() -> None:
         "p95_max_ms": max(shape["p95"] for name, shape in shapes.items() if not name.startswith("extra_")),
         "p95_max_ms_extra": max(shape["p95"] for name, shape in shapes.items() if name.startswith("extra_")),
         "deep_page": deep,
-        "import": import_rate(args.import_files, args.seed) if args.import_files else None,
+        "import": import_rate(args.import_files, args.seed, args.repeats) if args.import_files else None,
     }
     print(json.dumps(result))
 

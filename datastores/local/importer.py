@@ -208,6 +208,10 @@ def _series_uid(path: Path) -> str | None:
 
     if not path.is_file():
         return None
+    header = fast_header(path)
+    uid = _fast_series_uid(header) if header else None
+    if uid is not None:
+        return uid or None
     try:
         with _quiet_pydicom():
             dataset = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=["SeriesInstanceUID"])
@@ -507,6 +511,16 @@ def _items(data: bytes, position: int, end: int | None) -> tuple[list[dict[int, 
     if position != end:
         raise _Declined
     return items, position
+
+
+def _fast_series_uid(header: FastHeader) -> str | None:
+    """The SeriesInstanceUID as `_series_uid` reads it through pydicom ("" when there is none); None when this one
+    value is not a plain UID (then pydicom reads it)."""
+    element = header.elements.get(_SERIES_UID_TAG)
+    if element is None:
+        return ""
+    value = _uid(element)
+    return None if value is None or "\\" in value else value
 
 
 def _uid(element: tuple[str, Any] | None) -> str | None:
