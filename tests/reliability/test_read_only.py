@@ -2,8 +2,9 @@
 
 Each test works on its own copy of the demo datastore. It records the file's bytes and every table's rows, then
 calls everything there is: each tool the server lists (with valid arguments, then with a few hundred generated
-ones), each resource, each route of the local HealthImaging endpoint through real boto3, and every writing
-operation of botocore's HealthImaging model as a raw signed-looking request. Afterwards, bytes and rows are the same.
+ones), each resource and resource template, each prompt, each route of the local HealthImaging endpoint through real
+boto3, and every writing operation of botocore's HealthImaging model as a raw signed-looking request. Afterwards,
+bytes and rows are the same.
 """
 
 import hashlib
@@ -56,7 +57,7 @@ def copy(demo_db, tmp_path):
     return target
 
 
-async def test_no_tool_and_no_resource_writes(copy):
+async def test_no_tool_resource_or_prompt_writes(copy):
     before = fingerprint(copy)
     calls = 0
     with LocalStore(copy) as store:
@@ -74,7 +75,13 @@ async def test_no_tool_and_no_resource_writes(copy):
             for resource in (await client.list_resources()).resources:
                 await client.read_resource(resource.uri)
                 calls += 1
-    assert calls >= 5 * (2 + GENERATED_PER_TOOL)  # every tool the issue names is listed
+            for template in (await client.list_resource_templates()).resource_templates:
+                await client.read_resource(template.uri_template.format(**VALID))
+                calls += 1
+            for prompt in (await client.list_prompts()).prompts:
+                await client.get_prompt(prompt.name, {a.name: str(VALID[a.name]) for a in prompt.arguments if a.required})
+                calls += 1
+    assert calls >= 5 * (2 + GENERATED_PER_TOOL) + 2 + 3  # the five tools, two resources and three prompts
     assert fingerprint(copy) == before
 
 

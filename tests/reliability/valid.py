@@ -13,6 +13,7 @@ VALID: dict[str, Any] = {
     "image_set_id": DOCUMENTED_IMAGE_SET_ID,
     "version": 1,
     "patient_id": "SUBJECT08701",
+    "study_instance_uid": "1.2.840.99999999.84710745.943275268089",
     "study_date": "1990s",
     "modality": "CT",
     "max_items": 5,
