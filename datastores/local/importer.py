@@ -458,8 +458,6 @@ def _raw_elements(data: bytes, position: int, end: int | None, stop) -> tuple[di
             raise _Short
         group, number, vr_bytes, short_length = _ELEMENT_HEAD.unpack_from(data, position)
         tag = group << 16 | number
-        if stop is not None and stop(tag):
-            return elements, position
         if tag == _ITEM_END and end is None and stop is None:
             return elements, position + 8
         vr = vr_bytes.decode("latin-1")
@@ -467,10 +465,12 @@ def _raw_elements(data: bytes, position: int, end: int | None, stop) -> tuple[di
             raise _Declined
         if vr in _LONG_LENGTH_VRS:
             if position + 12 > len(data):
-                raise _Short
+                raise _Short  # pydicom reads the whole element head before it stops at pixel data
             length, start = _LENGTH.unpack_from(data, position + 8)[0], position + 12
         else:
             length, start = short_length, position + 8
+        if stop is not None and stop(tag):
+            return elements, position
         if vr == "SQ":
             value, position = _items(data, start, None if length == _UNDEFINED else start + length)
         elif length == _UNDEFINED or (vr == "UN" and not group & 1):

@@ -1,0 +1,197 @@
+"""The importer's fast reader gives exactly what pydicom's reading gives, on real files and on generated raw bytes.
+
+The fast reader walks explicit VR little endian headers itself and declines everything else to pydicom; whatever it
+reads must come out as the same Instance (same values, same Python types), the same skip reason and the same series
+key as when pydicom reads the file. Each test reads every file both ways: as the importer does, and with the fast
+reader switched off.
+"""
+
+import struct
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydicom.data import get_charset_files, get_testdata_file, get_testdata_files
+from pydicom.datadict import dictionary_VR, tag_for_keyword
+
+from imageset_search.datastores.local import importer
+from imageset_search.datastores.local.demo import write_dicom_files
+
+CT_IMAGE_STORAGE = b"1.2.840.10008.5.1.4.1.1.2"
+EXPLICIT_LITTLE = b"1.2.840.10008.1.2.1"
+LONG_LENGTH_VRS = {"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "UC", "UN", "UR", "UT"}
+
+
+def typed(value):
+    """The value with each node's exact type, so a str subclass or a tuple for a list counts as a difference."""
+    if isinstance(value, dict):
+        return ("dict", [(typed(key), typed(item)) for key, item in value.items()])
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, [typed(item) for item in value])
+    return (type(value).__name__, repr(value))
+
+
+def reading(path: Path):
+    """What the importer makes of a file: the Instance, type-exact, or the skip reason."""
+    try:
+        instance = importer.read_instance(path)
+    except importer.SkipFile as skip:
+        return ("skipped", skip.reason)
+    return typed([getattr(instance, name) for name in instance.__dataclass_fields__])
+
+
+def both_ways(path: Path, monkeypatch) -> tuple[tuple, tuple]:
+    """(reading, series key) as the importer reads the file, and the same with the fast reader switched off."""
+    fast = reading(path), importer._series_uid(path)
+    with monkeypatch.context() as patched:
+        patched.setattr(importer, "fast_header", lambda path: None)
+        slow = reading(path), importer._series_uid(path)
+    return fast, slow
+
+
+# -- real files -----------------------------------------------------------------------------------------------------
+
+
+def test_pydicom_and_demo_files_read_the_same_either_way(tmp_path, monkeypatch):
+    folders = [Path(get_testdata_files()[0]).parent, Path(get_charset_files()[0]).parent]
+    demo = write_dicom_files(tmp_path / "demo", 40, seed=3)
+    files = importer.list_files([*folders, tmp_path / "demo"])
+
+    for path in files:
+        fast, slow = both_ways(path, monkeypatch)
+        assert fast == slow, path.name
+    # the comparison is not vacuous: the fast reader itself read these
+    taken = [path for path in files if importer.fast_instance_elements(path) is not None]
+    assert set(demo) <= set(taken)
+    assert Path(get_testdata_file("CT_small.dcm")) in taken and len(taken) > len(demo) + 50
+
+
+def test_a_header_larger_than_the_first_read_is_read_whole(tmp_path, monkeypatch):
+    comments = b"x" * (3 * importer._FIRST_CHUNK)
+    path = tmp_path / "long.dcm"
+    path.write_bytes(dicom_file(required_uids() + element("TextValue", comments) + pixel_data(1000)))
+
+    fast, slow = both_ways(path, monkeypatch)
+
+    assert importer.fast_header(path) is not None
+    assert fast == slow and importer.read_instance(path).instance["TextValue"] == comments.decode()
+
+
+def test_files_the_fast_reader_declines_are_read_by_pydicom(tmp_path, monkeypatch):
+    cases = {
+        "escape": required_uids(b"ISO 2022 IR 87") + element("PatientName", b"\x1b$B;3ED\x1b(B"),
+        "implicit": None,
+        "malformed number": required_uids() + element("SliceThickness", b"1,5"),
+        "known tag as UN": required_uids() + raw_element(tag_for_keyword("PatientID"), "UN", b"PAT-1 "),
+        "truncated": (required_uids() + element("StudyDescription", b"CHEST"))[:-3],
+    }
+    for name, body in cases.items():
+        path = tmp_path / f"{name}.dcm"
+        data = dicom_file(required_uids(), syntax=b"1.2.840.10008.1.2") if body is None else dicom_file(body)
+        path.write_bytes(data)
+        assert importer.fast_instance_elements(path) is None, name
+        fast, slow = both_ways(path, monkeypatch)
+        assert fast == slow, name
+
+
+# -- generated raw bytes ----------------------------------------------------------------------------------------------
+
+TEXT_PIECES = ["1", "23", "-4", "+5", ".5", "6.", "7e3", "E-2", " ", "\\", "=", "^", "A", "Doe", "\x00", "\t", "ä", "?"]
+NUMBER_KEYWORDS = ["InstanceNumber", "SliceThickness", "PixelSpacing", "ImagePositionPatient", "WindowCenter"]
+TEXT_KEYWORDS = [
+    "PatientName", "OtherPatientNames", "PatientID", "StudyDescription", "ImageType", "StudyDate", "StudyTime",
+    "AcquisitionDateTime", "PatientAge", "ImageComments", "RetrieveAETitle", "RetrieveURL", "LongCodeValue",
+    "SeriesNumber", "AccessionNumber", "BodyPartExamined", "FrameOfReferenceUID",
+]  # fmt: skip
+BINARY_KEYWORDS = ["Rows", "SmallestImagePixelValue", "SimpleFrameList", "DiffusionBValue", "ReferencePixelX0"]
+CHARACTER_SETS = [None, b"ISO_IR 100", b"ISO_IR 192", b"ISO_IR 144", b"ISO_IR 6\\ISO 2022 IR 100", b"GB18030", b""]
+
+texts = st.lists(st.sampled_from(TEXT_PIECES), max_size=6).map("".join)
+text_elements = st.tuples(st.sampled_from(TEXT_KEYWORDS + NUMBER_KEYWORDS), texts, st.sampled_from(["utf-8", "latin-1"]))
+binary_elements = st.tuples(st.sampled_from(BINARY_KEYWORDS), st.binary(max_size=12))
+
+
+@st.composite
+def element_lists(draw, depth: int = 0) -> bytes:
+    parts = [element(keyword, text.encode(codec, "replace")) for keyword, text, codec in draw(st.lists(text_elements, max_size=6))]
+    parts += [element(keyword, raw) for keyword, raw in draw(st.lists(binary_elements, max_size=3))]
+    if draw(st.booleans()):
+        parts.append(raw_element(0x00091001, draw(st.sampled_from(["LO", "UN", "OB"])), draw(st.binary(max_size=8))))
+    if depth < 2 and draw(st.booleans()):
+        items = draw(st.lists(element_lists(depth + 1), max_size=2))
+        parts.append(sequence("AnatomicRegionSequence", items, undefined=draw(st.booleans())))
+    return b"".join(draw(st.permutations(parts)))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    character_set=st.sampled_from(CHARACTER_SETS),
+    body=element_lists(),
+    cut=st.one_of(st.none(), st.integers(min_value=1, max_value=40)),
+)
+def test_generated_headers_read_the_same_either_way(tmp_path, monkeypatch, character_set, body, cut):
+    data = dicom_file(required_uids(character_set) + body + pixel_data(16))
+    path = tmp_path / "generated.dcm"
+    path.write_bytes(data[:-cut] if cut else data)
+
+    fast, slow = both_ways(path, monkeypatch)
+
+    assert fast == slow
+
+
+# -- writing raw DICOM --------------------------------------------------------------------------------------------------
+
+
+def raw_element(tag: int, vr: str, value: bytes) -> bytes:
+    head = struct.pack("<HH", tag >> 16, tag & 0xFFFF) + vr.encode()
+    if vr in LONG_LENGTH_VRS:
+        return head + b"\0\0" + struct.pack("<L", len(value)) + value
+    return head + struct.pack("<H", len(value)) + value
+
+
+def element(keyword: str, value: bytes) -> bytes:
+    tag = tag_for_keyword(keyword)
+    return raw_element(tag, dictionary_VR(tag).split(" ")[0], value)
+
+
+def sequence(keyword: str, items: list[bytes], undefined: bool) -> bytes:
+    """A sequence of items, each and the whole either of undefined length (with delimiters) or of defined length."""
+    if undefined:
+        body = b"".join(struct.pack("<HHL", 0xFFFE, 0xE000, 0xFFFFFFFF) + item + struct.pack("<HHL", 0xFFFE, 0xE00D, 0) for item in items)
+        body += struct.pack("<HHL", 0xFFFE, 0xE0DD, 0)
+        tag = tag_for_keyword(keyword)
+        return struct.pack("<HH", tag >> 16, tag & 0xFFFF) + b"SQ\0\0" + struct.pack("<L", 0xFFFFFFFF) + body
+    body = b"".join(struct.pack("<HHL", 0xFFFE, 0xE000, len(item)) + item for item in items)
+    return element(keyword, body)
+
+
+def required_uids(character_set: bytes | None = None) -> bytes:
+    charset = element("SpecificCharacterSet", character_set) if character_set is not None else b""
+    return (
+        charset
+        + element("SOPClassUID", CT_IMAGE_STORAGE + b"\0")
+        + element("SOPInstanceUID", b"1.2.3.4.5.1\0")
+        + element("StudyInstanceUID", b"1.2.3.4")
+        + element("SeriesInstanceUID", b"1.2.3.4.5\0")
+    )
+
+
+def pixel_data(size: int) -> bytes:
+    return raw_element(0x7FE00010, "OB", bytes(size))
+
+
+def dicom_file(body: bytes, syntax: bytes = EXPLICIT_LITTLE) -> bytes:
+    """Preamble, file meta (explicit VR little endian, as the standard has it) and `body` in the given syntax."""
+    meta = (
+        raw_element(0x00020001, "OB", b"\0\1")
+        + raw_element(0x00020002, "UI", CT_IMAGE_STORAGE + b"\0")
+        + raw_element(0x00020003, "UI", b"1.2.3.4.5.1\0")
+        + raw_element(0x00020010, "UI", syntax + (b"\0" if len(syntax) % 2 else b""))
+    )
+    if syntax == b"1.2.840.10008.1.2":  # implicit VR: tag, 4-byte length, value
+        body = b"".join(
+            struct.pack("<HHL", tag >> 16, tag & 0xFFFF, len(value)) + value
+            for tag, value in [(0x00080018, b"1.2.3.4.5.1\0"), (0x0020000D, b"1.2.3.4\0"), (0x0020000E, b"1.2.3.4.5\0")]
+        )
+    return b"\0" * 128 + b"DICM" + raw_element(0x00020000, "UL", struct.pack("<L", len(meta))) + meta + body
