@@ -1,18 +1,22 @@
 """Patient data stays out of the server's log and out of every refusal, at the default level and with --debug.
 
-The server runs as a desktop host starts it (`serve` over stdio, a real process). The session sends real patient
-IDs, names, birth dates and UIDs of the demo datastore: in good calls to every tool (whose results rightly hold
-patient data), in deliberately wrong calls built around those values, and in generated calls whose strings are
+The server runs as a desktop host starts it (`serve` over stdio, a real process), on the local backend and on the
+AWS one (real boto3 to the local HealthImaging endpoint, which throttles some requests). The session sends real
+patient IDs, names, birth dates and UIDs of the demo datastore: in good calls to every tool (whose results rightly
+hold patient data), in deliberately wrong calls built around those values, and in generated calls whose strings are
 drawn from them. No refusal may repeat one, and the server's stderr, grepped for every value the store holds, must
 hold none, nor any traceback.
 """
 
+import os
 import sys
 
 import pytest
 from mcp import ClientSession, StdioServerParameters, stdio_client
 
 from conftest import DEMO_DATASTORE_ID
+from imageset_search.datastores.local.endpoint import start_endpoint
+from imageset_search.datastores.local.faults import Faults
 from reliability import phi
 from reliability.answers import problem, text_of
 from reliability.generated import Generator
@@ -90,22 +94,42 @@ async def drive(client, demo_store) -> list[str]:
     return wrong
 
 
-@pytest.mark.parametrize("level", [[], ["--debug"]], ids=["default level", "debug"])
-async def test_no_patient_data_in_the_log_or_the_refusals(demo_db, demo_store, tmp_path, level):
+async def serve_and_drive(demo_store, tmp_path, arguments: list[str], env: dict) -> tuple[list[str], str]:
+    """Start `serve` over stdio with `arguments`, drive it; (what was wrong with the answers, its stderr)."""
     params = StdioServerParameters(
         command=sys.executable,
-        args=["-m", "imageset_search.server.cli", "serve", "--db", str(demo_db), *level],
-        env={"HOME": str(tmp_path), "PATH": ""},
+        args=["-m", "imageset_search.server.cli", "serve", *arguments],
+        env={"HOME": str(tmp_path), "PATH": "", **env},
     )
     log = tmp_path / "stderr.log"
     with open(log, "w") as errlog:
         async with stdio_client(params, errlog=errlog) as (read, write), ClientSession(read, write) as client:
             await client.initialize()
             wrong = await drive(client, demo_store)
-    text = log.read_text()
-    assert ("search_image_sets called with" in text) == bool(level)  # the level took effect
-    assert wrong == [] and phi.leaks(text, phi.values(demo_store, DEMO_DATASTORE_ID)) is None
-    assert "Traceback" not in text
+    return wrong, log.read_text()
+
+
+def assert_clean(wrong: list[str], log: str, demo_store, debug: bool) -> None:
+    assert ("search_image_sets called with" in log) == debug  # the level took effect
+    assert wrong == [] and phi.leaks(log, phi.values(demo_store, DEMO_DATASTORE_ID)) is None
+    assert "Traceback" not in log
+
+
+@pytest.mark.parametrize("level", [[], ["--debug"]], ids=["default level", "debug"])
+async def test_no_patient_data_in_the_log_or_the_refusals(demo_db, demo_store, tmp_path, level):
+    wrong, log = await serve_and_drive(demo_store, tmp_path, ["--db", str(demo_db), *level], {})
+    assert_clean(wrong, log, demo_store, debug=bool(level))
+
+
+async def test_no_patient_data_in_the_debug_log_on_the_aws_backend_under_throttling(demo_store, tmp_path):
+    """boto3's path, with its retries and error mapping at work: the endpoint throttles a tenth of the requests."""
+    aws = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_CONFIG_FILE": os.devnull,
+           "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_EC2_METADATA_DISABLED": "true"}  # fmt: skip
+    with start_endpoint(demo_store, faults=Faults(throttle=0.1, seed=2)) as endpoint:
+        arguments = ["--backend", "aws", "--endpoint-url", endpoint.url, "--region", "us-east-1", "--debug"]
+        wrong, log = await serve_and_drive(demo_store, tmp_path, arguments, aws)
+        assert endpoint.faults.injected > 0
+    assert_clean(wrong, log, demo_store, debug=True)
 
 
 @pytest.mark.xfail(
