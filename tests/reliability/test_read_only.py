@@ -79,7 +79,7 @@ async def test_no_tool_resource_or_prompt_writes(copy):
                 await client.read_resource(template.uri_template.format(**VALID))
                 calls += 1
             for prompt in (await client.list_prompts()).prompts:
-                needed = {argument.name: str(VALID[argument.name]) for argument in prompt.arguments if argument.required}
+                needed = {arg.name: str(VALID[arg.name]) for arg in prompt.arguments if arg.required}
                 await client.get_prompt(prompt.name, needed)
                 calls += 1
     assert calls >= 5 * (2 + GENERATED_PER_TOOL) + 2 + 3  # the five tools, two resources and three prompts
