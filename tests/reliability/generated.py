@@ -38,12 +38,17 @@ ODD_NUMBERS = (0, -1, 2**31, 2**63, 10**30, -(10**30), 1e308, -1e308, float("inf
 class Generator:
     """Seeded arguments for one tool's input schema: `inside()` fits the schema, `outside()` breaks it somewhere."""
 
-    def __init__(self, schema: dict[str, Any], seed: int, texts: tuple[str, ...] = ()):
-        """`texts`: strings to send as values besides the odd ones here, e.g. real patient IDs (never as keys)."""
+    def __init__(
+        self, schema: dict[str, Any], seed: int, texts: tuple[str, ...] = (), known: dict[str, Any] | None = None
+    ):
+        """`texts`: strings to send as values besides the odd ones here, e.g. real patient IDs (never as keys).
+        `known`: real values by argument name (an existing image set's id), sent for half the arguments so named,
+        so that calls get past "not found" into the tools' deeper paths."""
         self.schema = schema
         self.defs = schema.get("$defs", {})
         self.random = random.Random(seed)
         self.texts = ODD_TEXT + tuple(texts)
+        self.known = known or {}
 
     # -- values that fit ------------------------------------------------------------------------------------------
 
@@ -52,7 +57,12 @@ class Generator:
         properties = self.schema.get("properties", {})
         required = set(self.schema.get("required", ()))
         chosen = [name for name in properties if name in required or self.random.random() < 0.25]
-        return {name: self.fitting(properties[name]) for name in chosen}
+        return {name: self._known_or_fitting(name, properties[name]) for name in chosen}
+
+    def _known_or_fitting(self, name: str, schema: dict[str, Any]) -> Any:
+        if name in self.known and self.random.random() < 0.5:
+            return self.known[name]
+        return self.fitting(schema)
 
     def fitting(self, schema: dict[str, Any], depth: int = 0) -> Any:
         schema = self._resolved(schema)
