@@ -1,7 +1,8 @@
 """10,000 generated calls through a real in-memory MCP client: every one gets a result or an actionable refusal.
 
 The arguments come from each listed tool's own inputSchema, fitted and damaged (`generated.Generator`), seeded so
-that every run sends the same calls; half the ids are real ones, so calls reach past "not found". One session carries them all, so a crash would also end every later call.
+that every run sends the same calls; half the ids are real ones, so calls reach past "not found". One session
+carries them all, so a crash would also end every later call.
 """
 
 import pytest
