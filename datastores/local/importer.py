@@ -9,14 +9,17 @@ running the same import again adds just what is missing (instances already store
 A batch never splits a series: the store makes a new version of an image set for every call that adds to it, so
 a series cut in two would come out of a fresh import as version 2. Files are therefore read in series order (a
 quick first pass reads each file's SeriesInstanceUID only), which also keeps interleaved exports whole.
+
+Headers are read by a fast reader of its own (the last section) wherever it can read them exactly as pydicom would,
+and by pydicom everywhere else; both give the same Instance, so which one read a file never shows in what is stored.
 """
 
 import codecs
 import functools
 import logging
 import os
-import struct
 import re
+import struct
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -209,14 +212,14 @@ def in_series_order(files: Sequence[Path]) -> list[Path]:
 
 def _series_uid(path: Path) -> str | None:
     """Only the SeriesInstanceUID of a file, parsed without decoding anything else; None when that fails."""
-    import pydicom
-
     if not path.is_file():
         return None
     header = fast_header(path)
     uid = _fast_series_uid(header) if header else None
     if uid is not None:
         return uid or None
+    import pydicom
+
     try:
         with _quiet_pydicom():
             dataset = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=["SeriesInstanceUID"])
@@ -283,7 +286,9 @@ def _starts_like_a_dataset(start: bytes) -> bool:
     return bool(groups & {0x0002, 0x0008})
 
 
-def _to_instance(elements: Iterable[tuple[str, str, Any]], transfer_syntax: str | None, sop_class=None) -> Instance:
+def _to_instance(
+    elements: Iterable[tuple[str, str, Any]], transfer_syntax: str | None, sop_class: str | None = None
+) -> Instance:
     """The Instance of a header's (keyword, VR, JSON value) elements, whichever reader decoded them."""
     if sop_class == DICOMDIR_CLASS_UID:
         raise SkipFile("a DICOMDIR (a folder index, not an instance)")
