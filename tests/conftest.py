@@ -2,6 +2,10 @@
 
 from pathlib import Path
 
+# boto3's botocore is imported before any test imports awscli: importing anything from awscli installs an import hook
+# that makes a later first `import botocore` load awscli's vendored copy, which sends timestamps without their
+# milliseconds, so every boto3 test after it would run on another botocore than users have.
+import botocore  # noqa: F401
 import pytest
 
 DEMO_DATASTORE_ID = "12345678901234567890123456789012"
