@@ -1,7 +1,7 @@
 """Benchmark the local datastore's SearchImageSets at scale, and the DICOM import rate next to plain pydicom's.
 
     python bench/local_search.py --image-sets 1000000 [--db PATH] [--queries 100] [--import-files 2000]
-    python bench/local_search.py --import-only [--import-files 2000] [--repeats 5]
+    python bench/local_search.py --import-only [--import-files 2000] [--repeats 5] [--import-from FOLDER]
 
 Builds (or reuses, cached under bench/.cache/) a store of N image sets with a direct bulk generator: patients with
 1-4 studies, 1-8 series per study, a few non-primary sets, study dates from 1995 to today, createdAt over the last
@@ -48,9 +48,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--import-only", action="store_true", help="measure the import rate only")
     parser.add_argument("--repeats", type=int, default=3, help="import-rate runs (medians)")
+    parser.add_argument("--import-from", type=Path, help="time the import on the DICOM files under this folder")
     args = parser.parse_args()
     if args.import_only:
-        print(json.dumps({"import": import_rate(args.import_files, args.seed, args.repeats)}))
+        print(json.dumps({"import": import_rate(args.import_files, args.seed, args.repeats, args.import_from)}))
         return
     path = args.db or CACHE / f"local-search-{args.image_sets}-seed{args.seed}-v{SCHEMA_VERSION}.sqlite3"
     with LocalStore(path) as store:
@@ -266,28 +267,27 @@ def deep_page(store: LocalStore, datastore_id: str, repeats: int = 31) -> dict:
 # -- import rate ----------------------------------------------------------------------------------------------------
 
 
-def import_rate(count: int, seed: int, repeats: int = 3) -> dict | None:
-    """Files/s of the importer and of pydicom's bare header read over the same files (medians of `repeats`)."""
+def import_rate(count: int, seed: int, repeats: int = 3, source: Path | None = None) -> dict | None:
+    """Files/s of the importer and of pydicom's bare header read over the same files (medians of `repeats`): `count`
+    generated demo files, or the files under `source` that both read."""
     try:
-        from imageset_search.datastores.local.demo import write_dicom_files
         from imageset_search.datastores.local.importer import import_paths, read_instance
     except ImportError:
         return None
     import pydicom
 
-    folder = CACHE / f"dicom-{count}-seed{seed}"
-    paths = sorted(folder.rglob("*.dcm")) if folder.exists() else []
-    if len(paths) != count:
-        paths = write_dicom_files(folder, count, seed)
+    folder, paths = (source, importable_files(source)) if source else demo_files(count, seed)
     instances = [read_instance(path) for path in paths]
+    targets = paths if source else [folder]  # a folder of only these files is walked as the import walks folders
     read_seconds, import_seconds, store_seconds = [], [], []
     for _ in range(repeats):
         started = time.perf_counter()
         for path in paths:
             pydicom.dcmread(path, stop_before_pixels=True)
         read_seconds.append(time.perf_counter() - started)
-        import_seconds.append(timed_into_new_store(lambda store, ds: import_paths(store, ds, [folder])))
+        import_seconds.append(timed_into_new_store(lambda store, ds: import_paths(store, ds, targets)))
         store_seconds.append(timed_into_new_store(lambda store, ds: add_in_batches(store, ds, instances)))
+    count = len(paths)
     pydicom_rate, import_rate_ = count / statistics.median(read_seconds), count / statistics.median(import_seconds)
     return {
         "files": count,
@@ -296,6 +296,34 @@ def import_rate(count: int, seed: int, repeats: int = 3) -> dict | None:
         "ratio": round(import_rate_ / pydicom_rate, 3),
         "store_only_instances_per_s": round(count / statistics.median(store_seconds), 1),
     }
+
+
+def demo_files(count: int, seed: int) -> tuple[Path, list[Path]]:
+    """`count` generated demo files, written once under bench/.cache/."""
+    from imageset_search.datastores.local.demo import write_dicom_files
+
+    folder = CACHE / f"dicom-{count}-seed{seed}"
+    paths = sorted(folder.rglob("*.dcm")) if folder.exists() else []
+    if len(paths) != count:
+        paths = write_dicom_files(folder, count, seed)
+    return folder, paths
+
+
+def importable_files(source: Path) -> list[Path]:
+    """The files under `source` that pydicom reads as they are and the importer imports (no skip)."""
+    import pydicom
+
+    from imageset_search.datastores.local.importer import list_files, read_instance
+
+    kept = []
+    for path in list_files([source]):
+        try:
+            pydicom.dcmread(path, stop_before_pixels=True)
+            read_instance(path)
+        except Exception:  # SkipFile, or whatever pydicom raises on a file it cannot read as it is
+            continue
+        kept.append(path)
+    return kept
 
 
 def timed_into_new_store(work: Callable[[LocalStore, str], object]) -> float:

@@ -80,32 +80,54 @@ def test_a_header_larger_than_the_first_read_is_read_whole(tmp_path, monkeypatch
 
 def test_files_the_fast_reader_declines_are_read_by_pydicom(tmp_path, monkeypatch):
     cases = {
-        "escape": required_uids(b"ISO 2022 IR 87") + element("PatientName", b"\x1b$B;3ED\x1b(B"),
-        "implicit": None,
-        "malformed number": required_uids() + element("SliceThickness", b"1,5"),
-        "known tag as UN": required_uids() + raw_element(tag_for_keyword("PatientID"), "UN", b"PAT-1 "),
-        "truncated": (required_uids() + element("StudyDescription", b"CHEST"))[:-3],
+        "implicit VR": dicom_file(required_uids(), syntax=b"1.2.840.10008.1.2"),
+        "a character set that is not ASCII-compatible": dicom_file(required_uids(b"ISO 2022 IR 87")),
+        "known tag as UN": dicom_file(required_uids() + raw_element(tag_for_keyword("PatientID"), "UN", b"PAT-1 ")),
+        "truncated": dicom_file(required_uids() + element("StudyDescription", b"CHEST"))[:-3],
     }
-    for name, body in cases.items():
+    for name, data in cases.items():
         path = tmp_path / f"{name}.dcm"
-        data = dicom_file(required_uids(), syntax=b"1.2.840.10008.1.2") if body is None else dicom_file(body)
         path.write_bytes(data)
         assert importer.fast_instance_elements(path) is None, name
         fast, slow = both_ways(path, monkeypatch)
         assert fast == slow, name
 
 
+def test_rare_values_in_a_fast_read_file_are_decoded_by_pydicom_one_by_one(tmp_path, monkeypatch):
+    cases = {
+        "escape sequence": element("PatientName", b"Yamada^Tarou=\x1b$B;3ED\x1b(B^\x1b$BB@O:\x1b(B"),
+        "malformed number": element("SliceThickness", b"1,5") + element("InstanceNumber", b"7.0"),
+        "AT": element("FrameIncrementPointer", struct.pack("<HH", 0x0018, 0x1063)),
+        "wrong length": element("Rows", b"\x01\x02\x03"),
+        "mended LUT descriptor": raw_element(0x00283002, "SS", struct.pack("<hhh", -2, 0, 16)),
+    }
+    for name, body in cases.items():
+        path = tmp_path / f"{name}.dcm"
+        path.write_bytes(dicom_file(required_uids(b"ISO 2022 IR 6\\ISO 2022 IR 87") + body))
+        assert importer.fast_instance_elements(path) is not None, name
+        fast, slow = both_ways(path, monkeypatch)
+        assert fast == slow, name
+    assert importer.read_instance(tmp_path / "AT.dcm").instance["FrameIncrementPointer"] == "00181063"
+
+
 # -- generated raw bytes ----------------------------------------------------------------------------------------------
 
-TEXT_PIECES = ["1", "23", "-4", "+5", ".5", "6.", "7e3", "E-2", " ", "\\", "=", "^", "A", "Doe", "\x00", "\t", "ä", "?"]
+TEXT_PIECES = ["1", "23", "-4", "+5", ".5", "6.", "7e3", "E-2", " ", "\\", "=", "^", "A", "Doe", "\x00", "\t", "ä", "?",
+               "\x1b$B", "\x1b(B", ";3"]
 NUMBER_KEYWORDS = ["InstanceNumber", "SliceThickness", "PixelSpacing", "ImagePositionPatient", "WindowCenter"]
 TEXT_KEYWORDS = [
     "PatientName", "OtherPatientNames", "PatientID", "StudyDescription", "ImageType", "StudyDate", "StudyTime",
     "AcquisitionDateTime", "PatientAge", "ImageComments", "RetrieveAETitle", "RetrieveURL", "LongCodeValue",
     "SeriesNumber", "AccessionNumber", "BodyPartExamined", "FrameOfReferenceUID",
 ]  # fmt: skip
-BINARY_KEYWORDS = ["Rows", "SmallestImagePixelValue", "SimpleFrameList", "DiffusionBValue", "ReferencePixelX0"]
-CHARACTER_SETS = [None, b"ISO_IR 100", b"ISO_IR 192", b"ISO_IR 144", b"ISO_IR 6\\ISO 2022 IR 100", b"GB18030", b""]
+BINARY_KEYWORDS = [
+    "Rows", "SmallestImagePixelValue", "SimpleFrameList", "DiffusionBValue", "ReferencePixelX0", "FrameIncrementPointer",
+    "LUTDescriptor",
+]  # fmt: skip
+CHARACTER_SETS = [
+    None, b"", b"ISO_IR 100", b"ISO_IR 192", b"ISO_IR 144", b"ISO_IR 6\\ISO 2022 IR 100", b"ISO 2022 IR 6\\ISO 2022 IR 87",
+    b"GB18030",
+]  # fmt: skip
 
 texts = st.lists(st.sampled_from(TEXT_PIECES), max_size=6).map("".join)
 text_elements = st.tuples(st.sampled_from(TEXT_KEYWORDS + NUMBER_KEYWORDS), texts, st.sampled_from(["utf-8", "latin-1"]))

@@ -147,7 +147,7 @@ def raw_value(vr: str, data: bytes, encoding: str) -> Any:
 
 
 def _numbers(code: str, data: bytes) -> Any:
-    size = struct.calcsize(code)
+    size = struct.calcsize(f"<{code}")
     if len(data) % size:
         raise NotDecoded("length is not a multiple of the value size")
     values = struct.unpack(f"<{len(data) // size}{code}", data)

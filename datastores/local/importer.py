@@ -29,7 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from imageset_search.datastores.local.dicom_values import BINARY_VRS, element_value, raw_value
+from imageset_search.datastores.local.dicom_values import BINARY_VRS, NotDecoded, element_value, raw_value
 from imageset_search.datastores.local.records import Instance
 
 PATIENT_KEYWORDS = frozenset(
@@ -418,9 +418,9 @@ def fast_instance_elements(path: Path) -> tuple[list[tuple[str, str, Any]], str]
     if header is None:
         return None
     try:
-        encoding = _encoding(header.elements.get(_CHARACTER_SET_TAG))
-        return _fast_elements(header.elements, encoding), header.syntax
-    except Exception:  # NotDecoded, _Declined, or a value the fast decoding does not expect
+        encodings = _encodings(header.elements.get(_CHARACTER_SET_TAG))
+        return _fast_elements(header.elements, encodings), header.syntax
+    except Exception:  # _Declined, or a value the fast decoding does not expect
         return None
 
 
@@ -548,26 +548,28 @@ def _explicit_little_endian_syntaxes() -> frozenset[str]:
     )
 
 
-def _encoding(element: tuple[str, Any] | None) -> str:
-    """The codec pydicom decodes text with for this Specific Character Set, when it is ASCII-compatible."""
+def _encodings(element: tuple[str, Any] | None) -> tuple[str, ...]:
+    """The codecs pydicom decodes text with for this Specific Character Set; declined unless the first (the one
+    for text without escape sequences) is ASCII-compatible."""
     if element is not None and element[0] != "CS":
         raise _Declined
-    return _codec(element[1] if element else b"")
+    return _codecs(element[1] if element else b"")
 
 
 @functools.lru_cache(maxsize=64)
-def _codec(raw: bytes) -> str:
+def _codecs(raw: bytes) -> tuple[str, ...]:
     from pydicom.charset import convert_encodings
 
     with _quiet_pydicom():
-        first = convert_encodings(raw_value("CS", raw, "latin-1"))[0]
-    if not _ASCII_COMPATIBLE.match(codecs.lookup(first).name):
+        encodings = tuple(convert_encodings(raw_value("CS", raw, "latin-1")))
+    if not _ASCII_COMPATIBLE.match(codecs.lookup(encodings[0]).name):
         raise _Declined
-    return first
+    return encodings
 
 
-def _fast_elements(elements: dict[int, tuple[str, Any]], encoding: str) -> list[tuple[str, str, Any]]:
-    """(keyword, VR, JSON value) of each element `_elements` keeps, decoded from the raw bytes."""
+def _fast_elements(elements: dict[int, tuple[str, Any]], encodings: tuple[str, ...]) -> list[tuple[str, str, Any]]:
+    """(keyword, VR, JSON value) of each element `_elements` keeps, decoded from the raw bytes; like `_elements`,
+    it leaves out an element whose value pydicom cannot decode."""
     from pydicom.datadict import DicomDictionary
 
     kept = []
@@ -578,11 +580,38 @@ def _fast_elements(elements: dict[int, tuple[str, Any]], encoding: str) -> list[
         keyword = entry[4] if entry else ""
         if not keyword or keyword in STORE_COUNTED:
             continue
-        if tag in _LUT_DESCRIPTORS and vr == "SS":
-            raise _Declined
         if vr == "SQ":
-            value = element_value(vr, raw, lambda item: {k: v for k, _vr, v in _fast_elements(item, encoding)})
+            value = element_value(vr, raw, lambda item: {k: v for k, _vr, v in _fast_elements(item, encodings)})
         else:
-            value = element_value(vr, raw_value(vr, raw, encoding), None)
+            decoded = _decoded(tag, vr, raw, encodings)
+            if decoded is _UNDECODABLE:
+                continue
+            try:
+                value = element_value(vr, decoded, None)
+            except Exception:
+                continue
         kept.append((keyword, vr, value))
     return kept
+
+
+_UNDECODABLE = object()
+
+
+def _decoded(tag: int, vr: str, raw: bytes, encodings: tuple[str, ...]) -> Any:
+    """The element's value as pydicom gives it: decoded here, or by pydicom itself for the rare values `raw_value`
+    declines (AT, escape sequences, malformed numbers, LUT descriptors pydicom mends); `_UNDECODABLE` when pydicom
+    raises, where `_elements` would leave the element out."""
+    if not (tag in _LUT_DESCRIPTORS and vr == "SS"):
+        try:
+            return raw_value(vr, raw, encodings[0])
+        except NotDecoded:
+            pass
+    from pydicom.dataelem import RawDataElement, convert_raw_data_element
+    from pydicom.tag import BaseTag
+
+    element = RawDataElement(BaseTag(tag), vr, len(raw), raw, 0, False, True)
+    try:
+        with _quiet_pydicom():
+            return convert_raw_data_element(element, encoding=list(encodings), ds=None).value
+    except Exception:
+        return _UNDECODABLE
