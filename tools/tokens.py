@@ -3,8 +3,8 @@
 A token is enough on its own to continue (the model need not repeat the criteria), survives a server restart (it
 holds no server state), and is tamper-evident: a keyed checksum over the body turns any mutation, truncation or
 foreign string into a clear error instead of another query's results. Layout, base64url without padding: version
-byte, the datastore id in 21 bytes, the service token as raw bytes (kind, length, bytes), the query as compact JSON
-(raw-deflated when that is shorter), an 8-byte BLAKE2b tag. Attribute names travel as one-letter codes and instants
+byte, the datastore id in 21 bytes, the place in the page (6 bytes), the service token as raw bytes (kind, length,
+bytes), the query as compact JSON (raw-deflated when that is shorter), an 8-byte BLAKE2b tag. Attribute names travel as one-letter codes and instants
 as epoch milliseconds (the service's own precision): tokens stay near 150 characters on the local datastore.
 """
 
@@ -12,6 +12,7 @@ import base64
 import binascii
 import hashlib
 import json
+import struct
 import zlib
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -25,6 +26,7 @@ from imageset_search.tools.refine import Refinements
 
 VERSION = 2
 _DATASTORE_BYTES = 21  # 36**32 < 256**21
+_PLACE_BYTES = 6  # page size, offset (both at most 50) and the 32-bit mark of the last item consumed
 _KEY = b"imageset-search-mcp/next_token/v1"
 _TAG_BYTES = 8
 _ATTRIBUTES = (
@@ -213,12 +215,11 @@ def _inflate(data: bytes) -> bytes:
 
 def encode(datastore_id: str, query: Query, position: Position, view: View) -> str:
     payload = pack_query(query)
-    if position.offset:
-        payload["p"] = [position.page_size, position.offset]
     if view != View():
         payload["v"] = [view.detail, list(view.fields or ())]
     rest = _deflate(json.dumps(payload, separators=(",", ":")).encode())
-    body = bytes([VERSION]) + _pack_datastore(datastore_id) + _pack_opaque(position.service_token) + rest
+    place = struct.pack(">BBI", position.page_size, position.offset, position.last)
+    body = bytes([VERSION]) + _pack_datastore(datastore_id) + place + _pack_opaque(position.service_token) + rest
     return _b64url(body + _tag(body))
 
 
@@ -235,11 +236,12 @@ def decode(token: str) -> tuple[str, Query, Position, View]:
         raise SearchError(f"next_token is from another version of this tool ({body[0]}); start the search again.")
     try:
         datastore_id = _unpack_datastore(body[1 : 1 + _DATASTORE_BYTES])
-        service_token, rest = _unpack_opaque(body[1 + _DATASTORE_BYTES :])
+        place_end = 1 + _DATASTORE_BYTES + _PLACE_BYTES
+        size, offset, last = struct.unpack(">BBI", body[1 + _DATASTORE_BYTES : place_end])
+        service_token, rest = _unpack_opaque(body[place_end:])
         payload = json.loads(_inflate(rest))
-        size, offset = payload.get("p", [0, 0])
         detail, fields = payload.get("v", ["summary", []])
         view = View(detail, tuple(fields) or None)
-        return datastore_id, _unpack_query(payload), Position(service_token, size, offset), view
-    except (zlib.error, ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError):
+        return datastore_id, _unpack_query(payload), Position(service_token, size, offset, last), view
+    except (zlib.error, struct.error, ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError):
         raise SearchError(INVALID) from None

@@ -174,12 +174,6 @@ async def test_the_undamaged_tokens_do_continue(demo_store):
             assert not is_error and content["count"] > 0, text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tools/tokens.py (team lead): a token that resumes inside the first service page carries no "
-    "datastore-issued token, and its tag key is a constant, so another file's datastore with the same id (every "
-    "demo datastore has the same id) accepts it and answers with this datastore's image sets at that offset",
-)
 async def test_a_first_page_token_of_another_file_with_the_same_datastore_id_is_refused(demo_store, other_file_tokens):
     _, other_store = other_file_tokens
     async with session(other_store) as other:
