@@ -3,7 +3,7 @@
 import anyio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from mcp_helpers import session, store_summaries, walk
+from mcp_helpers import call, session, store_summaries, walk
 from test_tool_search import service_walk
 
 
@@ -49,3 +49,30 @@ def test_client_side_scans_are_exactly_once(demo_store, modality, max_items, bud
             return await walk(client, {"modality": modality, "detail": "full"}, max_items)
 
     assert anyio.run(run) == refined_expectation(demo_store, modality)
+
+
+def test_a_page_that_shifts_between_calls_resumes_after_the_last_item_delivered(tmp_path):
+    """An image set updated between two calls moves to the top of updatedAt DESC: the resumed page is re-read, and
+    the walk goes on after the last image set delivered, wherever it now stands, with no repeat."""
+    from datetime import datetime, timedelta, timezone
+
+    from test_local_support import make_instance
+
+    from imageset_search.datastores.local.store import LocalStore
+
+    start = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    with LocalStore(tmp_path / "store.sqlite3") as store:
+        ds = store.create_datastore("shifting")
+        for number in range(8):
+            store.add_instances(ds, [make_instance(series=f"1.2.{number}")], now=start + timedelta(hours=number))
+
+        async def run():
+            async with session(store) as client:
+                first, _, _ = await call(client, {"detail": "full", "max_items": 3})
+                store.add_instances(ds, [make_instance(series="1.2.2")], now=start + timedelta(days=1))  # to the top
+                rest = await walk(client, {"next_token": first["next_token"]}, [50])
+                return [item["imageSetId"] for item in first["image_sets"]], rest
+
+        delivered, rest = anyio.run(run)
+    assert not set(delivered) & set(rest)
+    assert len(delivered) + len(rest) == 8 - 1  # the moved image set now stands before the place: not seen again
