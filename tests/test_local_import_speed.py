@@ -20,6 +20,7 @@ from imageset_search.datastores.local.demo import write_dicom_files
 
 CT_IMAGE_STORAGE = b"1.2.840.10008.5.1.4.1.1.2"
 EXPLICIT_LITTLE = b"1.2.840.10008.1.2.1"
+IMPLICIT_LITTLE = b"1.2.840.10008.1.2"
 LONG_LENGTH_VRS = {"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "UC", "UN", "UR", "UT"}
 
 
@@ -65,6 +66,7 @@ def test_pydicom_and_demo_files_read_the_same_either_way(tmp_path, monkeypatch):
     taken = [path for path in files if importer.fast_instance_elements(path) is not None]
     assert set(demo) <= set(taken)
     assert Path(get_testdata_file("CT_small.dcm")) in taken and len(taken) > len(demo) + 50
+    assert Path(get_testdata_file("rtplan.dcm")) in taken  # implicit VR little endian
 
 
 def test_a_header_larger_than_the_first_read_is_read_whole(tmp_path, monkeypatch):
@@ -80,7 +82,10 @@ def test_a_header_larger_than_the_first_read_is_read_whole(tmp_path, monkeypatch
 
 def test_files_the_fast_reader_declines_are_read_by_pydicom(tmp_path, monkeypatch):
     cases = {
-        "implicit VR": dicom_file(required_uids(), syntax=b"1.2.840.10008.1.2"),
+        "big endian": dicom_file(required_uids(), syntax=b"1.2.840.10008.1.2.2"),
+        "an ambiguous implicit VR": dicom_file(
+            required_uids(implicit=True) + element("SmallestImagePixelValue", b"\0\0", implicit=True), IMPLICIT_LITTLE
+        ),
         "a character set that is not ASCII-compatible": dicom_file(required_uids(b"ISO 2022 IR 87")),
         "known tag as UN": dicom_file(required_uids() + raw_element(tag_for_keyword("PatientID"), "UN", b"PAT-1 ")),
         "truncated": dicom_file(required_uids() + element("StudyDescription", b"CHEST"))[:-3],
@@ -135,25 +140,30 @@ binary_elements = st.tuples(st.sampled_from(BINARY_KEYWORDS), st.binary(max_size
 
 
 @st.composite
-def element_lists(draw, depth: int = 0) -> bytes:
-    parts = [element(keyword, text.encode(codec, "replace")) for keyword, text, codec in draw(st.lists(text_elements, max_size=6))]
-    parts += [element(keyword, raw) for keyword, raw in draw(st.lists(binary_elements, max_size=3))]
+def element_lists(draw, implicit: bool, depth: int = 0) -> bytes:
+    texts = draw(st.lists(text_elements, max_size=6))
+    parts = [element(keyword, text.encode(codec, "replace"), implicit) for keyword, text, codec in texts]
+    parts += [element(keyword, raw, implicit) for keyword, raw in draw(st.lists(binary_elements, max_size=3))]
     if draw(st.booleans()):
-        parts.append(raw_element(0x00091001, draw(st.sampled_from(["LO", "UN", "OB"])), draw(st.binary(max_size=8))))
+        vr = draw(st.sampled_from(["LO", "UN", "OB"]))
+        parts.append(raw_element(0x00091001, vr, draw(st.binary(max_size=8)), implicit))
     if depth < 2 and draw(st.booleans()):
-        items = draw(st.lists(element_lists(depth + 1), max_size=2))
-        parts.append(sequence("AnatomicRegionSequence", items, undefined=draw(st.booleans())))
+        items = draw(st.lists(element_lists(implicit, depth + 1), max_size=2))
+        tag = draw(st.sampled_from([tag_for_keyword("AnatomicRegionSequence"), 0x00091002]))  # public or private
+        parts.append(sequence(tag, items, draw(st.booleans()), implicit))
     return b"".join(draw(st.permutations(parts)))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
+    implicit=st.shared(st.booleans(), key="implicit"),
     character_set=st.sampled_from(CHARACTER_SETS),
-    body=element_lists(),
+    body=st.shared(st.booleans(), key="implicit").flatmap(element_lists),
     cut=st.one_of(st.none(), st.integers(min_value=1, max_value=40)),
 )
-def test_generated_headers_read_the_same_either_way(tmp_path, monkeypatch, character_set, body, cut):
-    data = dicom_file(required_uids(character_set) + body + pixel_data(16))
+def test_generated_headers_read_the_same_either_way(tmp_path, monkeypatch, implicit, character_set, body, cut):
+    syntax = IMPLICIT_LITTLE if implicit else EXPLICIT_LITTLE
+    data = dicom_file(required_uids(character_set, implicit) + body + pixel_data(16, implicit), syntax)
     path = tmp_path / "generated.dcm"
     path.write_bytes(data[:-cut] if cut else data)
 
@@ -165,42 +175,45 @@ def test_generated_headers_read_the_same_either_way(tmp_path, monkeypatch, chara
 # -- writing raw DICOM --------------------------------------------------------------------------------------------------
 
 
-def raw_element(tag: int, vr: str, value: bytes) -> bytes:
+def raw_element(tag: int, vr: str, value: bytes, implicit: bool = False) -> bytes:
+    """One element: tag, then (explicit VR) the VR and a 2- or 4-byte length, or (implicit VR) a 4-byte length."""
+    if implicit:
+        return struct.pack("<HHL", tag >> 16, tag & 0xFFFF, len(value)) + value
     head = struct.pack("<HH", tag >> 16, tag & 0xFFFF) + vr.encode()
     if vr in LONG_LENGTH_VRS:
         return head + b"\0\0" + struct.pack("<L", len(value)) + value
     return head + struct.pack("<H", len(value)) + value
 
 
-def element(keyword: str, value: bytes) -> bytes:
+def element(keyword: str, value: bytes, implicit: bool = False) -> bytes:
     tag = tag_for_keyword(keyword)
-    return raw_element(tag, dictionary_VR(tag).split(" ")[0], value)
+    return raw_element(tag, dictionary_VR(tag).split(" ")[0], value, implicit)
 
 
-def sequence(keyword: str, items: list[bytes], undefined: bool) -> bytes:
+def sequence(tag: int, items: list[bytes], undefined: bool, implicit: bool = False) -> bytes:
     """A sequence of items, each and the whole either of undefined length (with delimiters) or of defined length."""
-    if undefined:
-        body = b"".join(struct.pack("<HHL", 0xFFFE, 0xE000, 0xFFFFFFFF) + item + struct.pack("<HHL", 0xFFFE, 0xE00D, 0) for item in items)
-        body += struct.pack("<HHL", 0xFFFE, 0xE0DD, 0)
-        tag = tag_for_keyword(keyword)
-        return struct.pack("<HH", tag >> 16, tag & 0xFFFF) + b"SQ\0\0" + struct.pack("<L", 0xFFFFFFFF) + body
-    body = b"".join(struct.pack("<HHL", 0xFFFE, 0xE000, len(item)) + item for item in items)
-    return element(keyword, body)
+    if not undefined:
+        return raw_element(tag, "SQ", b"".join(struct.pack("<HHL", 0xFFFE, 0xE000, len(item)) + item for item in items), implicit)
+    body = b"".join(struct.pack("<HHL", 0xFFFE, 0xE000, 0xFFFFFFFF) + item + struct.pack("<HHL", 0xFFFE, 0xE00D, 0) for item in items)
+    head = struct.pack("<HH", tag >> 16, tag & 0xFFFF) + (b"" if implicit else b"SQ\0\0")
+    return head + struct.pack("<L", 0xFFFFFFFF) + body + struct.pack("<HHL", 0xFFFE, 0xE0DD, 0)
 
 
-def required_uids(character_set: bytes | None = None) -> bytes:
-    charset = element("SpecificCharacterSet", character_set) if character_set is not None else b""
-    return (
-        charset
-        + element("SOPClassUID", CT_IMAGE_STORAGE + b"\0")
-        + element("SOPInstanceUID", b"1.2.3.4.5.1\0")
-        + element("StudyInstanceUID", b"1.2.3.4")
-        + element("SeriesInstanceUID", b"1.2.3.4.5\0")
+def required_uids(character_set: bytes | None = None, implicit: bool = False) -> bytes:
+    charset = element("SpecificCharacterSet", character_set, implicit) if character_set is not None else b""
+    return charset + b"".join(
+        element(keyword, value, implicit)
+        for keyword, value in [
+            ("SOPClassUID", CT_IMAGE_STORAGE + b"\0"),
+            ("SOPInstanceUID", b"1.2.3.4.5.1\0"),
+            ("StudyInstanceUID", b"1.2.3.4"),
+            ("SeriesInstanceUID", b"1.2.3.4.5\0"),
+        ]
     )
 
 
-def pixel_data(size: int) -> bytes:
-    return raw_element(0x7FE00010, "OB", bytes(size))
+def pixel_data(size: int, implicit: bool = False) -> bytes:
+    return raw_element(0x7FE00010, "OB", bytes(size), implicit)
 
 
 def dicom_file(body: bytes, syntax: bytes = EXPLICIT_LITTLE) -> bytes:
@@ -211,9 +224,4 @@ def dicom_file(body: bytes, syntax: bytes = EXPLICIT_LITTLE) -> bytes:
         + raw_element(0x00020003, "UI", b"1.2.3.4.5.1\0")
         + raw_element(0x00020010, "UI", syntax + (b"\0" if len(syntax) % 2 else b""))
     )
-    if syntax == b"1.2.840.10008.1.2":  # implicit VR: tag, 4-byte length, value
-        body = b"".join(
-            struct.pack("<HHL", tag >> 16, tag & 0xFFFF, len(value)) + value
-            for tag, value in [(0x00080018, b"1.2.3.4.5.1\0"), (0x0020000D, b"1.2.3.4\0"), (0x0020000E, b"1.2.3.4.5\0")]
-        )
     return b"\0" * 128 + b"DICM" + raw_element(0x00020000, "UL", struct.pack("<L", len(meta))) + meta + body

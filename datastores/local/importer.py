@@ -392,6 +392,7 @@ _VRS = _LONG_LENGTH_VRS | {
 }  # fmt: skip
 _SERIES_UID_TAG, _CHARACTER_SET_TAG = 0x0020000E, 0x00080005
 _SOP_CLASS_TAG, _SYNTAX_TAG = 0x00020002, 0x00020010
+_IMPLICIT_LITTLE_ENDIAN = "1.2.840.10008.1.2"
 _ASCII_COMPATIBLE = re.compile(r"^(iso8859-\d+|utf-8|ascii)$")
 
 
@@ -448,17 +449,31 @@ def _parse_file(data: bytes, complete: bool) -> FastHeader:
     end = len(data) if complete else None
     if data[128:132] != b"DICM":
         raise _Declined
-    meta, position = _raw_elements(data, 132, end, lambda tag: tag >> 16 != 0x0002)
+    meta, position = _raw_elements(data, 132, end, lambda tag: tag >> 16 != 0x0002, False)
     syntax = _uid(meta.get(_SYNTAX_TAG))
-    if syntax not in _explicit_little_endian_syntaxes() or _uid(meta.get(_SOP_CLASS_TAG)) == DICOMDIR_CLASS_UID:
+    implicit = syntax == _IMPLICIT_LITTLE_ENDIAN
+    if not (implicit or syntax in _explicit_little_endian_syntaxes()):
         raise _Declined
-    elements, _ = _raw_elements(data, position, end, _PIXEL_TAGS.__contains__)
+    if _uid(meta.get(_SOP_CLASS_TAG)) == DICOMDIR_CLASS_UID or implicit and _looks_explicit(data, position):
+        raise _Declined
+    elements, stopped_at = _raw_elements(data, position, end, _PIXEL_TAGS.__contains__, implicit)
     if not elements:
         raise _Declined
+    if not implicit and stopped_at < len(data):
+        _explicit_head(data, stopped_at)  # pydicom reads the pixel data element's whole head before it stops
     return FastHeader(elements, syntax)
 
 
-def _raw_elements(data: bytes, position: int, end: int | None, stop) -> tuple[dict[int, tuple[str, Any]], int]:
+def _looks_explicit(data: bytes, position: int) -> bool:
+    """Whether an implicit VR dataset starts as an explicit one would (two capitals after the tag): pydicom then
+    reads it as explicit VR, and so this reader leaves it to pydicom."""
+    head = data[position + 4 : position + 6]
+    return len(head) == 2 and all(0x40 < byte < 0x5B for byte in head)
+
+
+def _raw_elements(
+    data: bytes, position: int, end: int | None, stop, implicit: bool
+) -> tuple[dict[int, tuple[str, Any]], int]:
     """The elements from `position` to `end` (the file's or the item's), to the first tag `stop` accepts (at the top
     level), or to an item delimiter (in an item of undefined length: no `end`, no `stop`). A repeated tag keeps its
     first place and its last value, as in pydicom's Dataset."""
@@ -466,24 +481,18 @@ def _raw_elements(data: bytes, position: int, end: int | None, stop) -> tuple[di
     while end is None or position < end:
         if position + 8 > len(data):
             raise _Short
-        group, number, vr_bytes, short_length = _ELEMENT_HEAD.unpack_from(data, position)
-        tag = group << 16 | number
+        tag = _ITEM_HEAD.unpack_from(data, position)
+        tag = tag[0] << 16 | tag[1]
         if tag == _ITEM_END and end is None and stop is None:
             return elements, position + 8
-        vr = vr_bytes.decode("latin-1")
-        if vr not in _VRS or group == 0xFFFE:
-            raise _Declined
-        if vr in _LONG_LENGTH_VRS:
-            if position + 12 > len(data):
-                raise _Short  # pydicom reads the whole element head before it stops at pixel data
-            length, start = _LENGTH.unpack_from(data, position + 8)[0], position + 12
-        else:
-            length, start = short_length, position + 8
         if stop is not None and stop(tag):
             return elements, position
-        if vr == "SQ":
-            value, position = _items(data, start, None if length == _UNDEFINED else start + length)
-        elif length == _UNDEFINED or (vr == "UN" and not group & 1):
+        if tag >> 16 == 0xFFFE:
+            raise _Declined
+        vr, length, start = _implicit_head(data, position, tag) if implicit else _explicit_head(data, position)
+        if vr == "SQ" or (implicit and not vr and length == _UNDEFINED):  # an unknown tag's: a sequence, as pydicom reads it
+            value, position = _items(data, start, None if length == _UNDEFINED else start + length, implicit)
+        elif length == _UNDEFINED or (vr == "UN" and not tag >> 16 & 1):
             raise _Declined  # pydicom reads these as sequences or by the dictionary's VR
         else:
             position = start + length
@@ -496,12 +505,42 @@ def _raw_elements(data: bytes, position: int, end: int | None, stop) -> tuple[di
     return elements, position
 
 
-_ELEMENT_HEAD = struct.Struct("<HH2sH")
+def _explicit_head(data: bytes, position: int) -> tuple[str, int, int]:
+    """(VR, value length, value start) of an explicit VR element."""
+    vr = data[position + 4 : position + 6].decode("latin-1")
+    if vr not in _VRS:
+        raise _Declined
+    if vr in _LONG_LENGTH_VRS:
+        if position + 12 > len(data):
+            raise _Short
+        return vr, _LENGTH.unpack_from(data, position + 8)[0], position + 12
+    return vr, _SHORT_LENGTH.unpack_from(data, position + 6)[0], position + 8
+
+
+def _implicit_head(data: bytes, position: int, tag: int) -> tuple[str, int, int]:
+    """(VR, value length, value start) of an implicit VR element: the dictionary's VR, "" for a tag it does not know
+    (private or unknown: never kept, only walked past). An ambiguous VR pydicom settles from other elements
+    ("US or SS", ...) is left to pydicom."""
+    entry = _dictionary().get(tag)
+    vr = entry[0] if entry else ""
+    if " or " in vr:
+        raise _Declined
+    return vr, _LENGTH.unpack_from(data, position + 4)[0], position + 8
+
+
+@functools.cache
+def _dictionary() -> dict:
+    from pydicom.datadict import DicomDictionary
+
+    return DicomDictionary
+
+
+_SHORT_LENGTH = struct.Struct("<H")
 _ITEM_HEAD = struct.Struct("<HHL")
 _LENGTH = struct.Struct("<L")
 
 
-def _items(data: bytes, position: int, end: int | None) -> tuple[list[dict[int, tuple[str, Any]]], int]:
+def _items(data: bytes, position: int, end: int | None, implicit: bool) -> tuple[list[dict[int, tuple[str, Any]]], int]:
     """A sequence's items, to `end` or (undefined length) to the sequence delimiter."""
     items = []
     while end is None or position < end:
@@ -514,7 +553,7 @@ def _items(data: bytes, position: int, end: int | None) -> tuple[list[dict[int, 
         if tag != _ITEM:
             raise _Declined
         item_end = None if length == _UNDEFINED else position + 8 + length
-        item, position = _raw_elements(data, position + 8, item_end, None)
+        item, position = _raw_elements(data, position + 8, item_end, None, implicit)
         if _CHARACTER_SET_TAG in item:
             raise _Declined  # an item with its own character set
         items.append(item)
@@ -570,13 +609,11 @@ def _codecs(raw: bytes) -> tuple[str, ...]:
 def _fast_elements(elements: dict[int, tuple[str, Any]], encodings: tuple[str, ...]) -> list[tuple[str, str, Any]]:
     """(keyword, VR, JSON value) of each element `_elements` keeps, decoded from the raw bytes; like `_elements`,
     it leaves out an element whose value pydicom cannot decode."""
-    from pydicom.datadict import DicomDictionary
-
     kept = []
     for tag, (vr, raw) in elements.items():
         if tag >> 16 & 1 or not tag & 0xFFFF or vr in BINARY_VRS:
             continue
-        entry = DicomDictionary.get(tag)
+        entry = _dictionary().get(tag)
         keyword = entry[4] if entry else ""
         if not keyword or keyword in STORE_COUNTED:
             continue
