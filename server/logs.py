@@ -20,3 +20,5 @@ def configure(debug: bool = False, level: str | None = None) -> None:
         force=True,
     )
     logging.getLogger(PROJECT).setLevel(logging.DEBUG if debug else base)
+    # The SDK logs every refused call's text at INFO; those texts are for the model, and the server logs its own.
+    logging.getLogger("mcp.server.mcpserver.server").setLevel(max(base, logging.WARNING))

@@ -26,9 +26,12 @@ async def test_every_tool_is_read_only_strict_and_described(demo_store):
 async def test_unknown_arguments_are_refused_by_every_tool(demo_store):
     async with session(demo_store) as client:
         for name in TOOLS:
-            result = await client.call_tool(name, {"bogus_argument": 1})
+            result = await client.call_tool(name, {"datastore_idd": 1})
             text = result.content[0].text
-            assert result.is_error and "bogus_argument" in text, (name, text)
+            assert result.is_error and "'datastore_idd': did you mean 'datastore_id'" in text, (name, text)
+            result = await client.call_tool(name, {"SUBJECT08701": 1})  # a value where a name belongs: not echoed
+            text = result.content[0].text
+            assert result.is_error and "unknown argument of 12 characters" in text and "SUBJECT" not in text
 
 
 async def test_a_search_result_feeds_the_other_tools(demo_store):

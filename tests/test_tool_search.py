@@ -122,7 +122,7 @@ async def test_a_scan_budget_stops_with_a_resumable_token(demo_store):
 @pytest.mark.parametrize(
     "arguments, words",
     [
-        ({"patient_idd": "X"}, "unknown argument 'patient_idd'"),
+        ({"patient_idd": "X"}, "unknown argument 'patient_idd': did you mean 'patient_id'"),
         ({"search_criteria": {"filters": [], "sortt": 1}}, "unknown key 'sortt'"),
         ({"max_items": "many"}, "max_items"),
         ({"max_items": 500}, "max_items"),

@@ -4,6 +4,9 @@ The tool layer raises `SearchError`; the server turns it into an MCP ToolError. 
 never echo values: a rejected value may be a patient ID or name, and error texts reach both the model and logs.
 """
 
+import difflib
+import functools
+
 from pydantic import ValidationError
 
 from imageset_search.tools.models import VALUE_MEMBERS
@@ -14,7 +17,6 @@ class SearchError(ValueError):
 
 
 _HINTS = {
-    "extra_forbidden": "is not an argument here",
     "missing": "is required",
     "union_member": "each value holds exactly one key, one of: " + ", ".join(VALUE_MEMBERS),
 }
@@ -27,6 +29,39 @@ _COUNTS = {
 }
 
 
+@functools.cache
+def _known_keys() -> frozenset[str]:
+    """Every argument and key name the tools' input schemas hold: the vocabulary a misspelt key is compared with."""
+    from imageset_search.tools.catalog import CATALOG
+
+    found: set[str] = set()
+
+    def collect(node):
+        if isinstance(node, dict):
+            found.update(node.get("properties", {}))
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    for spec in CATALOG:
+        collect(spec.arguments.model_json_schema(by_alias=True))
+    return frozenset(found)
+
+
+def _unknown_key(loc: tuple) -> str:
+    """Name an unknown key only when it is a slip on a known one ("patient_idd"): any other key may be a value put
+    where a name belongs (a patient ID, a UID), and is described by its size instead of echoed."""
+    key = str(loc[-1])
+    where = "" if len(loc) == 1 else f" at {_location(loc[:-1])}"
+    noun = "argument" if len(loc) == 1 else "key"
+    close = difflib.get_close_matches(key, _known_keys(), n=1, cutoff=0.75)
+    if close:
+        return f"unknown {noun} '{key}'{where}: did you mean '{close[0]}'?"
+    return f"an unknown {noun} of {len(key)} characters{where}: use only the names in the tool's input schema"
+
+
 def _location(loc: tuple) -> str:
     return ".".join(str(part) for part in loc if not str(part).startswith("function-")) or "the arguments"
 
@@ -34,10 +69,8 @@ def _location(loc: tuple) -> str:
 def _describe(error: dict) -> str:
     where = _location(error["loc"])
     kind = error["type"]
-    if kind == "extra_forbidden" and len(error["loc"]) == 1:
-        return f"unknown argument '{error['loc'][0]}' (check its spelling against the tool's input schema)"
     if kind == "extra_forbidden":
-        return f"unknown key '{error['loc'][-1]}' at {_location(error['loc'][:-1])}: it {_HINTS[kind]}"
+        return _unknown_key(error["loc"])
     if kind in _HINTS:
         return f"{where}: {_HINTS[kind]}"
     if kind in ("too_long", "too_short") and error["loc"][-1] in _COUNTS:

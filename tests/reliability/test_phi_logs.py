@@ -133,13 +133,6 @@ async def test_no_patient_data_in_the_debug_log_on_the_aws_backend_under_throttl
     assert_clean(wrong, log, demo_store, debug=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tools/errors.py (team lead): an unknown argument or key is quoted verbatim in the refusal, and the MCP "
-    "SDK logs every refusal at INFO, so a key that holds patient data reaches the model's error text and the log. "
-    "Quote keys only when they look like names (e.g. [A-Za-z_][A-Za-z0-9_]{0,63}), else say 'an unknown key of N "
-    "characters'",
-)
 async def test_patient_data_sent_as_an_argument_name_is_not_echoed(demo_store):
     from mcp_helpers import session
 
