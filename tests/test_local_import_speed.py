@@ -9,7 +9,6 @@ reader switched off.
 import struct
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydicom.data import get_charset_files, get_testdata_file, get_testdata_files
@@ -117,8 +116,10 @@ def test_rare_values_in_a_fast_read_file_are_decoded_by_pydicom_one_by_one(tmp_p
 
 # -- generated raw bytes ----------------------------------------------------------------------------------------------
 
-TEXT_PIECES = ["1", "23", "-4", "+5", ".5", "6.", "7e3", "E-2", " ", "\\", "=", "^", "A", "Doe", "\x00", "\t", "ä", "?",
-               "\x1b$B", "\x1b(B", ";3"]
+TEXT_PIECES = [
+    "1", "23", "-4", "+5", ".5", "6.", "7e3", "E-2", " ", "\\", "=", "^", "A", "Doe", "\x00", "\t", "ä", "?", "\x1b$B",
+    "\x1b(B", ";3",
+]  # fmt: skip
 NUMBER_KEYWORDS = ["InstanceNumber", "SliceThickness", "PixelSpacing", "ImagePositionPatient", "WindowCenter"]
 TEXT_KEYWORDS = [
     "PatientName", "OtherPatientNames", "PatientID", "StudyDescription", "ImageType", "StudyDate", "StudyTime",
@@ -126,16 +127,17 @@ TEXT_KEYWORDS = [
     "SeriesNumber", "AccessionNumber", "BodyPartExamined", "FrameOfReferenceUID",
 ]  # fmt: skip
 BINARY_KEYWORDS = [
-    "Rows", "SmallestImagePixelValue", "SimpleFrameList", "DiffusionBValue", "ReferencePixelX0", "FrameIncrementPointer",
-    "LUTDescriptor",
+    "Rows", "SmallestImagePixelValue", "SimpleFrameList", "DiffusionBValue", "ReferencePixelX0",
+    "FrameIncrementPointer", "LUTDescriptor",
 ]  # fmt: skip
 CHARACTER_SETS = [
-    None, b"", b"ISO_IR 100", b"ISO_IR 192", b"ISO_IR 144", b"ISO_IR 6\\ISO 2022 IR 100", b"ISO 2022 IR 6\\ISO 2022 IR 87",
-    b"GB18030",
+    None, b"", b"ISO_IR 100", b"ISO_IR 192", b"ISO_IR 144", b"ISO_IR 6\\ISO 2022 IR 100",
+    b"ISO 2022 IR 6\\ISO 2022 IR 87", b"GB18030",
 ]  # fmt: skip
 
 texts = st.lists(st.sampled_from(TEXT_PIECES), max_size=6).map("".join)
-text_elements = st.tuples(st.sampled_from(TEXT_KEYWORDS + NUMBER_KEYWORDS), texts, st.sampled_from(["utf-8", "latin-1"]))
+codecs = st.sampled_from(["utf-8", "latin-1"])
+text_elements = st.tuples(st.sampled_from(TEXT_KEYWORDS + NUMBER_KEYWORDS), texts, codecs)
 binary_elements = st.tuples(st.sampled_from(BINARY_KEYWORDS), st.binary(max_size=12))
 
 
@@ -172,7 +174,7 @@ def test_generated_headers_read_the_same_either_way(tmp_path, monkeypatch, impli
     assert fast == slow
 
 
-# -- writing raw DICOM --------------------------------------------------------------------------------------------------
+# -- writing raw DICOM ------------------------------------------------------------------------------------------------
 
 
 def raw_element(tag: int, vr: str, value: bytes, implicit: bool = False) -> bytes:
@@ -193,10 +195,15 @@ def element(keyword: str, value: bytes, implicit: bool = False) -> bytes:
 def sequence(tag: int, items: list[bytes], undefined: bool, implicit: bool = False) -> bytes:
     """A sequence of items, each and the whole either of undefined length (with delimiters) or of defined length."""
     if not undefined:
-        return raw_element(tag, "SQ", b"".join(struct.pack("<HHL", 0xFFFE, 0xE000, len(item)) + item for item in items), implicit)
-    body = b"".join(struct.pack("<HHL", 0xFFFE, 0xE000, 0xFFFFFFFF) + item + struct.pack("<HHL", 0xFFFE, 0xE00D, 0) for item in items)
+        return raw_element(tag, "SQ", b"".join(delimiter(0xE000, len(item)) + item for item in items), implicit)
+    body = b"".join(delimiter(0xE000, 0xFFFFFFFF) + item + delimiter(0xE00D) for item in items)
     head = struct.pack("<HH", tag >> 16, tag & 0xFFFF) + (b"" if implicit else b"SQ\0\0")
-    return head + struct.pack("<L", 0xFFFFFFFF) + body + struct.pack("<HHL", 0xFFFE, 0xE0DD, 0)
+    return head + struct.pack("<L", 0xFFFFFFFF) + body + delimiter(0xE0DD)
+
+
+def delimiter(element: int, length: int = 0) -> bytes:
+    """An item (FFFE,E000), item delimiter (FFFE,E00D) or sequence delimiter (FFFE,E0DD) head."""
+    return struct.pack("<HHL", 0xFFFE, element, length)
 
 
 def required_uids(character_set: bytes | None = None, implicit: bool = False) -> bytes:

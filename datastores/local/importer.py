@@ -375,10 +375,11 @@ def _transfer_syntax(dataset) -> str | None:
 
 # -- the fast reader ------------------------------------------------------------------------------------------------
 # pydicom builds a Dataset of DataElement objects and converts every value through its own layers; for the files
-# nearly every modern export writes (preamble, explicit VR little endian, an ASCII-compatible character set) this
-# reader walks the raw bytes itself and gives the same elements, several times faster. Anything it does not handle
-# exactly as pydicom does (another encoding, a UN element, ISO 2022 escapes, a truncated header, a DICOMDIR, ...)
-# makes it decline, and pydicom reads that file as before.
+# nearly every export writes (preamble, little endian, explicit or implicit VR, an ASCII-compatible first character
+# set) this reader walks the raw bytes itself and gives the same elements, several times faster. A file it cannot
+# walk exactly as pydicom does (big endian, deflated, a known tag as UN, an ambiguous implicit VR, a truncated
+# header, a DICOMDIR, ...) it declines, and pydicom reads that file as before; a single value it cannot decode
+# exactly (AT, ISO 2022 escapes, malformed numbers, ...) pydicom converts on its own.
 
 _FIRST_CHUNK = 64 * 1024
 _PIXEL_TAGS = frozenset({0x7FE00010, 0x7FE00009, 0x7FE00008})  # where pydicom's stop_before_pixels stops
@@ -426,8 +427,8 @@ def fast_instance_elements(path: Path) -> tuple[list[tuple[str, str, Any]], str]
 
 
 def fast_header(path: Path) -> FastHeader | None:
-    """The raw header of an explicit VR little endian file with preamble, walked without pydicom; None when the
-    fast reader declines it (pydicom reads it then, and says what is wrong with it if anything is)."""
+    """The raw header of a little endian file with preamble, walked without pydicom; None when the fast reader
+    declines it (pydicom reads it then, and says what is wrong with it if anything is)."""
     try:
         with open(path, "rb") as handle:
             data = handle.read(_FIRST_CHUNK)
@@ -490,7 +491,7 @@ def _raw_elements(
         if tag >> 16 == 0xFFFE:
             raise _Declined
         vr, length, start = _implicit_head(data, position, tag) if implicit else _explicit_head(data, position)
-        if vr == "SQ" or (implicit and not vr and length == _UNDEFINED):  # an unknown tag's: a sequence, as pydicom reads it
+        if vr == "SQ" or (implicit and not vr and length == _UNDEFINED):  # an unknown tag's, read as a sequence
             value, position = _items(data, start, None if length == _UNDEFINED else start + length, implicit)
         elif length == _UNDEFINED or (vr == "UN" and not tag >> 16 & 1):
             raise _Declined  # pydicom reads these as sequences or by the dictionary's VR
@@ -583,7 +584,9 @@ def _explicit_little_endian_syntaxes() -> frozenset[str]:
     from pydicom.uid import AllTransferSyntaxes
 
     return frozenset(
-        str(uid) for uid in AllTransferSyntaxes if not uid.is_implicit_VR and uid.is_little_endian and not uid.is_deflated
+        str(uid)
+        for uid in AllTransferSyntaxes
+        if not uid.is_implicit_VR and uid.is_little_endian and not uid.is_deflated
     )
 
 
