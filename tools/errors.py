@@ -50,15 +50,33 @@ def _known_keys() -> frozenset[str]:
     return frozenset(found)
 
 
+def _folded(name: str) -> str:
+    return name.replace("_", "").replace("-", "").casefold()
+
+
+def _slip_on(key: str) -> str | None:
+    """The known name `key` is a slip on: the same but for case and underscores (imageSetId), a near spelling
+    (patient_idd), or one that holds a known name of five letters or more (datastore_status)."""
+    folded = {_folded(name): name for name in _known_keys()}
+    wanted = _folded(key)
+    if wanted in folded:
+        return folded[wanted]
+    close = difflib.get_close_matches(wanted, folded, n=1, cutoff=0.75)
+    if close:
+        return folded[close[0]]
+    inside = [name for short, name in folded.items() if len(short) >= 5 and short in wanted]
+    return max(inside, key=len) if inside else None
+
+
 def _unknown_key(loc: tuple) -> str:
     """Name an unknown key only when it is a slip on a known one ("patient_idd"): any other key may be a value put
     where a name belongs (a patient ID, a UID), and is described by its size instead of echoed."""
     key = str(loc[-1])
     where = "" if len(loc) == 1 else f" at {_location(loc[:-1])}"
     noun = "argument" if len(loc) == 1 else "key"
-    close = difflib.get_close_matches(key, _known_keys(), n=1, cutoff=0.75)
+    close = _slip_on(key)
     if close:
-        return f"unknown {noun} '{key}'{where}: did you mean '{close[0]}'?"
+        return f"unknown {noun} '{key}'{where}: did you mean '{close}'?"
     return f"an unknown {noun} of {len(key)} characters{where}: use only the names in the tool's input schema"
 
 
