@@ -66,6 +66,7 @@ def test_pydicom_and_demo_files_read_the_same_either_way(tmp_path, monkeypatch):
     assert set(demo) <= set(taken)
     assert Path(get_testdata_file("CT_small.dcm")) in taken and len(taken) > len(demo) + 50
     assert Path(get_testdata_file("rtplan.dcm")) in taken  # implicit VR little endian
+    assert Path(get_testdata_file("MR_small_implicit.dcm")) in taken  # with "US or SS" elements
 
 
 def test_a_header_larger_than_the_first_read_is_read_whole(tmp_path, monkeypatch):
@@ -82,7 +83,7 @@ def test_a_header_larger_than_the_first_read_is_read_whole(tmp_path, monkeypatch
 def test_files_the_fast_reader_declines_are_read_by_pydicom(tmp_path, monkeypatch):
     cases = {
         "big endian": dicom_file(required_uids(), syntax=b"1.2.840.10008.1.2.2"),
-        "an ambiguous implicit VR": dicom_file(
+        "an ambiguous implicit VR, no PixelRepresentation": dicom_file(
             required_uids(implicit=True) + element("SmallestImagePixelValue", b"\0\0", implicit=True), IMPLICIT_LITTLE
         ),
         "a character set that is not ASCII-compatible": dicom_file(required_uids(b"ISO 2022 IR 87")),
@@ -128,7 +129,7 @@ TEXT_KEYWORDS = [
 ]  # fmt: skip
 BINARY_KEYWORDS = [
     "Rows", "SmallestImagePixelValue", "SimpleFrameList", "DiffusionBValue", "ReferencePixelX0",
-    "FrameIncrementPointer", "LUTDescriptor",
+    "FrameIncrementPointer", "LUTDescriptor", "PixelRepresentation", "PixelRepresentation",
 ]  # fmt: skip
 CHARACTER_SETS = [
     None, b"", b"ISO_IR 100", b"ISO_IR 192", b"ISO_IR 144", b"ISO_IR 6\\ISO 2022 IR 100",

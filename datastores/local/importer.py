@@ -394,6 +394,7 @@ _VRS = _LONG_LENGTH_VRS | {
 _SERIES_UID_TAG, _CHARACTER_SET_TAG = 0x0020000E, 0x00080005
 _SOP_CLASS_TAG, _SYNTAX_TAG = 0x00020002, 0x00020010
 _IMPLICIT_LITTLE_ENDIAN = "1.2.840.10008.1.2"
+_PIXEL_REPRESENTATION_TAG = 0x00280103
 _ASCII_COMPATIBLE = re.compile(r"^(iso8859-\d+|utf-8|ascii)$")
 
 
@@ -460,9 +461,38 @@ def _parse_file(data: bytes, complete: bool) -> FastHeader:
     elements, stopped_at = _raw_elements(data, position, end, _PIXEL_TAGS.__contains__, implicit)
     if not elements:
         raise _Declined
+    if implicit:
+        _settle_ambiguous_vrs(elements)
     if not implicit and stopped_at < len(data):
         _explicit_head(data, stopped_at)  # pydicom reads the pixel data element's whole head before it stops
     return FastHeader(elements, syntax)
+
+
+def _settle_ambiguous_vrs(elements: dict[int, tuple[str, Any]]) -> None:
+    """Give the top level's "US or SS" elements the VR pydicom settles on from PixelRepresentation (its VR enum, as
+    pydicom leaves it); "OB or OW" stays, binary either way. Any other ambiguity, or one pydicom settles by rules
+    this reader does not follow (no PixelRepresentation, LUT descriptors), declines the file."""
+    for tag, (vr, raw) in elements.items():
+        if " or " not in vr or vr == "OB or OW":
+            continue
+        if vr != "US or SS" or tag not in _us_or_ss_tags() or tag in _LUT_DESCRIPTORS:
+            raise _Declined
+        elements[tag] = (_pixel_vr(elements.get(_PIXEL_REPRESENTATION_TAG)), raw)
+
+
+def _pixel_vr(pixel_representation: tuple[str, Any] | None) -> str:
+    from pydicom.valuerep import VR
+
+    if pixel_representation is None or pixel_representation[0] != "US" or len(pixel_representation[1]) != 2:
+        raise _Declined
+    return VR.US if _SHORT_LENGTH.unpack(pixel_representation[1])[0] == 0 else VR.SS
+
+
+@functools.cache
+def _us_or_ss_tags() -> frozenset[int]:
+    from pydicom.filewriter import _AMBIGUOUS_US_SS_TAGS
+
+    return frozenset(_AMBIGUOUS_US_SS_TAGS)
 
 
 def _looks_explicit(data: bytes, position: int) -> bool:
@@ -520,12 +550,9 @@ def _explicit_head(data: bytes, position: int) -> tuple[str, int, int]:
 
 def _implicit_head(data: bytes, position: int, tag: int) -> tuple[str, int, int]:
     """(VR, value length, value start) of an implicit VR element: the dictionary's VR, "" for a tag it does not know
-    (private or unknown: never kept, only walked past). An ambiguous VR pydicom settles from other elements
-    ("US or SS", ...) is left to pydicom."""
+    (private or unknown: never kept, only walked past). An ambiguous VR ("US or SS", ...) is settled afterwards."""
     entry = _dictionary().get(tag)
     vr = entry[0] if entry else ""
-    if " or " in vr:
-        raise _Declined
     return vr, _LENGTH.unpack_from(data, position + 4)[0], position + 8
 
 
@@ -541,6 +568,11 @@ _ITEM_HEAD = struct.Struct("<HHL")
 _LENGTH = struct.Struct("<L")
 
 
+class _UndefinedLengthItems(list):
+    """The items of a sequence of undefined length, which pydicom reads as it walks the file rather than when its
+    value is first asked for; that shows in what pydicom loses on the way (`_pixel_representation_decodes`)."""
+
+
 def _items(data: bytes, position: int, end: int | None, implicit: bool) -> tuple[list[dict[int, tuple[str, Any]]], int]:
     """A sequence's items, to `end` or (undefined length) to the sequence delimiter."""
     items = []
@@ -550,13 +582,13 @@ def _items(data: bytes, position: int, end: int | None, implicit: bool) -> tuple
         group, number, length = _ITEM_HEAD.unpack_from(data, position)
         tag = group << 16 | number
         if tag == _SEQUENCE_END and end is None:
-            return items, position + 8
+            return _UndefinedLengthItems(items), position + 8
         if tag != _ITEM:
             raise _Declined
         item_end = None if length == _UNDEFINED else position + 8 + length
         item, position = _raw_elements(data, position + 8, item_end, None, implicit)
-        if _CHARACTER_SET_TAG in item:
-            raise _Declined  # an item with its own character set
+        if _CHARACTER_SET_TAG in item or any(" or " in vr and vr != "OB or OW" for vr, _value in item.values()):
+            raise _Declined  # an item with its own character set, or with VRs pydicom settles from its ancestors
         items.append(item)
     if position != end:
         raise _Declined
@@ -621,6 +653,8 @@ def _fast_elements(elements: dict[int, tuple[str, Any]], encodings: tuple[str, .
         if not keyword or keyword in STORE_COUNTED:
             continue
         if vr == "SQ":
+            if not isinstance(raw, _UndefinedLengthItems) and not _pixel_representation_decodes(elements, encodings):
+                continue
             value = element_value(vr, raw, lambda item: {k: v for k, _vr, v in _fast_elements(item, encodings)})
         else:
             decoded = _decoded(tag, vr, raw, encodings)
@@ -635,6 +669,13 @@ def _fast_elements(elements: dict[int, tuple[str, Any]], encodings: tuple[str, .
 
 
 _UNDECODABLE = object()
+
+
+def _pixel_representation_decodes(elements: dict[int, tuple[str, Any]], encodings: tuple[str, ...]) -> bool:
+    """pydicom decodes a level's PixelRepresentation whenever it decodes a sequence of defined length there (to
+    settle ambiguous VRs in the items), and loses the sequence when that fails; so does this reader."""
+    element = elements.get(_PIXEL_REPRESENTATION_TAG)
+    return element is None or _decoded(_PIXEL_REPRESENTATION_TAG, *element, encodings) is not _UNDECODABLE
 
 
 def _decoded(tag: int, vr: str, raw: bytes, encodings: tuple[str, ...]) -> Any:
