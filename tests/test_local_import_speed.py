@@ -233,3 +233,23 @@ def dicom_file(body: bytes, syntax: bytes = EXPLICIT_LITTLE) -> bytes:
         + raw_element(0x00020010, "UI", syntax + (b"\0" if len(syntax) % 2 else b""))
     )
     return b"\0" * 128 + b"DICM" + raw_element(0x00020000, "UL", struct.pack("<L", len(meta))) + meta + body
+
+
+# -- the walk ---------------------------------------------------------------------------------------------------------
+
+
+def test_each_file_is_listed_once_however_it_is_reached(tmp_path, monkeypatch):
+    """list_files resolves folders once and links one by one; a file reached by a link, through a linked folder or
+    by a path with `..` still counts once, and a dangling link is listed (the import then skips it)."""
+    for name in ("a/1.dcm", "a/b/2.dcm", "c/3.dcm"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"")
+    (tmp_path / "c" / "link-to-1.dcm").symlink_to(tmp_path / "a" / "1.dcm")
+    (tmp_path / "c" / "relative-link-to-2.dcm").symlink_to(Path("..") / "a" / "b" / "2.dcm")
+    (tmp_path / "c" / "dangling.dcm").symlink_to(tmp_path / "gone.dcm")
+    (tmp_path / "linked-a").symlink_to(tmp_path / "a")
+    monkeypatch.chdir(tmp_path)
+
+    files = importer.list_files(["a", tmp_path / "linked-a" / "1.dcm", "c", "a/../c/3.dcm", tmp_path / "linked-a"])
+
+    assert [str(file) for file in files] == ["a/1.dcm", "a/b/2.dcm", "c/3.dcm", "c/dangling.dcm"]
