@@ -4,6 +4,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from mcp_helpers import store_summaries
 from pydantic import ValidationError
 
 from conftest import DEMO_DATASTORE_ID, DOCUMENTED_IMAGE_SET_ID
@@ -25,21 +26,11 @@ SETTINGS = Settings(tz=ZoneInfo("UTC"))
 UNKNOWN_ID = "0" * 32
 
 
-def summaries(store, criteria=None) -> list[dict]:
-    found, token = [], None
-    while True:
-        page = store.search_image_sets(DEMO_DATASTORE_ID, criteria, max_results=50, next_token=token)
-        found += page["imageSetsMetadataSummaries"]
-        token = page.get("nextToken")
-        if not token:
-            return found
-
-
 @pytest.fixture(scope="module")
 def reimported(demo_store) -> dict:
     """The demo's example-4 series: imported, then imported again (version 2)."""
     criteria = {"filters": [{"values": [{"DICOMSeriesInstanceUID": EXAMPLE_4_SERIES_UID}], "operator": "EQUAL"}]}
-    (found,) = summaries(demo_store, criteria)
+    (found,) = store_summaries(demo_store, criteria)
     return found
 
 
@@ -66,7 +57,7 @@ def test_an_earlier_version_is_read_when_asked(demo_store, reimported):
 
 
 def test_non_primary_sets_say_so(demo_store):
-    conflicting = next(item for item in summaries(demo_store) if item["isPrimary"] is False)
+    conflicting = next(item for item in store_summaries(demo_store) if item["isPrimary"] is False)
     info = get_image_set(demo_store, GetImageSetArgs(image_set_id=conflicting["imageSetId"]), SETTINGS)
     assert info.is_primary is False
     assert "non-primary" in GET_IMAGE_SET.text(info)

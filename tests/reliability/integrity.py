@@ -13,6 +13,8 @@ import sqlite3
 from collections import defaultdict
 from pathlib import Path
 
+from mcp_helpers import store_summaries
+
 from imageset_search.datastores.local.importer import read_instance
 
 
@@ -25,13 +27,7 @@ def uploads_of(files: list[Path]) -> dict[Path, frozenset[str]]:
 
 
 def summaries(store, datastore_id: str) -> list[dict]:
-    found, token = [], None
-    while True:
-        page = store.search_image_sets(datastore_id, None, max_results=50, next_token=token)
-        found += page["imageSetsMetadataSummaries"]
-        token = page.get("nextToken")
-        if not token:
-            return found
+    return store_summaries(store, datastore_id=datastore_id)
 
 
 def instances(store, datastore_id: str, summary: dict) -> frozenset[str]:
