@@ -203,7 +203,7 @@ def test_versions_bump_once_per_call_and_duplicates_add_nothing(store, ds):
         now=T0 + timedelta(hours=1),
     )
     assert (second.instances_added, second.instances_duplicate, second.image_sets_updated) == (2, 2, 1)
-    assert second.duplicates == 2
+    assert second.instances_duplicate == 2
     again = store.add_instances(ds, [make_instance(series="1.1", sop="1.1.1")], now=T0 + timedelta(hours=2))
     assert (again.instances_added, again.instances_duplicate, again.image_sets_updated, again.image_set_ids) == (0, 1, 0, ())
     (summary,) = summaries(store, ds)

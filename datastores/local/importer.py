@@ -233,7 +233,7 @@ def _add(store, datastore_id: str, instances: Sequence[Instance], now, report: I
         return
     result = store.add_instances(datastore_id, instances, now=now)
     report.instances_added += result.instances_added
-    report.duplicates += result.duplicates
+    report.duplicates += result.instances_duplicate
     report.image_sets_created += result.image_sets_created
     report.image_sets_updated += result.image_sets_updated
 

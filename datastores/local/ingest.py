@@ -35,11 +35,6 @@ class AddResult:
     image_sets_updated: int
     image_set_ids: tuple[str, ...] = ()  # the image sets that gained instances, in the order they were first touched
 
-    @property
-    def duplicates(self) -> int:
-        """The importer's name for instances_duplicate."""
-        return self.instances_duplicate
-
 
 @dataclass
 class Target:
