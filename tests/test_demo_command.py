@@ -23,7 +23,7 @@ def test_demo_builds_the_datastore_and_searches_it(tmp_path):
     sections = first.stdout.split("\n== ")[1:]
     assert len(sections) == 4 + 4
     assert "Building the demo datastore" in first.stdout
-    assert "Melissa844 Huel628" in sections[0] and "Found 1 image sets in 1 studies" in sections[0]
+    assert "Melissa844 Huel628" in sections[0] and "Found 1 image set in 1 study" in sections[0]
     assert all("Found " in section and "error" not in section.lower() for section in sections)
     assert "Read: study date 1999-10-01 to 1999-12-31" in sections[5]
     again = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)

@@ -57,10 +57,14 @@ class SearchResult(BaseModel):
         return self.model_dump(mode="json", exclude_none=True)
 
 
+def _counted(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
+
+
 def text(result: SearchResult) -> str:
     """A few lines for the model: the count, what was searched and how to go on; never the results again."""
-    studies = f" in {len(result.studies)} studies" if result.studies is not None else ""
-    lines = [f"Found {result.count} image sets{studies} in datastore {result.datastore_id}."]
+    studies = f" in {_counted(len(result.studies), 'study', 'studies')}" if result.studies is not None else ""
+    lines = [f"Found {_counted(result.count, 'image set', 'image sets')}{studies} in datastore {result.datastore_id}."]
     lines += [f"Read: {line}" for line in result.interpreted]
     lines.append("Searched by the datastore: " + "; ".join(result.searched_by_service) + ".")
     if result.filtered_here:
