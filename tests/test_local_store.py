@@ -3,12 +3,14 @@
 import gzip
 import json
 import re
+import shutil
 import sqlite3
 import stat
 import sys
 import threading
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import botocore.session
 import pytest
@@ -20,6 +22,7 @@ from imageset_search.datastores.local.schema import INDEXES, SCHEMA_VERSION, sta
 from imageset_search.datastores.local.store import LocalStore
 
 T0 = datetime(2024, 3, 1, 12, 0, 0, 123000, tzinfo=timezone.utc)
+SCHEMA_3_STORE = Path(__file__).parent / "data" / "stores" / "schema-v3.sqlite3"  # built by the schema-3 code
 MODEL = botocore.session.get_session().get_service_model("medical-imaging")
 
 
@@ -464,10 +467,7 @@ def test_a_path_that_cannot_hold_the_file_is_a_clear_error(tmp_path):
 
 def test_a_schema_1_file_is_migrated_to_the_current_schema_in_place_and_keeps_its_data(tmp_path):
     path = tmp_path / "old.sqlite3"
-    with LocalStore(path) as store:
-        ds = store.create_datastore("old")
-        store.add_instances(ds, [make_instance(series="1.1"), make_instance(series="1.2")])
-        token = store.search_image_sets(ds, max_results=1)["nextToken"]
+    shutil.copyfile(SCHEMA_3_STORE, path)  # written by the schema-3 code
     connection = sqlite3.connect(path)
     schema_1_indexes = {  # the indexes schemas 2 and 3 changed, as schema 1 had them
         "updated": "ds, updated_at, id",
@@ -482,8 +482,10 @@ def test_a_schema_1_file_is_migrated_to_the_current_schema_in_place_and_keeps_it
     connection.commit()
     connection.close()
     with LocalStore(path) as migrated:
-        assert len(summaries(migrated, ds)) == 2
-        assert len(migrated.search_image_sets(ds, next_token=token)["imageSetsMetadataSummaries"]) == 1
+        ds = migrated.resolve_datastore("old")
+        assert len(summaries(migrated, ds)) == 10
+        token = migrated.search_image_sets(ds, max_results=4)["nextToken"]
+        assert len(migrated.search_image_sets(ds, next_token=token)["imageSetsMetadataSummaries"]) == 6
     connection = sqlite3.connect(path)
     assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     indexes = {row[0] for row in connection.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
+from imageset_search.datastores.local.refined import refinement_columns, write_terms
 from imageset_search.datastores.local.schema import INDEXES, statements
 from imageset_search.datastores.local.summary import indexed_columns
 
@@ -51,7 +52,8 @@ def load_image_sets(store, datastore_id: str, image_sets: Iterable[BulkImageSet]
 
 def _image_set_indexes(connection) -> list[str]:
     rows = connection.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'image_sets' AND sql IS NOT NULL"
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('image_sets', 'name_terms') "
+        "AND sql IS NOT NULL"
     ).fetchall()
     return [name for (name,) in rows]
 
@@ -60,10 +62,12 @@ def _insert(connection, ds: int, batch: list[BulkImageSet]) -> None:
     start = connection.execute("SELECT coalesce(max(pk), 0) + 1 FROM image_sets").fetchone()[0]
     connection.executemany(
         "INSERT INTO image_sets (pk, ds, id, version, created_at, updated_at, is_primary, patient_id, "
-        "accession_number, study_id, study_uid, series_uid, study_dt, n_instances, tags) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "accession_number, study_id, study_uid, series_uid, study_dt, n_instances, tags, modality, body_part, "
+        "patient_sex, birth_date, patient_name, study_description) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (_row(start + offset, ds, item) for offset, item in enumerate(batch)),
     )
+    write_terms(connection, ((start + offset, item.tags) for offset, item in enumerate(batch)), new=True)
     connection.executemany(
         "INSERT INTO versions (image_set, version, updated_at, levels) VALUES (?, ?, ?, ?)",
         _version_rows(start, batch),
@@ -88,6 +92,7 @@ def _row(pk: int, ds: int, item: BulkImageSet) -> tuple:
         *indexed_columns(tags),
         item.n_instances,
         json.dumps(tags, separators=(",", ":")),
+        *refinement_columns(tags),
     )
 
 

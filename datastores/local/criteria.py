@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from imageset_search.datastores.capabilities import EXTRA_FILTERS
 from imageset_search.datastores.local.instants import epoch_seconds_to_millis, to_millis
+from imageset_search.datastores.local.refined import Check, parse_refinements
 from imageset_search.datastores.local.studytime import DAY_END, DAY_START, study_key
 from imageset_search.datastores.local.validation import invalid, short
 
@@ -55,6 +57,7 @@ class Query:
     conditions: tuple[Condition, ...]
     sort_field: str  # AWS name: updatedAt | createdAt | DICOMStudyDateAndTime
     sort_order: str  # ASC | DESC
+    checks: tuple[Check, ...] = ()  # the refinements beyond searchCriteria (refined.py)
 
     @property
     def sort_column(self) -> str:
@@ -63,14 +66,15 @@ class Query:
     def canonical(self) -> str:
         """A stable text of what this query selects and in which order, so a nextToken can be bound to it."""
         parts = sorted(f"{c.column}:{c.low!r}:{c.high!r}" for c in self.conditions)
-        return "|".join([self.sort_field, self.sort_order, *parts])
+        return "|".join([self.sort_field, self.sort_order, *parts, *sorted(c.canonical() for c in self.checks)])
 
     def echo_sort(self) -> dict[str, str]:
         return {"sortOrder": self.sort_order, "sortField": self.sort_field}
 
 
-def parse_criteria(criteria: Any) -> Query:
-    """The Query a `searchCriteria` (None or {} for every image set) asks for; ValidationException if it breaks a rule."""
+def parse_criteria(criteria: Any, refinements: dict[str, Any] | None = None) -> Query:
+    """The Query a `searchCriteria` (None or {} for every image set) asks for, with the refinements beside it
+    (already checked against refined.CAPABILITIES); ValidationException if it breaks a rule."""
     if criteria is None:
         criteria = {}
     path = "searchCriteria"
@@ -79,7 +83,10 @@ def parse_criteria(criteria: Any) -> Query:
     _reject_unknown_keys(path, criteria, ["filters", "sort"])
     conditions = _parse_filters(criteria["filters"]) if "filters" in criteria else ()
     sort_field, sort_order = _parse_sort(criteria["sort"]) if "sort" in criteria else DEFAULT_SORT
-    return Query(conditions, sort_field, sort_order)
+    refinements = refinements or {}
+    extra = refinements.get(EXTRA_FILTERS, ())
+    conditions += tuple(_parse_filter(f"refinements.{EXTRA_FILTERS}.{n}", item) for n, item in enumerate(extra, 1))
+    return Query(conditions, sort_field, sort_order, parse_refinements(refinements))
 
 
 def _reject_unknown_keys(path: str, value: dict, allowed: list[str]) -> None:

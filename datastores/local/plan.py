@@ -9,6 +9,9 @@
   A wide one first reads the sort key's index in order, checking the filter on the index entries, for at most
   SCAN_BUDGET entries: enough when the matches are spread over the sort order; when they sit far along it (a
   createdAt range from years ago, sorted by updatedAt), the page is read from the range's own index instead.
+- A refinement (refined.py) with a source counts as a range does: a narrow one reads its own index or lists its
+  candidates (name terms, description trigrams) and the page sorts the matches; a wide one is checked on the sort
+  index's entries (which carry the short refinement columns) while it is read in order.
 Choices are explicit (INDEXED BY), so plans do not depend on table statistics.
 """
 
@@ -16,6 +19,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from imageset_search.datastores.local.criteria import ID_COLUMNS, Condition, Query
+from imageset_search.datastores.local.refined import Check, Source
 
 RANGE_SCAN_LIMIT = 10_000
 SCAN_BUDGET = 20_000
@@ -32,11 +36,24 @@ INDEXES = {
 ID_COLUMN_NAMES = set(ID_COLUMNS.values())
 
 
+Reader = str | Source  # an index name, or candidates listed by SQL and read by pk
+
+
 @dataclass(frozen=True)
 class Plan:
-    index: str  # the index the page's ids are read from
+    index: Reader  # where the page's ids are read from
     budget: int | None = None  # read at most this many entries of `index` ...
-    fallback: str | None = None  # ... and if they do not fill the page, read it from this index instead
+    fallback: Reader | None = None  # ... and if they do not fill the page, read it from here instead
+
+
+@dataclass(frozen=True)
+class _Way:
+    """One way to list a query's matches, and how many it would read (up to RANGE_SCAN_LIMIT)."""
+
+    count: int
+    off_sort_key: bool  # False: a range on the sort key itself, read in order
+    name: str  # breaks ties the same way every time
+    reader: Reader
 
 
 def choose_plan(connection: sqlite3.Connection, ds: int, query: Query) -> Plan:
@@ -46,18 +63,24 @@ def choose_plan(connection: sqlite3.Connection, ds: int, query: Query) -> Plan:
             return Plan(INDEXES[condition.column])
     sort_index = INDEXES[query.sort_column]
     ranged = [condition for condition in query.conditions if condition.column in INDEXES]
-    if all(condition.column == query.sort_column for condition in ranged):
+    sourced = [check for check in query.checks if check.source is not None]
+    if not sourced and all(condition.column == query.sort_column for condition in ranged):
         return Plan(sort_index)
-    ranges = [
-        (_matches_up_to_limit(connection, ds, condition), condition.column != query.sort_column, condition.column)
-        for condition in ranged
-    ]
-    count, off_sort_key, column = min(ranges)  # on a tie, a range on the sort key wins: it is read in order
-    if not off_sort_key:
+    ways = [
+        _Way(_matches_up_to_limit(connection, ds, c), c.column != query.sort_column, c.column, INDEXES[c.column])
+        for c in ranged
+    ] + [_Way(_candidates_up_to_limit(connection, ds, check), True, check.kind, _reader(check)) for check in sourced]
+    best = min(ways, key=lambda way: (way.count, way.off_sort_key, way.name))  # a tie: the sort key, read in order
+    if not best.off_sort_key:
         return Plan(sort_index)
-    if count < RANGE_SCAN_LIMIT:
-        return Plan(INDEXES[column])
-    return Plan(sort_index, SCAN_BUDGET, INDEXES[column])
+    if best.count < RANGE_SCAN_LIMIT:
+        return Plan(best.reader)
+    return Plan(sort_index, SCAN_BUDGET, best.reader)
+
+
+def _reader(check: Check) -> Reader:
+    source = check.source
+    return source.index if source.index is not None else source
 
 
 def _matches_up_to_limit(connection: sqlite3.Connection, ds: int, condition: Condition) -> int:
@@ -68,3 +91,15 @@ def _matches_up_to_limit(connection: sqlite3.Connection, ds: int, condition: Con
         (ds, condition.low, condition.high, RANGE_SCAN_LIMIT),
     ).fetchone()
     return row[0]
+
+
+def _candidates_up_to_limit(connection: sqlite3.Connection, ds: int, check: Check) -> int:
+    """How many image sets a refinement's source lists, at most RANGE_SCAN_LIMIT (candidates of every datastore in
+    the file: an overcount only moves the choice towards the in-order read)."""
+    source = check.source
+    if source.index is not None:
+        sql = f"SELECT 1 FROM image_sets AS s INDEXED BY {source.index} WHERE s.ds = ? AND {check.where} LIMIT ?"
+        parameters = (ds, *check.parameters, RANGE_SCAN_LIMIT)
+    else:
+        sql, parameters = f"{source.candidates} LIMIT ?", (*source.parameters, RANGE_SCAN_LIMIT)
+    return connection.execute(f"SELECT count(*) FROM ({sql})", parameters).fetchone()[0]

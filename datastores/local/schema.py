@@ -8,14 +8,27 @@ that added them, and each version keeps its patient/study/series levels, so any 
 rebuilt exactly. WAL mode lets searches read a consistent snapshot while an import writes.
 """
 
+import json
 import secrets
 import sqlite3
 from pathlib import Path
 
 from imageset_search.datastores.errors import InternalServerException
+from imageset_search.datastores.local.refined import register_functions, write_refinements
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_SECONDS = 60
+
+# The refinement columns (refined.py fills them from the summary): upper-case modality and sex, folded body part,
+# birth date, and the name and description as stored (matching.py's functions read them).
+REFINEMENT_COLUMNS = ("modality", "body_part", "patient_sex", "birth_date", "patient_name", "study_description")
+
+# The refinements' search structures (see refined.py): each name's index terms (matching.name_terms) for a prefix
+# range per query word, and each folded study description in a trigram FTS5 table for "contains".
+REFINEMENT_TABLES = """
+CREATE TABLE name_terms (pk INTEGER NOT NULL, term TEXT NOT NULL, PRIMARY KEY (pk, term)) WITHOUT ROWID;
+CREATE VIRTUAL TABLE description_words USING fts5(text, tokenize = 'trigram case_sensitive 1');
+"""
 
 TABLES = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -41,7 +54,13 @@ CREATE TABLE image_sets (
     series_uid TEXT NOT NULL,
     study_dt TEXT NOT NULL,
     n_instances INTEGER NOT NULL,
-    tags TEXT NOT NULL
+    tags TEXT NOT NULL,
+    modality TEXT NOT NULL DEFAULT '',
+    body_part TEXT NOT NULL DEFAULT '',
+    patient_sex TEXT NOT NULL DEFAULT '',
+    birth_date TEXT NOT NULL DEFAULT '',
+    patient_name TEXT NOT NULL DEFAULT '',
+    study_description TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE instances (
     image_set INTEGER NOT NULL,
@@ -57,14 +76,30 @@ CREATE TABLE versions (
     levels TEXT NOT NULL,
     PRIMARY KEY (image_set, version)
 ) WITHOUT ROWID;
+""" + REFINEMENT_TABLES
+
+# Each sort index carries the other range-filterable columns and the short refinement columns, so a wide filter or
+# refinement is checked on index entries while the index is read in sort order (see plan.py).
+CARRIED = "is_primary, modality, body_part, patient_sex, birth_date"
+SORT_INDEXES = f"""
+CREATE INDEX image_sets_by_updated ON image_sets (ds, updated_at, id, created_at, study_dt, {CARRIED});
+CREATE INDEX image_sets_by_created ON image_sets (ds, created_at, id, updated_at, study_dt, {CARRIED});
+CREATE INDEX image_sets_by_study_dt ON image_sets (ds, study_dt, id, updated_at, created_at, {CARRIED});
 """
 
-# Each sort index carries the other range-filterable columns, so a wide range filter is checked on index entries
-# while the index is read in sort order (see plan.py).
-SORT_INDEXES = """
+# The sort indexes as schemas 2 and 3 had them (migration 1 creates them, migration 3 replaces them).
+SORT_INDEXES_3 = """
 CREATE INDEX image_sets_by_updated ON image_sets (ds, updated_at, id, created_at, study_dt, is_primary);
 CREATE INDEX image_sets_by_created ON image_sets (ds, created_at, id, updated_at, study_dt, is_primary);
 CREATE INDEX image_sets_by_study_dt ON image_sets (ds, study_dt, id, updated_at, created_at, is_primary);
+"""
+
+# Where a refinement matches few image sets, its own index lists them (plan.py counts them first).
+REFINEMENT_INDEXES = """
+CREATE INDEX image_sets_by_modality ON image_sets (ds, modality, updated_at, id);
+CREATE INDEX image_sets_by_body_part ON image_sets (ds, body_part, updated_at, id);
+CREATE INDEX image_sets_by_birth_date ON image_sets (ds, birth_date, updated_at, id);
+CREATE INDEX name_terms_by_term ON name_terms (term, pk);
 """
 
 # The study index also carries what the study counts need, so a page's counts are read from the index alone.
@@ -79,24 +114,26 @@ CREATE INDEX image_sets_by_accession ON image_sets (ds, accession_number, update
 CREATE INDEX image_sets_by_study_id ON image_sets (ds, study_id, updated_at, id);
 """ + STUDY_UID_INDEX + """;
 CREATE INDEX image_sets_by_series ON image_sets (ds, series_uid, updated_at, id);
-"""
+""" + REFINEMENT_INDEXES
 
 # version -> the statements that bring a file of that version to the next one
 MIGRATIONS = {
     1: "DROP INDEX image_sets_by_updated; DROP INDEX image_sets_by_created; DROP INDEX image_sets_by_study_dt;"
-    + SORT_INDEXES,
+    + SORT_INDEXES_3,
     2: "DROP INDEX image_sets_by_study_uid; " + STUDY_UID_INDEX,
+    3: lambda connection: _add_refinements(connection),
 }
 
 
 def connect(path: Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit), WAL, waiting up to `busy_timeout` seconds for
-    another writer rather than failing at once."""
+    another writer rather than failing at once, with the matching functions the refinements' SQL calls."""
     connection = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
     connection.execute("PRAGMA journal_mode = WAL")
     connection.execute("PRAGMA synchronous = NORMAL")
     connection.execute("PRAGMA cache_size = -65536")
     connection.execute("PRAGMA temp_store = MEMORY")
+    register_functions(connection)
     return connection
 
 
@@ -128,10 +165,27 @@ def ensure_schema(connection: sqlite3.Connection) -> None:
 def _migrate(connection: sqlite3.Connection, version: int) -> None:
     """Bring an older file up to SCHEMA_VERSION, one step at a time, inside the caller's transaction."""
     while version < SCHEMA_VERSION:
-        for statement in statements(MIGRATIONS[version]):
-            connection.execute(statement)
+        step = MIGRATIONS[version]
+        if callable(step):
+            step(connection)
+        else:
+            for statement in statements(step):
+                connection.execute(statement)
         version += 1
     connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _add_refinements(connection: sqlite3.Connection) -> None:
+    """Version 3 to 4: the refinement columns and search structures, filled from each image set's stored summary,
+    and the sort indexes rebuilt to carry the new columns."""
+    for column in REFINEMENT_COLUMNS:
+        connection.execute(f"ALTER TABLE image_sets ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+    for statement in statements(REFINEMENT_TABLES + "DROP INDEX image_sets_by_updated; DROP INDEX image_sets_by_created; DROP INDEX image_sets_by_study_dt;"):
+        connection.execute(statement)
+    rows = connection.execute("SELECT pk, tags FROM image_sets").fetchall()
+    write_refinements(connection, [(pk, json.loads(tags)) for pk, tags in rows], new=True)
+    for statement in statements(SORT_INDEXES + REFINEMENT_INDEXES):
+        connection.execute(statement)
 
 
 def _create(connection: sqlite3.Connection) -> None:

@@ -37,11 +37,13 @@ from imageset_search.datastores.errors import (
     ResourceNotFoundException,
     ValidationException,
 )
+from imageset_search.datastores.capabilities import check_refinements
 from imageset_search.datastores.local import tokens
 from imageset_search.datastores.local.criteria import parse_criteria
 from imageset_search.datastores.local.ingest import AddResult, add_instances
 from imageset_search.datastores.local.instants import now_millis
 from imageset_search.datastores.local.records import Instance
+from imageset_search.datastores.local.refined import CAPABILITIES
 from imageset_search.datastores.local.schema import BUSY_TIMEOUT_SECONDS, connect, ensure_schema, token_secret
 from imageset_search.datastores.local.search import pack_cursor, read_page, unpack_cursor
 from imageset_search.datastores.local.shapes import datastore_fields, image_set_arn, metadata_document, version_fields
@@ -64,6 +66,8 @@ def _new_id() -> str:
 
 
 class LocalStore:
+    capabilities = CAPABILITIES  # it searches every refinement itself, exactly (refined.py)
+
     def __init__(self, path: str | Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS):
         """Open the SQLite file at `path`, creating it (and its folders) with the current schema if it is new.
         A write waits up to `busy_timeout` seconds for another process's write to finish."""
@@ -182,6 +186,8 @@ class LocalStore:
             owned = "SELECT pk FROM image_sets WHERE ds = ?"
             connection.execute(f"DELETE FROM instances WHERE image_set IN ({owned})", (ds,))
             connection.execute(f"DELETE FROM versions WHERE image_set IN ({owned})", (ds,))
+            connection.execute(f"DELETE FROM name_terms WHERE pk IN ({owned})", (ds,))
+            connection.execute(f"DELETE FROM description_words WHERE rowid IN ({owned})", (ds,))
             connection.execute("DELETE FROM image_sets WHERE ds = ?", (ds,))
             connection.execute("DELETE FROM datastores WHERE ds = ?", (ds,))
 
@@ -293,9 +299,11 @@ class LocalStore:
         search_criteria: dict[str, Any] | None = None,
         max_results: int | None = None,
         next_token: str | None = None,
+        refinements: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
+        """SearchImageSets, and with `refinements` (datastores.capabilities) the image sets that match them too."""
         _checked_id("datastoreId", datastore_id)
-        query = parse_criteria(search_criteria)
+        query = parse_criteria(search_criteria, check_refinements(refinements, self.capabilities))
         limit = _page_size(max_results)
         scope = f"search:{datastore_id}:{query.canonical()}"
         after = None

@@ -1,0 +1,190 @@
+"""The refinements in SQLite: what is stored for them when an image set is written, and how each one is searched.
+
+Each image set row carries its refinement columns (schema.REFINEMENT_COLUMNS): modality and sex upper-case, body
+part folded (`matching.text_key`), birth date, and the name and description as stored. The sort indexes carry the
+short ones, so a refinement that matches many image sets is checked on index entries while the page is read in
+order. Where one matches few, a source lists them: its own index (modality, body part, birth date), the name's
+index terms (`name_terms`: a prefix range per query word) or the trigram FTS5 table of folded descriptions (a
+query of at least three characters). Names and descriptions are decided by `datastores.matching` itself, called from
+SQL, so the local search matches exactly as the server's check on a summary does; the terms and trigrams only find
+candidates fast.
+"""
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from imageset_search.datastores import capabilities as caps
+from imageset_search.datastores import matching
+from imageset_search.datastores.local.validation import invalid
+
+CAPABILITIES: caps.Capabilities = {
+    caps.MODALITY: caps.Capability(caps.ANY_OF, caps.EXACT),
+    caps.BODY_PART: caps.Capability(caps.EQUAL, caps.EXACT),
+    caps.PATIENT_NAME: caps.Capability(caps.WORDS, caps.EXACT),
+    caps.STUDY_DESCRIPTION: caps.Capability(caps.CONTAINS, caps.EXACT),
+    caps.PATIENT_SEX: caps.Capability(caps.EQUAL, caps.EXACT),
+    caps.PATIENT_BIRTH_DATE: caps.Capability(caps.RANGE, caps.EXACT),
+    caps.EXTRA_FILTERS: caps.Capability(caps.EQUAL, caps.EXACT),
+}
+TRIGRAM = 3  # the FTS5 trigram table finds texts of at least this many characters
+NAME_MATCHES = "refined_name_matches"  # SQL names of matching's functions
+TEXT_CONTAINS = "refined_text_contains"
+
+
+# -- writing --------------------------------------------------------------------------------------------------------
+
+
+def refinement_columns(tags: dict[str, Any]) -> tuple:
+    """The values of schema.REFINEMENT_COLUMNS for a DICOMTags summary."""
+    return (
+        str(tags.get("DICOMSeriesModality") or "").upper(),
+        matching.text_key(tags.get("DICOMSeriesBodyPart")),
+        str(tags.get("DICOMPatientSex") or "").upper(),
+        str(tags.get("DICOMPatientBirthDate") or ""),
+        str(tags.get("DICOMPatientName") or ""),
+        str(tags.get("DICOMStudyDescription") or ""),
+    )
+
+
+SET_COLUMNS = (
+    "UPDATE image_sets SET modality = ?, body_part = ?, patient_sex = ?, birth_date = ?, patient_name = ?, "
+    "study_description = ? WHERE pk = ?"
+)
+
+
+def write_refinements(connection: sqlite3.Connection, rows: list[tuple[int, dict[str, Any]]], new: bool) -> None:
+    """Set the refinement columns and search terms of these (pk, summary) image sets; `new`: they have none yet."""
+    connection.executemany(SET_COLUMNS, [(*refinement_columns(tags), pk) for pk, tags in rows])
+    write_terms(connection, rows, new)
+
+
+def write_terms(connection: sqlite3.Connection, rows: Iterable[tuple[int, dict[str, Any]]], new: bool) -> None:
+    """The name terms and description words of these (pk, summary) image sets, replacing any they had."""
+    rows = list(rows)
+    if not new:
+        connection.executemany("DELETE FROM name_terms WHERE pk = ?", [(pk,) for pk, _ in rows])
+        connection.executemany("DELETE FROM description_words WHERE rowid = ?", [(pk,) for pk, _ in rows])
+    connection.executemany(
+        "INSERT INTO name_terms (pk, term) VALUES (?, ?)",
+        [(pk, term) for pk, tags in rows for term in matching.name_terms(tags.get("DICOMPatientName"))],
+    )
+    connection.executemany(
+        "INSERT INTO description_words (rowid, text) VALUES (?, ?)",
+        [(pk, text) for pk, tags in rows if (text := matching.text_key(tags.get("DICOMStudyDescription")))],
+    )
+
+
+def register_functions(connection: sqlite3.Connection) -> None:
+    """matching's functions, callable from SQL on this connection."""
+    connection.create_function(NAME_MATCHES, 2, matching.name_matches, deterministic=True)
+    connection.create_function(TEXT_CONTAINS, 2, matching.text_contains, deterministic=True)
+
+
+# -- searching ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    """How the image sets a check matches can be listed: read from an image_sets index (whose seek is the check
+    itself), or candidates (a superset) listed by SQL selecting their pks."""
+
+    index: str | None = None
+    candidates: str | None = None
+    parameters: tuple = ()
+
+
+@dataclass(frozen=True)
+class Check:
+    """One refinement as a WHERE term on the image set aliased `s` (`s.pk` and the sort indexes' columns)."""
+
+    kind: str
+    where: str
+    parameters: tuple
+    columns: tuple[str, ...]  # the image_sets columns `where` reads besides pk
+    source: Source | None = None
+
+    def canonical(self) -> str:
+        return f"{self.kind}:{self.parameters!r}"
+
+
+def parse_refinements(refinements: dict[str, Any]) -> tuple[Check, ...]:
+    """The checks of a `refinements` dict (already checked against CAPABILITIES), extra filters aside."""
+    found = []
+    for kind, value in sorted(refinements.items()):
+        if kind != caps.EXTRA_FILTERS:
+            found.append(_BUILDERS[kind](value))
+    return tuple(found)
+
+
+def _modality(value: list[str]) -> Check:
+    codes = tuple(sorted({code.strip().upper() for code in value}))
+    marks = ", ".join("?" * len(codes))
+    return Check(caps.MODALITY, f"s.modality IN ({marks})", codes, ("modality",), Source(index="image_sets_by_modality"))
+
+
+def _body_part(value: str) -> Check:
+    key = matching.text_key(value)
+    return Check(caps.BODY_PART, "s.body_part = ?", (key,), ("body_part",), Source(index="image_sets_by_body_part"))
+
+
+def _sex(value: str) -> Check:
+    return Check(caps.PATIENT_SEX, "s.patient_sex = ?", (value.strip().upper(),), ("patient_sex",))
+
+
+def _birth_date(value: list[str | None]) -> Check:
+    low, high = value
+    terms, parameters = ["s.birth_date <> ''"], []
+    if low:
+        terms.append("s.birth_date >= ?")
+        parameters.append(low)
+    if high:
+        terms.append("s.birth_date <= ?")
+        parameters.append(high)
+    where = " AND ".join(terms)
+    return Check(caps.PATIENT_BIRTH_DATE, where, tuple(parameters), ("birth_date",), Source(index="image_sets_by_birth_date"))
+
+
+def _name(value: str) -> Check:
+    words = matching.query_words(value)
+    if not words:
+        raise invalid("refinements.patient_name", "Member must hold at least one word of a name")
+    probes = [
+        "EXISTS (SELECT 1 FROM name_terms AS t WHERE t.pk = s.pk AND t.term >= ? AND t.term < ?)" for _ in words
+    ]
+    decided = f"{NAME_MATCHES}(?, (SELECT patient_name FROM image_sets AS n WHERE n.pk = s.pk))"
+    parameters = tuple(bound for word in words for bound in _prefix_range(word)) + (value,)
+    longest = max(words, key=len)
+    source = Source(
+        candidates="SELECT pk FROM name_terms INDEXED BY name_terms_by_term WHERE term >= ? AND term < ?",
+        parameters=_prefix_range(longest),
+    )
+    return Check(caps.PATIENT_NAME, " AND ".join([*probes, decided]), parameters, (), source)
+
+
+def _prefix_range(word: str) -> tuple[str, str]:
+    """Bounds of the terms that start with `word` (in SQLite's binary order of UTF-8 text)."""
+    return word, word + "\U0010ffff"
+
+
+def _description(value: str) -> Check:
+    key = matching.text_key(value)
+    if not key:
+        raise invalid("refinements.study_description", "Member must hold some text to find")
+    where = f"{TEXT_CONTAINS}(?, (SELECT study_description FROM image_sets AS d WHERE d.pk = s.pk))"
+    source = None
+    if len(key) >= TRIGRAM:
+        phrase = '"' + key.replace('"', '""') + '"'
+        source = Source(candidates="SELECT rowid FROM description_words WHERE description_words MATCH ?", parameters=(phrase,))
+    return Check(caps.STUDY_DESCRIPTION, where, (value,), (), source)
+
+
+_BUILDERS = {
+    caps.MODALITY: _modality,
+    caps.BODY_PART: _body_part,
+    caps.PATIENT_SEX: _sex,
+    caps.PATIENT_BIRTH_DATE: _birth_date,
+    caps.PATIENT_NAME: _name,
+    caps.STUDY_DESCRIPTION: _description,
+}
