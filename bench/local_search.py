@@ -5,8 +5,11 @@
 
 Builds (or reuses, cached under bench/.cache/) a store of N image sets with a direct bulk generator: patients with
 1-4 studies, 1-8 series per study, a few non-primary sets, study dates from 1995 to today, createdAt over the last
-five years and about a third of the image sets updated later. Then measures, for a 50-item page of each query shape,
-p50 and p95 latency in ms over different values; the latency of page 2,000 (walked with tokens) over page 1's; and
+five years and about a third of the image sets updated later, uneven names (some accented or CJK), sixteen study
+descriptions. Then measures, for a 50-item page of each query shape, p50 and p95 latency in ms over different values;
+each refinement the store searches itself (modality, body part, name, description, sex, birth date) alone, with a
+one-year study-date window and with a patient id, at page 1 and page 100; the latency of page 2,000 (walked with
+tokens) over page 1's; and
 the import rate in files/s against pydicom's header-read rate on the same files (and the store's share alone:
 instances already read, added in the importer's batches). `--import-only` measures the import rate alone, without
 building the search store. Prints one JSON object last.
@@ -34,9 +37,23 @@ DATASTORE = "bench"
 DEEP_PAGE = 2000
 PAGE = 50
 DAY_MS = 86_400_000
-MODALITIES = [("CT", "CHEST"), ("MR", "HEAD"), ("CR", "CHEST"), ("US", "ABDOMEN"), ("PT", "WHOLEBODY"), ("MG", "BREAST")]
-FIRST_NAMES = ["JOHN", "JANE", "ALEX", "MARIA", "WEI", "AMIT", "SARA", "OLGA", "KENJI", "FATIMA"]
-LAST_NAMES = ["DOE", "SMITH", "GARCIA", "CHEN", "KUMAR", "IVANOVA", "TANAKA", "HASSAN", "MULLER", "SILVA"]
+MODALITIES = [
+    ("CT", "CHEST"), ("CT", "HEAD"), ("CT", "ABDOMEN"), ("MR", "HEAD"), ("MR", "KNEE"), ("MR", "LSPINE"), ("CR", "CHEST"),
+    ("US", "ABDOMEN"), ("PT", "WHOLEBODY"), ("MG", "BREAST"), ("XA", "HEART"), ("NM", "BONE"),
+]  # fmt: skip
+DESCRIPTIONS = [
+    "CT HEAD W/O CONTRAST", "CT CHEST W CONTRAST", "CT ABDOMEN PELVIS W CONTRAST", "CT ANGIO CHEST", "MRI BRAIN W/WO",
+    "MRI KNEE W/O CONTRAST", "MRI LUMBAR SPINE W/O CONTRAST", "XR CHEST 2 VIEWS", "US RIGHT UPPER QUADRANT",
+    "PET/CT WHOLE BODY", "MAMMO SCREENING BILATERAL", "CORONARY ANGIOGRAPHY", "BONE SCAN WHOLE BODY",
+    "IRM cérébrale", "Thorax PA", "ROUTINE EXAM",
+]  # fmt: skip
+SYLLABLES = ["ka", "mo", "ri", "sen", "dal", "ber", "to", "vi", "lin", "gar", "ne", "sho", "ul", "pa", "rek", "zi"]
+LAST_NAMES = [(a + b + c).upper() for a in SYLLABLES for b in SYLLABLES for c in SYLLABLES[:8]]  # 2,048
+FIRST_NAMES = [(a + b).upper() for a in SYLLABLES for b in SYLLABLES]  # 256
+INTERNATIONAL_NAMES = [
+    "Dupont^Jérôme", "Müller^Jürgen", "Sørensen^Anne", "Yamada^Tarou=山田^太郎=ヤマダ^タロウ",
+    "Hong^Gildong=洪^吉洞=홍^길동", "Wang^Xiaodong=王^小东", "Papadopoulos^Eleni=Παπαδοπούλου^Ελένη",
+]  # fmt: skip
 
 
 def main() -> None:
@@ -46,6 +63,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=100, help="queries per shape")
     parser.add_argument("--import-files", type=int, default=2000, help="DICOM files for the import rate (0: skip)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--deep-samples", type=int, default=20, help="searches per refined shape timed at page 100")
     parser.add_argument("--import-only", action="store_true", help="measure the import rate only")
     parser.add_argument("--repeats", type=int, default=3, help="import-rate runs (medians)")
     parser.add_argument("--import-from", type=Path, help="time the import on the DICOM files under this folder")
@@ -59,6 +77,7 @@ def main() -> None:
         rng = random.Random(args.seed)
         samples = sample_image_sets(store, datastore_id, args.queries, rng)
         shapes = {name: percentiles(measure(store, datastore_id, make, samples, rng)) for name, make in SHAPES.items()}
+        refined = measure_refined(store, datastore_id, samples, rng, args.deep_samples)
         deep = deep_page(store, datastore_id)
     result = {
         "image_sets": args.image_sets,
@@ -67,6 +86,10 @@ def main() -> None:
         "shapes_ms": shapes,
         "p95_max_ms": max(shape["p95"] for name, shape in shapes.items() if not name.startswith("extra_")),
         "p95_max_ms_extra": max(shape["p95"] for name, shape in shapes.items() if name.startswith("extra_")),
+        "refined_ms": refined,
+        "refined_p95_max_ms": max(
+            timing["p95"] for shape in refined.values() for timing in shape.values() if timing is not None
+        ),
         "deep_page": deep,
         "import": import_rate(args.import_files, args.seed, args.repeats) if args.import_files else None,
     }
@@ -109,8 +132,8 @@ def generate(count: int, seed: int) -> Iterator[BulkImageSet]:
         patient += 1
         person = {
             "DICOMPatientId": f"PID{patient:08d}",
-            "DICOMPatientName": f"{rng.choice(LAST_NAMES)}^{rng.choice(FIRST_NAMES)}",
-            "DICOMPatientSex": rng.choice("MF"),
+            "DICOMPatientName": person_name(rng),
+            "DICOMPatientSex": rng.choice("MMMMFFFFFO"),
             "DICOMPatientBirthDate": date.fromordinal(rng.randint(first_day - 30000, first_day)).strftime("%Y%m%d"),
         }
         for study in range(rng.randint(1, 4)):
@@ -122,7 +145,7 @@ def generate(count: int, seed: int) -> Iterator[BulkImageSet]:
                 "DICOMAccessionNumber": f"ACC{rng.getrandbits(36):011d}",
                 "DICOMStudyDate": date.fromordinal(rng.randint(first_day, last_day)).strftime("%Y%m%d"),
                 "DICOMStudyTime": f"{rng.randint(7, 19):02d}{rng.randint(0, 59):02d}{rng.randint(0, 59):02d}",
-                "DICOMStudyDescription": "ROUTINE EXAM",
+                "DICOMStudyDescription": rng.choice(DESCRIPTIONS),
             }
             created = now_ms - rng.randint(0, 5 * 365 * DAY_MS)
             for series in range(1, rng.randint(1, 8) + 1):
@@ -131,6 +154,15 @@ def generate(count: int, seed: int) -> Iterator[BulkImageSet]:
                     made += 1
                     if made == count:
                         return
+
+
+def person_name(rng: random.Random) -> str:
+    """Family names as uneven as real ones (the first few hundred of 2,048 are common), 256 given names, and 2% of
+    patients from a handful of accented, Greek and CJK names (so each of those has thousands of image sets)."""
+    if rng.random() < 0.02:
+        return rng.choice(INTERNATIONAL_NAMES)
+    family = LAST_NAMES[min(int(rng.expovariate(1 / 300)), len(LAST_NAMES) - 1)]
+    return f"{family}^{rng.choice(FIRST_NAMES)}"
 
 
 def series_image_sets(rng: random.Random, study_tags: dict, series: int, created: int, now_ms: int) -> Iterator[BulkImageSet]:
@@ -227,6 +259,98 @@ SHAPES: dict[str, Callable[[dict, random.Random], dict | None]] = {
     "extra_equal_is_primary_false": lambda sample, rng: {"filters": [{"values": [{"isPrimary": False}], "operator": "EQUAL"}]},
     "extra_between_created_month_default_sort": created_month_default_sort,
 }
+
+
+# -- refinements, searched by the store itself ------------------------------------------------------------------------
+
+
+def typed_name(sample: dict, rng: random.Random) -> str:
+    """A name as someone would type it: one group's words, lower-case, CJK without separators."""
+    groups = sample["DICOMPatientName"].split("=")
+    words = rng.choice(groups).split("^")
+    if any(ord(char) > 0x2E80 for word in words for char in word):
+        return "".join(words)
+    return rng.choice(words).lower()
+
+
+def given_and_family(sample: dict, rng: random.Random) -> str:
+    family, _, given = sample["DICOMPatientName"].split("=")[0].partition("^")
+    return f"{given} {family}".lower()
+
+
+def description_word(sample: dict, rng: random.Random) -> str:
+    words = [word for word in sample["DICOMStudyDescription"].split() if len(word) >= 3]
+    return rng.choice(words).lower()
+
+
+def birth_decade(sample: dict, rng: random.Random) -> list[str]:
+    year = int(sample["DICOMPatientBirthDate"][:4])
+    return [f"{year - 5}0101", f"{year + 4}1231"]
+
+
+REFINEMENTS: dict[str, Callable[[dict, random.Random], dict]] = {
+    "modality": lambda sample, rng: {"modality": [sample["DICOMSeriesModality"]]},
+    "modality_any_of_two": lambda sample, rng: {"modality": [sample["DICOMSeriesModality"], rng.choice(MODALITIES)[0]]},
+    "body_part": lambda sample, rng: {"body_part": sample["DICOMSeriesBodyPart"].lower()},
+    "patient_name_one_word": lambda sample, rng: {"patient_name": typed_name(sample, rng)},
+    "patient_name_given_family": lambda sample, rng: {"patient_name": given_and_family(sample, rng)},
+    "study_description_contains": lambda sample, rng: {"study_description": description_word(sample, rng)},
+    "patient_sex": lambda sample, rng: {"patient_sex": sample["DICOMPatientSex"]},
+    "patient_birth_date_decade": lambda sample, rng: {"patient_birth_date": birth_decade(sample, rng)},
+}
+
+
+def study_year(sample: dict, rng: random.Random) -> dict:
+    """A one-year study-date window around a sampled study, default sort."""
+    year = sample["DICOMStudyDate"][:4]
+    bounds = [
+        {"DICOMStudyDateAndTime": {"DICOMStudyDate": f"{year}0101"}},
+        {"DICOMStudyDateAndTime": {"DICOMStudyDate": f"{year}1231", "DICOMStudyTime": "235959.999999"}},
+    ]
+    return {"filters": [{"values": bounds, "operator": "BETWEEN"}]}
+
+
+REFINED_WITH: dict[str, Callable[[dict, random.Random], dict | None]] = {
+    "alone": lambda sample, rng: None,
+    "with_study_year": study_year,
+    "with_patient_id": equal("DICOMPatientId"),
+}
+
+
+def measure_refined(store: LocalStore, datastore_id: str, samples: list[dict], rng: random.Random, deep_samples: int) -> dict:
+    """Each refinement alone and with a filter: page 1 over every sample, page 100 over the first `deep_samples`
+    samples whose search has 100 pages."""
+    shapes = {}
+    for name, refine in REFINEMENTS.items():
+        for context, make in REFINED_WITH.items():
+            calls = [(make(sample, rng), refine(sample, rng)) for sample in samples]
+            first = [timed(store, datastore_id, criteria, refinements) for criteria, refinements in calls]
+            deep = deep_pages(store, datastore_id, calls, deep_samples) if context != "with_patient_id" else []
+            shapes[f"{name}_{context}"] = {"page1": percentiles(first), "page100": percentiles(deep) if deep else None}
+    return shapes
+
+
+def timed(store: LocalStore, datastore_id: str, criteria, refinements, token: str | None = None) -> float:
+    started = time.perf_counter()
+    store.search_image_sets(datastore_id, criteria, max_results=PAGE, next_token=token, refinements=refinements)
+    return (time.perf_counter() - started) * 1000
+
+
+def deep_pages(store: LocalStore, datastore_id: str, calls: list, wanted: int) -> list[float]:
+    """Page 100's latency (median of 3 reads) for up to `wanted` of the calls that have a page 100."""
+    found = []
+    for criteria, refinements in calls:
+        token = None
+        for _ in range(99):
+            page = store.search_image_sets(datastore_id, criteria, max_results=PAGE, next_token=token, refinements=refinements)
+            token = page.get("nextToken")
+            if token is None:
+                break
+        if token is not None:
+            found.append(statistics.median(timed(store, datastore_id, criteria, refinements, token) for _ in range(3)))
+            if len(found) == wanted:
+                break
+    return found
 
 
 def measure(store: LocalStore, datastore_id: str, make: Callable, samples: list[dict], rng: random.Random) -> list[float]:

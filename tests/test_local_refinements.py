@@ -108,6 +108,7 @@ sorts = st.sampled_from([None, ("updatedAt", "ASC"), ("createdAt", "DESC"), ("DI
 @given(chosen=refinements, search_filter=filters, extra=filters, sort=sorts, sizes=st.lists(st.integers(1, 50), min_size=70, max_size=70))
 def test_a_refined_walk_equals_the_scan(corpus, monkeypatch, range_scan_limit, scan_budget, chosen, search_filter, extra, sort, sizes):
     monkeypatch.setattr(plan, "RANGE_SCAN_LIMIT", range_scan_limit)
+    monkeypatch.setattr(plan, "CANDIDATE_LIMIT", range_scan_limit)
     monkeypatch.setattr(plan, "SCAN_BUDGET", scan_budget)
     store, ds, _ = corpus
     criteria = {}

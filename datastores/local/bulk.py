@@ -63,7 +63,7 @@ def _insert(connection, ds: int, batch: list[BulkImageSet]) -> None:
     connection.executemany(
         "INSERT INTO image_sets (pk, ds, id, version, created_at, updated_at, is_primary, patient_id, "
         "accession_number, study_id, study_uid, series_uid, study_dt, n_instances, tags, modality, body_part, "
-        "patient_sex, birth_date, patient_name, study_description) "
+        "patient_sex, birth_date, patient_name, description_key) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (_row(start + offset, ds, item) for offset, item in enumerate(batch)),
     )

@@ -153,7 +153,7 @@ def _insert_image_set(connection: sqlite3.Connection, ds: int, target: Target, n
     cursor = connection.execute(
         "INSERT INTO image_sets (ds, id, version, created_at, updated_at, is_primary, patient_id, accession_number, "
         "study_id, study_uid, series_uid, study_dt, n_instances, tags, modality, body_part, patient_sex, birth_date, "
-        "patient_name, study_description) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "patient_name, description_key) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             ds,
             target.image_set_id,

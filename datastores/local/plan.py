@@ -10,8 +10,9 @@
   SCAN_BUDGET entries: enough when the matches are spread over the sort order; when they sit far along it (a
   createdAt range from years ago, sorted by updatedAt), the page is read from the range's own index instead.
 - A refinement (refined.py) with a source counts as a range does: a narrow one reads its own index or lists its
-  candidates (name terms, description trigrams) and the page sorts the matches; a wide one is checked on the sort
-  index's entries (which carry the short refinement columns) while it is read in order.
+  candidates (name terms, description trigrams: under CANDIDATE_LIMIT, as each is a table row read by pk) and the
+  page sorts the matches; a wide one is checked on the sort index's entries (which carry the short refinement
+  columns, and probe the name terms by pk) while it is read in order.
 Choices are explicit (INDEXED BY), so plans do not depend on table statistics.
 """
 
@@ -22,6 +23,7 @@ from imageset_search.datastores.local.criteria import ID_COLUMNS, Condition, Que
 from imageset_search.datastores.local.refined import Check, Source
 
 RANGE_SCAN_LIMIT = 10_000
+CANDIDATE_LIMIT = 5_000  # listed candidates are read by pk, each a table row: fewer of them than index entries
 SCAN_BUDGET = 20_000
 INDEXES = {
     "updated_at": "image_sets_by_updated",
@@ -73,7 +75,7 @@ def choose_plan(connection: sqlite3.Connection, ds: int, query: Query) -> Plan:
     best = min(ways, key=lambda way: (way.count, way.off_sort_key, way.name))  # a tie: the sort key, read in order
     if not best.off_sort_key:
         return Plan(sort_index)
-    if best.count < RANGE_SCAN_LIMIT:
+    if best.count < (CANDIDATE_LIMIT if isinstance(best.reader, Source) else RANGE_SCAN_LIMIT):
         return Plan(best.reader)
     return Plan(sort_index, SCAN_BUDGET, best.reader)
 
@@ -95,7 +97,8 @@ def _matches_up_to_limit(connection: sqlite3.Connection, ds: int, condition: Con
 
 def _candidates_up_to_limit(connection: sqlite3.Connection, ds: int, check: Check) -> int:
     """How many image sets a refinement's source lists, at most RANGE_SCAN_LIMIT (candidates of every datastore in
-    the file: an overcount only moves the choice towards the in-order read)."""
+    the file, a name's counted once per matching term: an overcount only moves the choice towards the in-order
+    read)."""
     source = check.source
     if source.index is not None:
         sql = f"SELECT 1 FROM image_sets AS s INDEXED BY {source.index} WHERE s.ds = ? AND {check.where} LIMIT ?"

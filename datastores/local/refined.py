@@ -1,13 +1,14 @@
 """The refinements in SQLite: what is stored for them when an image set is written, and how each one is searched.
 
 Each image set row carries its refinement columns (schema.REFINEMENT_COLUMNS): modality and sex upper-case, body
-part folded (`matching.text_key`), birth date, and the name and description as stored. The sort indexes carry the
+part and description folded (`matching.text_key`), birth date, and the name as stored. The sort indexes carry the
 short ones, so a refinement that matches many image sets is checked on index entries while the page is read in
 order. Where one matches few, a source lists them: its own index (modality, body part, birth date), the name's
 index terms (`name_terms`: a prefix range per query word) or the trigram FTS5 table of folded descriptions (a
-query of at least three characters). Names and descriptions are decided by `datastores.matching` itself, called from
-SQL, so the local search matches exactly as the server's check on a summary does; the terms and trigrams only find
-candidates fast.
+query of at least three characters). A name is decided by `matching.name_matches` itself, called from SQL (the
+terms only find candidates fast); a description contains the query when the folded query is inside the folded
+description, which is `matching.text_contains`'s rule, in SQLite's instr. So the local search matches exactly as the
+server's check on a summary does.
 """
 
 import sqlite3
@@ -29,8 +30,7 @@ CAPABILITIES: caps.Capabilities = {
     caps.EXTRA_FILTERS: caps.Capability(caps.EQUAL, caps.EXACT),
 }
 TRIGRAM = 3  # the FTS5 trigram table finds texts of at least this many characters
-NAME_MATCHES = "refined_name_matches"  # SQL names of matching's functions
-TEXT_CONTAINS = "refined_text_contains"
+NAME_MATCHES = "refined_name_matches"  # the SQL name of matching.name_matches
 
 
 # -- writing --------------------------------------------------------------------------------------------------------
@@ -44,13 +44,13 @@ def refinement_columns(tags: dict[str, Any]) -> tuple:
         str(tags.get("DICOMPatientSex") or "").upper(),
         str(tags.get("DICOMPatientBirthDate") or ""),
         str(tags.get("DICOMPatientName") or ""),
-        str(tags.get("DICOMStudyDescription") or ""),
+        matching.text_key(tags.get("DICOMStudyDescription")),
     )
 
 
 SET_COLUMNS = (
     "UPDATE image_sets SET modality = ?, body_part = ?, patient_sex = ?, birth_date = ?, patient_name = ?, "
-    "study_description = ? WHERE pk = ?"
+    "description_key = ? WHERE pk = ?"
 )
 
 
@@ -77,9 +77,8 @@ def write_terms(connection: sqlite3.Connection, rows: Iterable[tuple[int, dict[s
 
 
 def register_functions(connection: sqlite3.Connection) -> None:
-    """matching's functions, callable from SQL on this connection."""
+    """matching's name function, callable from SQL on this connection."""
     connection.create_function(NAME_MATCHES, 2, matching.name_matches, deterministic=True)
-    connection.create_function(TEXT_CONTAINS, 2, matching.text_contains, deterministic=True)
 
 
 # -- searching ------------------------------------------------------------------------------------------------------
@@ -97,13 +96,17 @@ class Source:
 
 @dataclass(frozen=True)
 class Check:
-    """One refinement as a WHERE term on the image set aliased `s` (`s.pk` and the sort indexes' columns)."""
+    """One refinement as WHERE terms on the image set aliased `s` (`s.pk` and the sort indexes' columns): `where`
+    in SQLite's own terms, then `decided` (a call into Python, costly per row: the page applies it last, to rows
+    already in order, so it runs for little more than the page's rows)."""
 
     kind: str
     where: str
     parameters: tuple
     columns: tuple[str, ...]  # the image_sets columns `where` reads besides pk
     source: Source | None = None
+    decided: str = ""
+    decided_parameters: tuple = ()
 
     def canonical(self) -> str:
         return f"{self.kind}:{self.parameters!r}"
@@ -153,14 +156,14 @@ def _name(value: str) -> Check:
     probes = [
         "EXISTS (SELECT 1 FROM name_terms AS t WHERE t.pk = s.pk AND t.term >= ? AND t.term < ?)" for _ in words
     ]
-    decided = f"{NAME_MATCHES}(?, (SELECT patient_name FROM image_sets AS n WHERE n.pk = s.pk))"
-    parameters = tuple(bound for word in words for bound in _prefix_range(word)) + (value,)
+    parameters = tuple(bound for word in words for bound in _prefix_range(word))
     longest = max(words, key=len)
     source = Source(
         candidates="SELECT pk FROM name_terms INDEXED BY name_terms_by_term WHERE term >= ? AND term < ?",
         parameters=_prefix_range(longest),
     )
-    return Check(caps.PATIENT_NAME, " AND ".join([*probes, decided]), parameters, (), source)
+    decided = f"{NAME_MATCHES}(?, (SELECT patient_name FROM image_sets AS n WHERE n.pk = s.pk))"
+    return Check(caps.PATIENT_NAME, " AND ".join(probes), parameters, (), source, decided, (value,))
 
 
 def _prefix_range(word: str) -> tuple[str, str]:
@@ -172,12 +175,12 @@ def _description(value: str) -> Check:
     key = matching.text_key(value)
     if not key:
         raise invalid("refinements.study_description", "Member must hold some text to find")
-    where = f"{TEXT_CONTAINS}(?, (SELECT study_description FROM image_sets AS d WHERE d.pk = s.pk))"
+    where = "instr((SELECT description_key FROM image_sets AS d WHERE d.pk = s.pk), ?) > 0"
     source = None
     if len(key) >= TRIGRAM:
         phrase = '"' + key.replace('"', '""') + '"'
         source = Source(candidates="SELECT rowid FROM description_words WHERE description_words MATCH ?", parameters=(phrase,))
-    return Check(caps.STUDY_DESCRIPTION, where, (value,), (), source)
+    return Check(caps.STUDY_DESCRIPTION, where, (key,), (), source)
 
 
 _BUILDERS = {

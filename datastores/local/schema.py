@@ -19,9 +19,9 @@ from imageset_search.datastores.local.refined import register_functions, write_r
 SCHEMA_VERSION = 4
 BUSY_TIMEOUT_SECONDS = 60
 
-# The refinement columns (refined.py fills them from the summary): upper-case modality and sex, folded body part,
-# birth date, and the name and description as stored (matching.py's functions read them).
-REFINEMENT_COLUMNS = ("modality", "body_part", "patient_sex", "birth_date", "patient_name", "study_description")
+# The refinement columns (refined.py fills them from the summary): upper-case modality and sex, folded body part
+# and description, birth date, and the name as stored (matching.name_matches reads it).
+REFINEMENT_COLUMNS = ("modality", "body_part", "patient_sex", "birth_date", "patient_name", "description_key")
 
 # The refinements' search structures (see refined.py): each name's index terms (matching.name_terms) for a prefix
 # range per query word, and each folded study description in a trigram FTS5 table for "contains".
@@ -60,7 +60,7 @@ CREATE TABLE image_sets (
     patient_sex TEXT NOT NULL DEFAULT '',
     birth_date TEXT NOT NULL DEFAULT '',
     patient_name TEXT NOT NULL DEFAULT '',
-    study_description TEXT NOT NULL DEFAULT ''
+    description_key TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE instances (
     image_set INTEGER NOT NULL,

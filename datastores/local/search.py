@@ -81,21 +81,29 @@ def _page_sql(
     check, check_parameters = _filter_clauses(checked)
     check += [refinement.where for refinement in query.checks]
     check_parameters += [value for refinement in query.checks for value in refinement.parameters]
+    decided = [refinement.decided for refinement in query.checks if refinement.decided]
+    decided_parameters = [value for refinement in query.checks for value in refinement.decided_parameters]
     order = f"ORDER BY {column} {direction}, id {direction}"
-    if isinstance(reader, Source):
-        where = " AND ".join(seek + check)
-        ids = f"SELECT pk FROM image_sets AS s NOT INDEXED WHERE pk IN ({reader.candidates}) AND {where} {order} LIMIT ?"
-        return _whole_rows(ids, column, order), [*reader.parameters, *seek_parameters, *check_parameters, limit]
-    if budget is None:
-        ids = f"SELECT pk FROM image_sets AS s INDEXED BY {reader} WHERE {' AND '.join(seek + check)} {order} LIMIT ?"
-    else:
+    if budget is not None:
         carried = {c.column for c in checked} | {name for refinement in query.checks for name in refinement.columns}
         needed = ", ".join(sorted({"pk", "id", column, *carried}))  # on the index: no table reads
         scanned = f"SELECT {needed} FROM image_sets INDEXED BY {reader} WHERE {' AND '.join(seek)} {order} LIMIT {int(budget)}"
         # No ORDER BY outside: the subquery runs as a co-routine yielding rows in its order, so the first matches
         # are the page and the scan stops there (an outer ORDER BY would read the whole budget every time).
-        ids = f"SELECT pk FROM ({scanned}) AS s WHERE {' AND '.join(check) or '1'} LIMIT ?"
-    return _whole_rows(ids, column, order), [*seek_parameters, *check_parameters, limit]
+        ids = f"SELECT pk FROM ({scanned}) AS s WHERE {' AND '.join(check + decided) or '1'} LIMIT ?"
+        return _whole_rows(ids, column, order), [*seek_parameters, *check_parameters, *decided_parameters, limit]
+    where = " AND ".join(seek + check)
+    if isinstance(reader, Source):
+        ordered = f"SELECT pk FROM image_sets AS s NOT INDEXED WHERE pk IN ({reader.candidates}) AND {where} {order}"
+        parameters = [*reader.parameters, *seek_parameters, *check_parameters]
+    else:
+        ordered = f"SELECT pk FROM image_sets AS s INDEXED BY {reader} WHERE {where} {order}"
+        parameters = [*seek_parameters, *check_parameters]
+    if decided:  # applied to the rows in order, as a co-routine yields them: only until the page is full
+        ids = f"SELECT pk FROM ({ordered} LIMIT -1) AS s WHERE {' AND '.join(decided)} LIMIT ?"
+    else:
+        ids = f"{ordered} LIMIT ?"
+    return _whole_rows(ids, column, order), [*parameters, *decided_parameters, limit]
 
 
 def _whole_rows(ids: str, column: str, order: str) -> str:
