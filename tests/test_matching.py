@@ -1,6 +1,8 @@
 """Names and descriptions are matched as people type them (datastores.matching: the one matching function)."""
 
+import re
 import unicodedata
+from pathlib import Path
 
 import pytest
 
@@ -65,3 +67,13 @@ def test_an_empty_query_matches_and_a_missing_name_does_not():
 )
 def test_descriptions_contain_the_text_in_any_case_and_accents(query, text, found):
     assert text_contains(query, text) is found
+
+
+def test_the_readme_examples_hold():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    table = readme.split("### Name matching", 1)[1].split("##", 1)[0]
+    rows = [re.findall(r"`([^`]+)`", row) for row in table.splitlines() if row.startswith("| `")]
+    assert len(rows) >= 8
+    for query, found in rows:
+        check = text_contains if "(description)" in table.split(query, 1)[1].split("|")[0] else name_matches
+        assert check(query, found), (query, found)

@@ -16,9 +16,10 @@ Search medical image sets (one DICOM series each) as AWS HealthImaging's SearchI
 made exact.
 Searchable: patient_id, accession_number, study_id, study_instance_uid, series_instance_uid (exact, case-sensitive), \
 study_date, created, updated (phrases such as 'last March', 'since June', 'Q3 2021', 'past two weeks', \
-'20230101-20230315', or {from, to}), is_primary. At most two of these run in the datastore; any more, and the \
-refinements modality, body_part, patient_name (any word order and case), study_description (contains), patient_sex \
-and patient_birth_date, are checked here on each result (a long scan stops at a budget and says so).
+'20230101-20230315', or {from, to}), is_primary. Refinements: modality, body_part, patient_name (words in any \
+order, case and accents), study_description (contains), patient_sex, patient_birth_date. Each criterion runs in the \
+datastore where it can (the local datastore searches them all); the rest are checked here on each result (a long \
+scan stops at a budget and says so).
 Instead of the flat fields you may pass search_criteria: AWS's own searchCriteria JSON, verbatim.
 Results are grouped by study (detail=summary) or AWS's own summaries (detail=full). The result says how each loose \
 value was read (interpreted) and where each criterion ran. When has_more is true, call again with only next_token: \
