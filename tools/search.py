@@ -100,7 +100,7 @@ def _warnings(collected: Collected, settings: Settings) -> list[str]:
 def search_image_sets(
     datastore: Datastore, args: SearchArgs, settings: Settings, now: datetime | None = None
 ) -> SearchResult:
-    clock = criteria_.Clock.at(settings.tz, now)
+    clock = criteria_.Clock.at(settings.tz, now or settings.now)
     if args.next_token:
         datastore_id, query, position, first_view = _resume(args, clock)
         interpreted = ["continued the search this next_token was issued for"]
