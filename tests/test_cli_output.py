@@ -11,7 +11,7 @@ from awscli.formatter import JSONFormatter, TableFormatter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from imageset_search.server import cli_output
+from imageset_search.server.aws_cli import output as cli_output
 from imageset_search.server.cli import CommandError
 
 SUMMARY = {
