@@ -10,8 +10,8 @@ from datetime import date
 import pytest
 
 from imageset_search.datastores.local.demo import build_demo
-from imageset_search.datastores.local.endpoint import start_endpoint
-from imageset_search.datastores.local.faults import Faults
+from imageset_search.datastores.testbed.endpoint import start_endpoint
+from imageset_search.datastores.testbed.faults import Faults
 from imageset_search.datastores.local.store import LocalStore
 from imageset_search.server.cli import main
 
