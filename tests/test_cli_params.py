@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from imageset_search.server.cli import CommandError
+from imageset_search.server.errors import CommandError
 from imageset_search.server.aws_cli.params import load_cli_input, load_json_object, read_param_text, setting, to_bool
 from imageset_search.server.aws_cli.skeleton import input_skeleton, operation_model
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from imageset_search.datastores.errors import ValidationException
-from imageset_search.server.cli import CommandError
+from imageset_search.server.errors import CommandError
 from imageset_search.server.aws_cli.params import load_cli_input, load_json_object, setting
 
 INPUT_KEYS = ("datastoreId", "searchCriteria", "maxResults", "nextToken")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from imageset_search.datastores.errors import CredentialsError, DatastoreError, ServiceUnavailableException
-from imageset_search.server.cli import CommandError, one_line_errors
+from imageset_search.server.errors import CommandError, one_line_errors
 from imageset_search.server.aws_cli.paging import RESULT_KEY, Position, decode_token, encode_token, search_fingerprint
 from imageset_search.server.aws_cli.paging import walk
 from imageset_search.server.aws_cli.params import env_help, setting, to_bool, to_int

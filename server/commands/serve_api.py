@@ -64,7 +64,7 @@ def run(args) -> int:
     from imageset_search.datastores.local.store import LocalStore
     from imageset_search.server.config import db_path
 
-    from imageset_search.server.cli import CommandError
+    from imageset_search.server.errors import CommandError
 
     faults = build_faults(args)
     path = db_path(args.db)
@@ -90,7 +90,7 @@ def build_faults(args):
     """The Faults the flags ask for; a malformed rule is a command-line error that says what to send instead."""
     from imageset_search.datastores.testbed.endpoint import checked_faults
     from imageset_search.datastores.testbed.faults import Faults
-    from imageset_search.server.cli import CommandError
+    from imageset_search.server.errors import CommandError
 
     try:
         return checked_faults(
