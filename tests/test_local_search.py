@@ -5,7 +5,7 @@ import random
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from test_local_support import make_instance
+from local_instances import make_instance
 
 from imageset_search.datastores.errors import ResourceNotFoundException, ValidationException
 from imageset_search.datastores.local.store import LocalStore
