@@ -59,6 +59,11 @@ def store_summaries(store, criteria=None, datastore_id: str = "12345678901234567
             return found
 
 
+def service_walk(store, criteria=None) -> list[str]:
+    """The image set ids of `store_summaries`, in the datastore's order."""
+    return [summary["imageSetId"] for summary in store_summaries(store, criteria)]
+
+
 def image_set_ids(content: dict) -> list[str]:
     if "image_sets" in content:
         return [item["imageSetId"] for item in content["image_sets"]]

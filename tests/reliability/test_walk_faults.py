@@ -13,7 +13,7 @@ from mcp_helpers import session
 
 from conftest import DEMO_DATASTORE_ID
 from imageset_search.datastores.aws.datastore import AwsDatastore
-from imageset_search.datastores.local.faults import Faults, RequestRule
+from imageset_search.datastores.testbed.faults import Faults, RequestRule
 from reliability.answers import problem
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
