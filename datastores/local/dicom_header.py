@@ -78,7 +78,8 @@ def fast_elements(header: FastHeader) -> list[tuple[str, str, Any]] | None:
     """(keyword, VR, JSON value) of each element pydicom's reading keeps, decoded exactly as it decodes them; None
     when a value needs decoding this reader does not do (then pydicom reads the whole file)."""
     try:
-        return _kept_elements(header.elements, _encodings(header.elements.get(_CHARACTER_SET_TAG)))
+        character_set = header.elements.get(_CHARACTER_SET_TAG)
+        return _kept_elements(header.elements, _encodings(character_set), character_set)
     except Exception:  # _Declined, or a value the fast decoding does not expect
         return None
 
@@ -248,8 +249,8 @@ class _Walk:
             if tag != _ITEM:
                 raise _Declined
             item, position = self.item(position + 8, None if length == _UNDEFINED else position + 8 + length)
-            if _CHARACTER_SET_TAG in item or any(" or " in vr and vr != "OB or OW" for vr, _value in item.values()):
-                raise _Declined  # an item with its own character set, or with VRs pydicom settles from its ancestors
+            if any(" or " in vr and vr != "OB or OW" for vr, _value in item.values()):
+                raise _Declined  # VRs pydicom settles from the item's ancestors
             items.append(item)
         if position != end:
             raise _Declined
@@ -322,9 +323,12 @@ def _codecs(raw: bytes) -> tuple[str, ...]:
     return encodings
 
 
-def _kept_elements(elements: dict[int, tuple[str, Any]], encodings: tuple[str, ...]) -> list[tuple[str, str, Any]]:
+def _kept_elements(
+    elements: dict[int, tuple[str, Any]], encodings: tuple[str, ...], character_set: tuple[str, Any] | None
+) -> list[tuple[str, str, Any]]:
     """(keyword, VR, JSON value) of each element pydicom's reading keeps, decoded from the raw bytes; like it, this
-    leaves out an element whose value pydicom cannot decode."""
+    leaves out an element whose value pydicom cannot decode. An item may repeat the file's Specific Character Set
+    (`character_set`, as vendors' items often do); an item with another one is declined."""
     kept = []
     for tag, (vr, raw) in elements.items():
         if not tag & 0xFFFF or vr in BINARY_VRS:
@@ -336,7 +340,7 @@ def _kept_elements(elements: dict[int, tuple[str, Any]], encodings: tuple[str, .
         if vr == "SQ":
             if not isinstance(raw, _UndefinedLengthItems) and not _pixel_representation_decodes(elements, encodings):
                 continue
-            value = element_value(vr, raw, lambda item: {k: v for k, _vr, v in _kept_elements(item, encodings)})
+            value = element_value(vr, raw, lambda item: _item_value(item, encodings, character_set))
         else:
             decoded = _decoded(tag, vr, raw, encodings)
             if decoded is _UNDECODABLE:
@@ -350,6 +354,14 @@ def _kept_elements(elements: dict[int, tuple[str, Any]], encodings: tuple[str, .
 
 
 _UNDECODABLE = object()
+
+
+def _item_value(
+    item: dict[int, tuple[str, Any]], encodings: tuple[str, ...], character_set: tuple[str, Any] | None
+) -> dict[str, Any]:
+    if item.get(_CHARACTER_SET_TAG, character_set) != character_set:
+        raise _Declined  # pydicom decodes this item's text in its own character set
+    return {keyword: value for keyword, _vr, value in _kept_elements(item, encodings, character_set)}
 
 
 def _pixel_representation_decodes(elements: dict[int, tuple[str, Any]], encodings: tuple[str, ...]) -> bool:
@@ -378,12 +390,3 @@ def _decoded(tag: int, vr: str, raw: bytes, encodings: tuple[str, ...]) -> Any:
     except Exception:
         return _UNDECODABLE
 
-
-def fast_series_uid(header: FastHeader) -> str | None:
-    """The SeriesInstanceUID as pydicom reads it ("" when there is none); None when this one value is not a plain
-    UID (then pydicom reads it)."""
-    element = header.elements.get(0x0020000E)
-    if element is None:
-        return ""
-    value = _uid(element)
-    return None if value is None or "\\" in value else value

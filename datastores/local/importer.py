@@ -1,24 +1,26 @@
-"""Import DICOM files into the local store: walk files and folders, read headers, store in batches.
+"""Import DICOM files into the local store: walk files and folders, read each header once, store in batches.
 
-Each file's header is read by the fast reader (`dicom_header`) wherever it can read it exactly as pydicom
+Each file's header is read once, by the fast reader (`dicom_header`) wherever it can read it exactly as pydicom
 would, and by pydicom (`pydicom_reader`) everywhere else; both give the same Instance (`dicom_instance`), so which
 one read a file never shows in what is stored.
 
 Each batch is one `store.add_instances` call, one transaction: a kill mid-import leaves whole batches only, and
 running the same import again adds just what is missing (instances already stored are duplicates and add nothing).
 A batch never splits a series: the store makes a new version of an image set for every call that adds to it, so a
-series cut in two would come out of a fresh import as version 2. Files are therefore read in series order (a
-quick first pass reads each file's SeriesInstanceUID only), which also keeps interleaved exports whole.
+series cut in two would come out of a fresh import as version 2. So every file is read first, its Instance set
+aside by series (`_Shelf`), and then the instances are stored series by series, which also keeps interleaved
+exports whole.
 """
 
 import os
+import pickle
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from imageset_search.datastores.local.dicom_header import fast_elements, fast_header, fast_series_uid
+from imageset_search.datastores.local.dicom_header import fast_elements, fast_header
 from imageset_search.datastores.local.dicom_instance import (
     DIRECTORY_RECORD_SEQUENCE_TAG,
     SkipFile,
@@ -26,10 +28,11 @@ from imageset_search.datastores.local.dicom_instance import (
     converted,
     to_instance,
 )
-from imageset_search.datastores.local.pydicom_reader import pydicom_instance, quiet_pydicom
+from imageset_search.datastores.local.pydicom_reader import pydicom_instance
 from imageset_search.datastores.local.records import Instance
 
-__all__ = ["ImportReport", "SkipFile", "import_paths", "in_series_order", "list_files", "read_instance"]
+__all__ = ["ImportReport", "SkipFile", "import_paths", "list_files", "read_instance"]
+SHELF_MEMORY = 256 * 1024 * 1024  # instances read and not yet stored stay in memory up to this size, then on disk
 
 
 @dataclass
@@ -64,60 +67,61 @@ def import_paths(
     progress: Callable[[int, int], None] | None = None,
     now: datetime | None = None,
 ) -> ImportReport:
-    """Import every file under `paths` (folders recursively, walked in sorted order, read series by series).
+    """Import every file under `paths` (folders recursively, walked in sorted order, stored series by series).
 
     A bad file is reported in `skipped` and the import goes on. Raises FileNotFoundError before storing anything
     when a path does not exist. `progress(done, total)` hears of each file read (done of total), and once with
-    done 0 before the quick series scan, so a long import shows it has begun.
+    done 0 before the first, so a long import shows it has begun; storing follows the last file read.
     """
     files = list_files(paths)
     report = ImportReport(files_seen=len(files))
     if progress:
         progress(0, len(files))
-    batch: list[Instance] = []
-    for done, path in enumerate(in_series_order(files), start=1):
-        try:
-            instance = read_instance(path)
-        except SkipFile as skip:
-            report.skipped.append((str(path), skip.reason))
-        else:
+    with _Shelf() as shelf:
+        for done, path in enumerate(files, start=1):
+            try:
+                shelf.put(read_instance(path))
+            except SkipFile as skip:
+                report.skipped.append((str(path), skip.reason))
+            if progress:
+                progress(done, len(files))
+        batch: list[Instance] = []
+        for instance in shelf.in_series_order():
             if len(batch) >= batch_size and instance.series_instance_uid != batch[-1].series_instance_uid:
                 _add(store, datastore_id, batch, now, report)
                 batch = []
             batch.append(instance)
-        if progress:
-            progress(done, len(files))
-    _add(store, datastore_id, batch, now, report)
+        _add(store, datastore_id, batch, now, report)
     return report
 
 
-def in_series_order(files: Sequence[Path]) -> list[Path]:
-    """The files regrouped so that each series' files follow one another, series in the order first met.
+class _Shelf:
+    """The instances read so far, grouped by series in the order each series was first met.
 
-    Files whose series cannot be read quickly keep a place of their own; reading them in full says what is wrong.
+    They wait in a spooled temporary file (in memory up to SHELF_MEMORY, on disk past it, deleted when closed), so
+    an import of any size holds at most that much, and each header is still read only once.
     """
-    groups: dict[Any, list[Path]] = {}
-    for path in files:
-        groups.setdefault(_series_uid(path) or path, []).append(path)
-    return [path for group in groups.values() for path in group]
 
+    def __init__(self):
+        self.file = tempfile.SpooledTemporaryFile(max_size=SHELF_MEMORY)
+        self.places: dict[str, list[tuple[int, int]]] = {}  # series UID -> (offset, size) of each instance
 
-def _series_uid(path: Path) -> str | None:
-    """Only the SeriesInstanceUID of a file, parsed without decoding anything else; None when that fails."""
-    if not path.is_file():
-        return None
-    header = fast_header(path)
-    uid = fast_series_uid(header) if header else None
-    if uid is not None:
-        return uid or None
-    import pydicom
+    def __enter__(self) -> "_Shelf":
+        return self
 
-    try:
-        with quiet_pydicom():
-            dataset = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=["SeriesInstanceUID"])
-            return str(dataset.get("SeriesInstanceUID") or "") or None
-    except Exception:
-        return None
+    def __exit__(self, *exc) -> None:
+        self.file.close()
+
+    def put(self, instance: Instance) -> None:
+        data = pickle.dumps(instance, pickle.HIGHEST_PROTOCOL)
+        self.places.setdefault(instance.series_instance_uid, []).append((self.file.tell(), len(data)))
+        self.file.write(data)
+
+    def in_series_order(self) -> Iterator[Instance]:
+        for places in self.places.values():
+            for offset, size in places:
+                self.file.seek(offset)
+                yield pickle.loads(self.file.read(size))
 
 
 def list_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
