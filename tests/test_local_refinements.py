@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_local_support import make_instance
+from local_instances import make_instance
 
 from imageset_search.datastores.errors import ValidationException
 from imageset_search.datastores.local import plan

@@ -13,12 +13,13 @@ server's check on a summary does.
 
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from imageset_search.datastores import capabilities as caps
 from imageset_search.datastores import matching
-from imageset_search.datastores.local.validation import invalid
+from imageset_search.datastores.criteria import Query, parse_more_filters
+from imageset_search.datastores.validation import invalid
 
 CAPABILITIES: caps.Capabilities = {
     caps.MODALITY: caps.Capability(caps.ANY_OF, caps.EXACT),
@@ -112,13 +113,12 @@ class Check:
         return f"{self.kind}:{self.parameters!r}"
 
 
-def parse_refinements(refinements: dict[str, Any]) -> tuple[Check, ...]:
-    """The checks of a `refinements` dict (already checked against CAPABILITIES), extra filters aside."""
-    found = []
-    for kind, value in sorted(refinements.items()):
-        if kind != caps.EXTRA_FILTERS:
-            found.append(_BUILDERS[kind](value))
-    return tuple(found)
+def refine(query: Query, refinements: dict[str, Any]) -> Query:
+    """The query with the refinements (already checked against CAPABILITIES): filters beyond two as more
+    conditions, the others as checks."""
+    extra = parse_more_filters(f"refinements.{caps.EXTRA_FILTERS}", refinements.get(caps.EXTRA_FILTERS, ()))
+    checks = tuple(_BUILDERS[kind](value) for kind, value in sorted(refinements.items()) if kind != caps.EXTRA_FILTERS)
+    return replace(query, conditions=query.conditions + extra, checks=checks)
 
 
 def _modality(value: list[str]) -> Check:

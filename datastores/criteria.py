@@ -15,11 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from imageset_search.datastores.capabilities import EXTRA_FILTERS
-from imageset_search.datastores.local.instants import epoch_seconds_to_millis, to_millis
-from imageset_search.datastores.local.refined import Check, parse_refinements
-from imageset_search.datastores.local.studytime import DAY_END, DAY_START, study_key
-from imageset_search.datastores.local.validation import invalid, short
+from imageset_search.datastores.instants import epoch_seconds_to_millis, to_millis
+from imageset_search.datastores.studytime import DAY_END, DAY_START, study_key
+from imageset_search.datastores.validation import invalid, short
 
 ID_COLUMNS = {
     "DICOMPatientId": "patient_id",
@@ -57,7 +55,7 @@ class Query:
     conditions: tuple[Condition, ...]
     sort_field: str  # AWS name: updatedAt | createdAt | DICOMStudyDateAndTime
     sort_order: str  # ASC | DESC
-    checks: tuple[Check, ...] = ()  # the refinements beyond searchCriteria (refined.py)
+    checks: tuple[Any, ...] = ()  # the local store's refinement checks beyond searchCriteria (local/refined.py)
 
     @property
     def sort_column(self) -> str:
@@ -72,9 +70,8 @@ class Query:
         return {"sortOrder": self.sort_order, "sortField": self.sort_field}
 
 
-def parse_criteria(criteria: Any, refinements: dict[str, Any] | None = None) -> Query:
-    """The Query a `searchCriteria` (None or {} for every image set) asks for, with the refinements beside it
-    (already checked against refined.CAPABILITIES); ValidationException if it breaks a rule."""
+def parse_criteria(criteria: Any) -> Query:
+    """The Query a `searchCriteria` (None or {} for every image set) asks for; ValidationException if it breaks a rule."""
     if criteria is None:
         criteria = {}
     path = "searchCriteria"
@@ -83,10 +80,12 @@ def parse_criteria(criteria: Any, refinements: dict[str, Any] | None = None) -> 
     _reject_unknown_keys(path, criteria, ["filters", "sort"])
     conditions = _parse_filters(criteria["filters"]) if "filters" in criteria else ()
     sort_field, sort_order = _parse_sort(criteria["sort"]) if "sort" in criteria else DEFAULT_SORT
-    refinements = refinements or {}
-    extra = refinements.get(EXTRA_FILTERS, ())
-    conditions += tuple(_parse_filter(f"refinements.{EXTRA_FILTERS}.{n}", item) for n, item in enumerate(extra, 1))
-    return Query(conditions, sort_field, sort_order, parse_refinements(refinements))
+    return Query(conditions, sort_field, sort_order)
+
+
+def parse_more_filters(path: str, filters: Any) -> tuple[Condition, ...]:
+    """Filters beyond the two of a searchCriteria (a datastore's `extra_filters`), each under the service's rules."""
+    return tuple(_parse_filter(f"{path}.{number}", item) for number, item in enumerate(filters, 1))
 
 
 def _reject_unknown_keys(path: str, value: dict, allowed: list[str]) -> None:
