@@ -12,7 +12,8 @@
 - A refinement (refined.py) with a source counts as a range does: a narrow one reads its own index or lists its
   candidates (name terms, description trigrams: under CANDIDATE_LIMIT, as each is a table row read by pk) and the
   page sorts the matches; a wide one is checked on the sort index's entries (which carry the short refinement
-  columns, and probe the name terms by pk) while it is read in order.
+  columns, and probe the name terms by pk) while it is read in order. When a date range and a refinement are both
+  wide, the range is the fallback: its index carries the refinement columns, so it is checked without table reads.
 Choices are explicit (INDEXED BY), so plans do not depend on table statistics.
 """
 
@@ -72,7 +73,8 @@ def choose_plan(connection: sqlite3.Connection, ds: int, query: Query) -> Plan:
         _Way(_matches_up_to_limit(connection, ds, c), c.column != query.sort_column, c.column, INDEXES[c.column])
         for c in ranged
     ] + [_Way(_candidates_up_to_limit(connection, ds, check), True, check.kind, _reader(check)) for check in sourced]
-    best = min(ways, key=lambda way: (way.count, way.off_sort_key, way.name))  # a tie: the sort key, read in order
+    # On a tie: the sort key (read in order), then a date range (its index carries every column a check reads)
+    best = min(ways, key=lambda way: (way.count, way.off_sort_key, way.name not in INDEXES, way.name))
     if not best.off_sort_key:
         return Plan(sort_index)
     if best.count < (CANDIDATE_LIMIT if isinstance(best.reader, Source) else RANGE_SCAN_LIMIT):
