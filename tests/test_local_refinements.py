@@ -175,3 +175,26 @@ def test_a_store_written_by_the_schema_3_code_is_migrated_and_searched_natively(
         assert names(study_description="chest") == ["Hong", "Yamada"]
         assert names(modality=["MR"], body_part="head") == ["Jérôme"]
         assert names(patient_sex="F", patient_birth_date=[None, "19500101"]) == ["Wang"]
+
+
+def test_the_plan_lists_rare_matches_and_reads_common_ones_in_order(corpus, monkeypatch):
+    from imageset_search.datastores.criteria import parse_criteria
+    from imageset_search.datastores.local.refined import Source, refine
+
+    store, ds, _ = corpus
+    year = {"filters": [{"values": [{"DICOMStudyDateAndTime": {"DICOMStudyDate": "20220101"}},
+                                    {"DICOMStudyDateAndTime": {"DICOMStudyDate": "20231231"}}], "operator": "BETWEEN"}]}  # fmt: skip
+    with store._reading() as connection:
+        key = store._ds(connection, ds)
+
+        def chosen(criteria, refinements):
+            return plan.choose_plan(connection, key, refine(parse_criteria(criteria), refinements))
+
+        assert isinstance(chosen(None, {"patient_name": "홍길동"}).index, Source)  # few: listed from the name terms
+        assert chosen(None, {"modality": ["CT"]}) == plan.Plan("image_sets_by_modality")
+        monkeypatch.setattr(plan, "RANGE_SCAN_LIMIT", 3)
+        monkeypatch.setattr(plan, "CANDIDATE_LIMIT", 3)
+        wide = plan.Plan("image_sets_by_updated", plan.SCAN_BUDGET, "image_sets_by_modality")
+        assert chosen(None, {"modality": ["CT"]}) == wide  # many: checked on the sort index read in order
+        both = plan.Plan("image_sets_by_updated", plan.SCAN_BUDGET, "image_sets_by_study_dt")
+        assert chosen(year, {"modality": ["CT"]}) == both  # the range's index carries modality: the fallback
