@@ -75,7 +75,9 @@ def walk(store, ds, criteria, refinements, sizes):
             return found
 
 
-words = st.sampled_from(["jerome", "JÉRÔME", "dupont", "melissa", "mel huel", "ヤマダ", "山田太郎", "홍길동", "小东", "sorensen", "zz"])
+words = st.sampled_from(
+    ["jerome", "JÉRÔME", "dupont", "melissa", "mel huel", "ヤマダ", "山田太郎", "yamada 太郎", "홍길동", "小东", "sorensen", "zz"]
+)
 refinements = st.fixed_dictionaries(
     {},
     optional={
@@ -102,13 +104,12 @@ sorts = st.sampled_from([None, ("updatedAt", "ASC"), ("createdAt", "DESC"), ("DI
 @pytest.mark.parametrize(
     "range_scan_limit, scan_budget",
     [(10_000, 20_000), (3, 20_000), (3, 2)],
-    ids=["narrow-sources-listed", "wide-checked-in-sort-order", "budget-runs-out-and-falls-back"],
+    ids=["narrow-read-on-their-index", "wide-checked-in-sort-order", "budget-runs-out-and-falls-back"],
 )
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(chosen=refinements, search_filter=filters, extra=filters, sort=sorts, sizes=st.lists(st.integers(1, 50), min_size=70, max_size=70))
 def test_a_refined_walk_equals_the_scan(corpus, monkeypatch, range_scan_limit, scan_budget, chosen, search_filter, extra, sort, sizes):
     monkeypatch.setattr(plan, "RANGE_SCAN_LIMIT", range_scan_limit)
-    monkeypatch.setattr(plan, "CANDIDATE_LIMIT", range_scan_limit)
     monkeypatch.setattr(plan, "SCAN_BUDGET", scan_budget)
     store, ds, _ = corpus
     criteria = {}
@@ -171,15 +172,16 @@ def test_a_store_written_by_the_schema_3_code_is_migrated_and_searched_natively(
         assert names(patient_name="홍길동") == ["Hong"]
         assert names(patient_name="王小东") == ["Wang"]
         assert names(patient_name="ヤマダ") == ["Yamada"]
+        assert names(patient_name="Yamada 太郎") == []  # the words are in two = groups: decided by name_matches
         assert names(study_description="CEREBRALE") == ["Jérôme"]
         assert names(study_description="chest") == ["Hong", "Yamada"]
         assert names(modality=["MR"], body_part="head") == ["Jérôme"]
         assert names(patient_sex="F", patient_birth_date=[None, "19500101"]) == ["Wang"]
 
 
-def test_the_plan_lists_rare_matches_and_reads_common_ones_in_order(corpus, monkeypatch):
+def test_the_plan_reads_rare_matches_on_their_index_and_common_ones_in_order(corpus, monkeypatch):
     from imageset_search.datastores.criteria import parse_criteria
-    from imageset_search.datastores.local.refined import Source, refine
+    from imageset_search.datastores.local.refined import refine
 
     store, ds, _ = corpus
     year = {"filters": [{"values": [{"DICOMStudyDateAndTime": {"DICOMStudyDate": "20220101"}},
@@ -190,11 +192,25 @@ def test_the_plan_lists_rare_matches_and_reads_common_ones_in_order(corpus, monk
         def chosen(criteria, refinements):
             return plan.choose_plan(connection, key, refine(parse_criteria(criteria), refinements))
 
-        assert isinstance(chosen(None, {"patient_name": "홍길동"}).index, Source)  # few: listed from the name terms
+        assert chosen(None, {"patient_name": "홍길동"}) == plan.Plan("image_sets_by_name")
+        assert chosen(None, {"study_description": "cerebrale"}) == plan.Plan("image_sets_by_description")
         assert chosen(None, {"modality": ["CT"]}) == plan.Plan("image_sets_by_modality")
         monkeypatch.setattr(plan, "RANGE_SCAN_LIMIT", 3)
-        monkeypatch.setattr(plan, "CANDIDATE_LIMIT", 3)
         wide = plan.Plan("image_sets_by_updated", plan.SCAN_BUDGET, "image_sets_by_modality")
         assert chosen(None, {"modality": ["CT"]}) == wide  # many: checked on the sort index read in order
         both = plan.Plan("image_sets_by_updated", plan.SCAN_BUDGET, "image_sets_by_study_dt")
         assert chosen(year, {"modality": ["CT"]}) == both  # the range's index carries modality: the fallback
+
+
+def test_deleting_a_datastore_forgets_its_names_and_descriptions(tmp_path):
+    with LocalStore(tmp_path / "store.sqlite3") as store:
+        kept, dropped = store.create_datastore("kept"), store.create_datastore("dropped")
+        store.add_instances(kept, [make_instance(series="1.1", DICOMPatientName="Doe^Jane", DICOMStudyDescription="CT")])
+        store.add_instances(dropped, [make_instance(series="1.2", DICOMPatientName="Roe^Rick", DICOMStudyDescription="MR brain")])
+        store.delete_datastore(dropped)
+        with store._reading() as connection:
+            assert connection.execute("SELECT name FROM names").fetchall() == [("Doe^Jane",)]
+            assert {term for (term,) in connection.execute("SELECT term FROM name_terms")} == {"doe", "jane", "doejane"}
+            assert connection.execute("SELECT text FROM descriptions").fetchall() == [("ct",)]
+            assert connection.execute("SELECT rowid FROM description_words WHERE description_words MATCH 'brain'").fetchall() == []
+        assert len(walk(store, kept, None, {"patient_name": "jane", "study_description": "c"}, [50])) == 1

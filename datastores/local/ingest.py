@@ -15,7 +15,7 @@ from typing import Any
 
 from imageset_search.datastores.errors import ConflictException
 from imageset_search.datastores.local.records import Instance
-from imageset_search.datastores.local.refined import refinement_columns, write_refinements, write_terms
+from imageset_search.datastores.local.refined import refinement_columns, write_refinements
 from imageset_search.datastores.studytime import study_key
 from imageset_search.datastores.local.summary import (
     GroupingKey,
@@ -153,7 +153,7 @@ def _insert_image_set(connection: sqlite3.Connection, ds: int, target: Target, n
     cursor = connection.execute(
         "INSERT INTO image_sets (ds, id, version, created_at, updated_at, is_primary, patient_id, accession_number, "
         "study_id, study_uid, series_uid, study_dt, n_instances, tags, modality, body_part, patient_sex, birth_date, "
-        "patient_name, description_key) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "name_id, description_id) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             ds,
             target.image_set_id,
@@ -163,10 +163,9 @@ def _insert_image_set(connection: sqlite3.Connection, ds: int, target: Target, n
             *indexed_columns(tags),
             target.n_instances,
             _dumps(tags),
-            *refinement_columns(tags),
+            *refinement_columns(connection, tags),
         ),
     )
-    write_terms(connection, [(cursor.lastrowid, tags)], new=True)
     return cursor.lastrowid
 
 
@@ -183,7 +182,7 @@ def _update_image_set(connection: sqlite3.Connection, target: Target, now_ms: in
             target.pk,
         ),
     )
-    write_refinements(connection, [(target.pk, target.summary)], new=False)
+    write_refinements(connection, [(target.pk, target.summary)])
 
 
 def _previous_levels(connection: sqlite3.Connection, target: Target) -> dict[str, dict[str, Any]]:

@@ -9,11 +9,10 @@
   A wide one first reads the sort key's index in order, checking the filter on the index entries, for at most
   SCAN_BUDGET entries: enough when the matches are spread over the sort order; when they sit far along it (a
   createdAt range from years ago, sorted by updatedAt), the page is read from the range's own index instead.
-- A refinement (refined.py) with a source counts as a range does: a narrow one reads its own index or lists its
-  candidates (name terms, description trigrams: under CANDIDATE_LIMIT, as each is a table row read by pk) and the
-  page sorts the matches; a wide one is checked on the sort index's entries (which carry the short refinement
-  columns, and probe the name terms by pk) while it is read in order. When a date range and a refinement are both
-  wide, the range is the fallback: its index carries the refinement columns, so it is checked without table reads.
+- A refinement (refined.py) with its own index counts as a range does: a narrow one reads its index and the page
+  sorts the matches; a wide one is checked on the sort index's entries (which carry every refinement column) while
+  it is read in order. When a date range and a refinement are both wide, the range is the fallback: its index
+  carries the refinement columns, so it is checked without table reads.
 Choices are explicit (INDEXED BY), so plans do not depend on table statistics.
 """
 
@@ -21,10 +20,9 @@ import sqlite3
 from dataclasses import dataclass
 
 from imageset_search.datastores.criteria import ID_COLUMNS, Condition, Query
-from imageset_search.datastores.local.refined import Check, Source
+from imageset_search.datastores.local.refined import Check
 
 RANGE_SCAN_LIMIT = 10_000
-CANDIDATE_LIMIT = 5_000  # listed candidates are read by pk, each a table row: fewer of them than index entries
 SCAN_BUDGET = 20_000
 INDEXES = {
     "updated_at": "image_sets_by_updated",
@@ -39,24 +37,21 @@ INDEXES = {
 ID_COLUMN_NAMES = set(ID_COLUMNS.values())
 
 
-Reader = str | Source  # an index name, or candidates listed by SQL and read by pk
-
-
 @dataclass(frozen=True)
 class Plan:
-    index: Reader  # where the page's ids are read from
+    index: str  # the index the page's ids are read from
     budget: int | None = None  # read at most this many entries of `index` ...
-    fallback: Reader | None = None  # ... and if they do not fill the page, read it from here instead
+    fallback: str | None = None  # ... and if they do not fill the page, read it from this index instead
 
 
 @dataclass(frozen=True)
 class _Way:
-    """One way to list a query's matches, and how many it would read (up to RANGE_SCAN_LIMIT)."""
+    """One index a query's matches can be read from, and how many it would read (up to RANGE_SCAN_LIMIT)."""
 
     count: int
     off_sort_key: bool  # False: a range on the sort key itself, read in order
-    name: str  # breaks ties the same way every time
-    reader: Reader
+    name: str  # the column or refinement kind: breaks ties the same way every time
+    index: str
 
 
 def choose_plan(connection: sqlite3.Connection, ds: int, query: Query) -> Plan:
@@ -66,25 +61,20 @@ def choose_plan(connection: sqlite3.Connection, ds: int, query: Query) -> Plan:
             return Plan(INDEXES[condition.column])
     sort_index = INDEXES[query.sort_column]
     ranged = [condition for condition in query.conditions if condition.column in INDEXES]
-    sourced = [check for check in query.checks if check.source is not None]
-    if not sourced and all(condition.column == query.sort_column for condition in ranged):
+    indexed = [check for check in query.checks if check.index is not None]
+    if not indexed and all(condition.column == query.sort_column for condition in ranged):
         return Plan(sort_index)
     ways = [
         _Way(_matches_up_to_limit(connection, ds, c), c.column != query.sort_column, c.column, INDEXES[c.column])
         for c in ranged
-    ] + [_Way(_candidates_up_to_limit(connection, ds, check), True, check.kind, _reader(check)) for check in sourced]
+    ] + [_Way(_checked_up_to_limit(connection, ds, check), True, check.kind, check.index) for check in indexed]
     # On a tie: the sort key (read in order), then a date range (its index carries every column a check reads)
     best = min(ways, key=lambda way: (way.count, way.off_sort_key, way.name not in INDEXES, way.name))
     if not best.off_sort_key:
         return Plan(sort_index)
-    if best.count < (CANDIDATE_LIMIT if isinstance(best.reader, Source) else RANGE_SCAN_LIMIT):
-        return Plan(best.reader)
-    return Plan(sort_index, SCAN_BUDGET, best.reader)
-
-
-def _reader(check: Check) -> Reader:
-    source = check.source
-    return source.index if source.index is not None else source
+    if best.count < RANGE_SCAN_LIMIT:
+        return Plan(best.index)
+    return Plan(sort_index, SCAN_BUDGET, best.index)
 
 
 def _matches_up_to_limit(connection: sqlite3.Connection, ds: int, condition: Condition) -> int:
@@ -97,14 +87,11 @@ def _matches_up_to_limit(connection: sqlite3.Connection, ds: int, condition: Con
     return row[0]
 
 
-def _candidates_up_to_limit(connection: sqlite3.Connection, ds: int, check: Check) -> int:
-    """How many image sets a refinement's source lists, at most RANGE_SCAN_LIMIT (candidates of every datastore in
-    the file, a name's counted once per matching term: an overcount only moves the choice towards the in-order
-    read)."""
-    source = check.source
-    if source.index is not None:
-        sql = f"SELECT 1 FROM image_sets AS s INDEXED BY {source.index} WHERE s.ds = ? AND {check.where} LIMIT ?"
-        parameters = (ds, *check.parameters, RANGE_SCAN_LIMIT)
-    else:
-        sql, parameters = f"{source.candidates} LIMIT ?", (*source.parameters, RANGE_SCAN_LIMIT)
-    return connection.execute(f"SELECT count(*) FROM ({sql})", parameters).fetchone()[0]
+def _checked_up_to_limit(connection: sqlite3.Connection, ds: int, check: Check) -> int:
+    """How many image sets a refinement matches, counted on its own index and at most RANGE_SCAN_LIMIT."""
+    row = connection.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM image_sets AS s INDEXED BY {check.index} "
+        f"WHERE s.ds = ? AND {check.where} LIMIT ?)",
+        (ds, *check.parameters, RANGE_SCAN_LIMIT),
+    ).fetchone()
+    return row[0]

@@ -1,18 +1,18 @@
 """The refinements in SQLite: what is stored for them when an image set is written, and how each one is searched.
 
 Each image set row carries its refinement columns (schema.REFINEMENT_COLUMNS): modality and sex upper-case, body
-part and description folded (`matching.text_key`), birth date, and the name as stored. The sort indexes carry the
-short ones, so a refinement that matches many image sets is checked on index entries while the page is read in
-order. Where one matches few, a source lists them: its own index (modality, body part, birth date), the name's
-index terms (`name_terms`: a prefix range per query word) or the trigram FTS5 table of folded descriptions (a
-query of at least three characters). A name is decided by `matching.name_matches` itself, called from SQL (the
-terms only find candidates fast); a description contains the query when the folded query is inside the folded
-description, which is `matching.text_contains`'s rule, in SQLite's instr. So the local search matches exactly as the
-server's check on a summary does.
+part folded (`matching.text_key`), birth date, and the ids of its patient name and its folded study description,
+each distinct value stored once (a patient's name is shared by all their image sets, a description by many). The
+sort indexes carry all of them, so every refinement is checked on index entries while a page is read in order, and
+each has its own index for the values that match few image sets (plan.py chooses). A name query is matched against
+the distinct names only: their index terms (`name_terms`, a prefix range per query word) find candidates and
+`matching.name_matches` itself decides, once per distinct name, so the local search matches exactly as the server's
+check on a summary does. A description query is found among the distinct folded descriptions by the trigram FTS5
+index (three characters or more) or by instr: `matching.text_contains`'s rule, the folded query inside the folded
+description.
 """
 
 import sqlite3
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -37,44 +37,62 @@ NAME_MATCHES = "refined_name_matches"  # the SQL name of matching.name_matches
 # -- writing --------------------------------------------------------------------------------------------------------
 
 
-def refinement_columns(tags: dict[str, Any]) -> tuple:
-    """The values of schema.REFINEMENT_COLUMNS for a DICOMTags summary."""
+def write_refinements(connection: sqlite3.Connection, rows: list[tuple[int, dict[str, Any]]]) -> None:
+    """Set the refinement columns of these (pk, summary) image sets."""
+    connection.executemany(
+        "UPDATE image_sets SET modality = ?, body_part = ?, patient_sex = ?, birth_date = ?, name_id = ?, "
+        "description_id = ? WHERE pk = ?",
+        [(*refinement_columns(connection, tags), pk) for pk, tags in rows],
+    )
+
+
+def refinement_columns(connection: sqlite3.Connection, tags: dict[str, Any]) -> tuple:
+    """The values of schema.REFINEMENT_COLUMNS for a DICOMTags summary (storing a name or description seen first)."""
     return (
         str(tags.get("DICOMSeriesModality") or "").upper(),
         matching.text_key(tags.get("DICOMSeriesBodyPart")),
         str(tags.get("DICOMPatientSex") or "").upper(),
         str(tags.get("DICOMPatientBirthDate") or ""),
-        str(tags.get("DICOMPatientName") or ""),
-        matching.text_key(tags.get("DICOMStudyDescription")),
+        _name_id(connection, str(tags.get("DICOMPatientName") or "")),
+        _description_id(connection, matching.text_key(tags.get("DICOMStudyDescription"))),
     )
 
 
-SET_COLUMNS = (
-    "UPDATE image_sets SET modality = ?, body_part = ?, patient_sex = ?, birth_date = ?, patient_name = ?, "
-    "description_key = ? WHERE pk = ?"
-)
-
-
-def write_refinements(connection: sqlite3.Connection, rows: list[tuple[int, dict[str, Any]]], new: bool) -> None:
-    """Set the refinement columns and search terms of these (pk, summary) image sets; `new`: they have none yet."""
-    connection.executemany(SET_COLUMNS, [(*refinement_columns(tags), pk) for pk, tags in rows])
-    write_terms(connection, rows, new)
-
-
-def write_terms(connection: sqlite3.Connection, rows: Iterable[tuple[int, dict[str, Any]]], new: bool) -> None:
-    """The name terms and description words of these (pk, summary) image sets, replacing any they had."""
-    rows = list(rows)
-    if not new:
-        connection.executemany("DELETE FROM name_terms WHERE pk = ?", [(pk,) for pk, _ in rows])
-        connection.executemany("DELETE FROM description_words WHERE rowid = ?", [(pk,) for pk, _ in rows])
+def _name_id(connection: sqlite3.Connection, name: str) -> int:
+    if not name:
+        return 0
+    row = connection.execute("SELECT id FROM names WHERE name = ?", (name,)).fetchone()
+    if row:
+        return row[0]
+    name_id = connection.execute("INSERT INTO names (name) VALUES (?)", (name,)).lastrowid
     connection.executemany(
-        "INSERT INTO name_terms (pk, term) VALUES (?, ?)",
-        [(pk, term) for pk, tags in rows for term in matching.name_terms(tags.get("DICOMPatientName"))],
+        "INSERT INTO name_terms (term, name) VALUES (?, ?)", [(term, name_id) for term in matching.name_terms(name)]
     )
+    return name_id
+
+
+def _description_id(connection: sqlite3.Connection, text: str) -> int:
+    if not text:
+        return 0
+    row = connection.execute("SELECT id FROM descriptions WHERE text = ?", (text,)).fetchone()
+    if row:
+        return row[0]
+    description_id = connection.execute("INSERT INTO descriptions (text) VALUES (?)", (text,)).lastrowid
+    connection.execute("INSERT INTO description_words (rowid, text) VALUES (?, ?)", (description_id, text))
+    return description_id
+
+
+def forget_unused(connection: sqlite3.Connection) -> None:
+    """Drop the names and descriptions no image set uses any more (after a datastore is deleted)."""
+    connection.execute("DELETE FROM name_terms WHERE name NOT IN (SELECT name_id FROM image_sets)")
+    connection.execute("DELETE FROM names WHERE id NOT IN (SELECT name_id FROM image_sets)")
+    unused = connection.execute(
+        "SELECT id, text FROM descriptions WHERE id NOT IN (SELECT description_id FROM image_sets)"
+    ).fetchall()
     connection.executemany(
-        "INSERT INTO description_words (rowid, text) VALUES (?, ?)",
-        [(pk, text) for pk, tags in rows if (text := matching.text_key(tags.get("DICOMStudyDescription")))],
+        "INSERT INTO description_words (description_words, rowid, text) VALUES ('delete', ?, ?)", unused
     )
+    connection.executemany("DELETE FROM descriptions WHERE id = ?", [(row[0],) for row in unused])
 
 
 def register_functions(connection: sqlite3.Connection) -> None:
@@ -86,28 +104,15 @@ def register_functions(connection: sqlite3.Connection) -> None:
 
 
 @dataclass(frozen=True)
-class Source:
-    """How the image sets a check matches can be listed: read from an image_sets index (whose seek is the check
-    itself), or candidates (a superset) listed by SQL selecting their pks."""
-
-    index: str | None = None
-    candidates: str | None = None
-    parameters: tuple = ()
-
-
-@dataclass(frozen=True)
 class Check:
-    """One refinement as WHERE terms on the image set aliased `s` (`s.pk` and the sort indexes' columns): `where`
-    in SQLite's own terms, then `decided` (a call into Python, costly per row: the page applies it last, to rows
-    already in order, so it runs for little more than the page's rows)."""
+    """One refinement as a WHERE term on the image set aliased `s`, reading only columns the sort indexes carry, and
+    the image_sets index whose seek is that term (for values that match few image sets), if any."""
 
     kind: str
     where: str
     parameters: tuple
-    columns: tuple[str, ...]  # the image_sets columns `where` reads besides pk
-    source: Source | None = None
-    decided: str = ""
-    decided_parameters: tuple = ()
+    column: str
+    index: str | None = None
 
     def canonical(self) -> str:
         return f"{self.kind}:{self.parameters!r}"
@@ -124,16 +129,16 @@ def refine(query: Query, refinements: dict[str, Any]) -> Query:
 def _modality(value: list[str]) -> Check:
     codes = tuple(sorted({code.strip().upper() for code in value}))
     marks = ", ".join("?" * len(codes))
-    return Check(caps.MODALITY, f"s.modality IN ({marks})", codes, ("modality",), Source(index="image_sets_by_modality"))
+    return Check(caps.MODALITY, f"s.modality IN ({marks})", codes, "modality", "image_sets_by_modality")
 
 
 def _body_part(value: str) -> Check:
     key = matching.text_key(value)
-    return Check(caps.BODY_PART, "s.body_part = ?", (key,), ("body_part",), Source(index="image_sets_by_body_part"))
+    return Check(caps.BODY_PART, "s.body_part = ?", (key,), "body_part", "image_sets_by_body_part")
 
 
 def _sex(value: str) -> Check:
-    return Check(caps.PATIENT_SEX, "s.patient_sex = ?", (value.strip().upper(),), ("patient_sex",))
+    return Check(caps.PATIENT_SEX, "s.patient_sex = ?", (value.strip().upper(),), "patient_sex")
 
 
 def _birth_date(value: list[str | None]) -> Check:
@@ -145,25 +150,19 @@ def _birth_date(value: list[str | None]) -> Check:
     if high:
         terms.append("s.birth_date <= ?")
         parameters.append(high)
-    where = " AND ".join(terms)
-    return Check(caps.PATIENT_BIRTH_DATE, where, tuple(parameters), ("birth_date",), Source(index="image_sets_by_birth_date"))
+    return Check(caps.PATIENT_BIRTH_DATE, " AND ".join(terms), tuple(parameters), "birth_date", "image_sets_by_birth_date")
 
 
 def _name(value: str) -> Check:
+    """The image sets whose name id is one of the distinct names that match: candidates by the prefix range of each
+    word among the terms, decided by matching.name_matches (SQLite runs this subquery once per search)."""
     words = matching.query_words(value)
     if not words:
         raise invalid("refinements.patient_name", "Member must hold at least one word of a name")
-    probes = [
-        "EXISTS (SELECT 1 FROM name_terms AS t WHERE t.pk = s.pk AND t.term >= ? AND t.term < ?)" for _ in words
-    ]
-    parameters = tuple(bound for word in words for bound in _prefix_range(word))
-    longest = max(words, key=len)
-    source = Source(
-        candidates="SELECT pk FROM name_terms INDEXED BY name_terms_by_term WHERE term >= ? AND term < ?",
-        parameters=_prefix_range(longest),
-    )
-    decided = f"{NAME_MATCHES}(?, (SELECT patient_name FROM image_sets AS n WHERE n.pk = s.pk))"
-    return Check(caps.PATIENT_NAME, " AND ".join(probes), parameters, (), source, decided, (value,))
+    candidates = " AND ".join("id IN (SELECT name FROM name_terms WHERE term >= ? AND term < ?)" for _ in words)
+    where = f"s.name_id IN (SELECT id FROM names WHERE {candidates} AND {NAME_MATCHES}(?, name))"
+    parameters = (*(bound for word in words for bound in _prefix_range(word)), value)
+    return Check(caps.PATIENT_NAME, where, parameters, "name_id", "image_sets_by_name")
 
 
 def _prefix_range(word: str) -> tuple[str, str]:
@@ -172,15 +171,17 @@ def _prefix_range(word: str) -> tuple[str, str]:
 
 
 def _description(value: str) -> Check:
+    """The image sets whose description id is one of the distinct descriptions holding the folded text: found by the
+    trigram index from three characters on, by instr below that."""
     key = matching.text_key(value)
     if not key:
         raise invalid("refinements.study_description", "Member must hold some text to find")
-    where = "instr((SELECT description_key FROM image_sets AS d WHERE d.pk = s.pk), ?) > 0"
-    source = None
     if len(key) >= TRIGRAM:
-        phrase = '"' + key.replace('"', '""') + '"'
-        source = Source(candidates="SELECT rowid FROM description_words WHERE description_words MATCH ?", parameters=(phrase,))
-    return Check(caps.STUDY_DESCRIPTION, where, (key,), (), source)
+        found = "SELECT rowid FROM description_words WHERE description_words MATCH ?"
+        parameter = '"' + key.replace('"', '""') + '"'
+    else:
+        found, parameter = "SELECT id FROM descriptions WHERE instr(text, ?) > 0", key
+    return Check(caps.STUDY_DESCRIPTION, f"s.description_id IN ({found})", (parameter,), "description_id", "image_sets_by_description")
 
 
 _BUILDERS = {

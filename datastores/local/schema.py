@@ -19,15 +19,20 @@ from imageset_search.datastores.local.refined import register_functions, write_r
 SCHEMA_VERSION = 4
 BUSY_TIMEOUT_SECONDS = 60
 
-# The refinement columns (refined.py fills them from the summary): upper-case modality and sex, folded body part
-# and description, birth date, and the name as stored (matching.name_matches reads it).
-REFINEMENT_COLUMNS = ("modality", "body_part", "patient_sex", "birth_date", "patient_name", "description_key")
+# The refinement columns (refined.py fills them from the summary): upper-case modality and sex, folded body part,
+# birth date, and the ids of the patient name and the study description (0: none), each stored once below.
+REFINEMENT_COLUMNS = ("modality", "body_part", "patient_sex", "birth_date", "name_id", "description_id")
 
-# The refinements' search structures (see refined.py): each name's index terms (matching.name_terms) for a prefix
-# range per query word, and each folded study description in a trigram FTS5 table for "contains".
+# The refinements' search structures (see refined.py): each distinct patient name once, with its index terms
+# (matching.name_terms) for a prefix range per query word; each distinct folded study description once, in a
+# trigram FTS5 index for "contains".
 REFINEMENT_TABLES = """
-CREATE TABLE name_terms (pk INTEGER NOT NULL, term TEXT NOT NULL, PRIMARY KEY (pk, term)) WITHOUT ROWID;
-CREATE VIRTUAL TABLE description_words USING fts5(text, tokenize = 'trigram case_sensitive 1');
+CREATE TABLE names (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE name_terms (term TEXT NOT NULL, name INTEGER NOT NULL, PRIMARY KEY (term, name)) WITHOUT ROWID;
+CREATE TABLE descriptions (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+CREATE VIRTUAL TABLE description_words USING fts5(
+    text, content = 'descriptions', content_rowid = 'id', tokenize = 'trigram case_sensitive 1'
+);
 """
 
 TABLES = """
@@ -59,8 +64,8 @@ CREATE TABLE image_sets (
     body_part TEXT NOT NULL DEFAULT '',
     patient_sex TEXT NOT NULL DEFAULT '',
     birth_date TEXT NOT NULL DEFAULT '',
-    patient_name TEXT NOT NULL DEFAULT '',
-    description_key TEXT NOT NULL DEFAULT ''
+    name_id INTEGER NOT NULL DEFAULT 0,
+    description_id INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE instances (
     image_set INTEGER NOT NULL,
@@ -80,7 +85,7 @@ CREATE TABLE versions (
 
 # Each sort index carries the other range-filterable columns and the short refinement columns, so a wide filter or
 # refinement is checked on index entries while the index is read in sort order (see plan.py).
-CARRIED = "is_primary, modality, body_part, patient_sex, birth_date"
+CARRIED = "is_primary, modality, body_part, patient_sex, birth_date, name_id, description_id"
 SORT_INDEXES = f"""
 CREATE INDEX image_sets_by_updated ON image_sets (ds, updated_at, id, created_at, study_dt, {CARRIED});
 CREATE INDEX image_sets_by_created ON image_sets (ds, created_at, id, updated_at, study_dt, {CARRIED});
@@ -99,7 +104,8 @@ REFINEMENT_INDEXES = """
 CREATE INDEX image_sets_by_modality ON image_sets (ds, modality, updated_at, id);
 CREATE INDEX image_sets_by_body_part ON image_sets (ds, body_part, updated_at, id);
 CREATE INDEX image_sets_by_birth_date ON image_sets (ds, birth_date, updated_at, id);
-CREATE INDEX name_terms_by_term ON name_terms (term, pk);
+CREATE INDEX image_sets_by_name ON image_sets (ds, name_id, updated_at, id);
+CREATE INDEX image_sets_by_description ON image_sets (ds, description_id, updated_at, id);
 """
 
 # The study index also carries what the study counts need, so a page's counts are read from the index alone.
@@ -179,11 +185,12 @@ def _add_refinements(connection: sqlite3.Connection) -> None:
     """Version 3 to 4: the refinement columns and search structures, filled from each image set's stored summary,
     and the sort indexes rebuilt to carry the new columns."""
     for column in REFINEMENT_COLUMNS:
-        connection.execute(f"ALTER TABLE image_sets ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+        kind = "INTEGER NOT NULL DEFAULT 0" if column.endswith("_id") else "TEXT NOT NULL DEFAULT ''"
+        connection.execute(f"ALTER TABLE image_sets ADD COLUMN {column} {kind}")
     for statement in statements(REFINEMENT_TABLES + "DROP INDEX image_sets_by_updated; DROP INDEX image_sets_by_created; DROP INDEX image_sets_by_study_dt;"):
         connection.execute(statement)
     rows = connection.execute("SELECT pk, tags FROM image_sets").fetchall()
-    write_refinements(connection, [(pk, json.loads(tags)) for pk, tags in rows], new=True)
+    write_refinements(connection, [(pk, json.loads(tags)) for pk, tags in rows])
     for statement in statements(SORT_INDEXES + REFINEMENT_INDEXES):
         connection.execute(statement)
 

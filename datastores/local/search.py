@@ -15,8 +15,7 @@ from typing import Any
 
 from imageset_search.datastores.criteria import Condition, Query
 from imageset_search.datastores.instants import from_millis
-from imageset_search.datastores.local.plan import Plan, Reader, choose_plan
-from imageset_search.datastores.local.refined import Source
+from imageset_search.datastores.local.plan import Plan, choose_plan
 from imageset_search.datastores.local.tokens import ID_BYTES, pack_id, unpack_id
 
 PAGE_COLUMNS = "id, version, created_at, updated_at, is_primary, study_uid, tags"
@@ -54,13 +53,13 @@ def _page_rows(
 
 
 def _page_sql(
-    ds: int, query: Query, limit: int, after: Cursor | None, reader: Reader, budget: int | None
+    ds: int, query: Query, limit: int, after: Cursor | None, index: str, budget: int | None
 ) -> tuple[str, list[Any]]:
-    """The page's rows: the ids are picked on `reader` alone (see plan.py), then only those rows are read whole.
+    """The page's rows: the ids are picked on `index` alone (see plan.py), then only those rows are read whole.
 
     The ids are sought with the datastore, the sort-key bounds and the cursor, and filtered with the other
-    conditions and the refinements' checks; with a `budget`, the seek reads at most that many index entries before
-    the filter applies. A reader that lists candidates has them read by pk, then filtered and sorted."""
+    conditions and the refinements' checks (on columns every sort index carries); with a `budget`, the seek reads
+    at most that many index entries before the filter applies."""
     column = query.sort_column
     ascending = query.sort_order == "ASC"
     conditions = list(query.conditions)
@@ -81,33 +80,18 @@ def _page_sql(
     check, check_parameters = _filter_clauses(checked)
     check += [refinement.where for refinement in query.checks]
     check_parameters += [value for refinement in query.checks for value in refinement.parameters]
-    decided = [refinement.decided for refinement in query.checks if refinement.decided]
-    decided_parameters = [value for refinement in query.checks for value in refinement.decided_parameters]
     order = f"ORDER BY {column} {direction}, id {direction}"
-    if budget is not None:
-        carried = {c.column for c in checked} | {name for refinement in query.checks for name in refinement.columns}
+    if budget is None:
+        ids = f"SELECT pk FROM image_sets AS s INDEXED BY {index} WHERE {' AND '.join(seek + check)} {order} LIMIT ?"
+    else:
+        carried = {c.column for c in checked} | {refinement.column for refinement in query.checks}
         needed = ", ".join(sorted({"pk", "id", column, *carried}))  # on the index: no table reads
-        scanned = f"SELECT {needed} FROM image_sets INDEXED BY {reader} WHERE {' AND '.join(seek)} {order} LIMIT {int(budget)}"
+        scanned = f"SELECT {needed} FROM image_sets INDEXED BY {index} WHERE {' AND '.join(seek)} {order} LIMIT {int(budget)}"
         # No ORDER BY outside: the subquery runs as a co-routine yielding rows in its order, so the first matches
         # are the page and the scan stops there (an outer ORDER BY would read the whole budget every time).
-        ids = f"SELECT pk FROM ({scanned}) AS s WHERE {' AND '.join(check + decided) or '1'} LIMIT ?"
-        return _whole_rows(ids, column, order), [*seek_parameters, *check_parameters, *decided_parameters, limit]
-    where = " AND ".join(seek + check)
-    if isinstance(reader, Source):
-        ordered = f"SELECT pk FROM image_sets AS s NOT INDEXED WHERE pk IN ({reader.candidates}) AND {where} {order}"
-        parameters = [*reader.parameters, *seek_parameters, *check_parameters]
-    else:
-        ordered = f"SELECT pk FROM image_sets AS s INDEXED BY {reader} WHERE {where} {order}"
-        parameters = [*seek_parameters, *check_parameters]
-    if decided:  # applied to the rows in order, as a co-routine yields them: only until the page is full
-        ids = f"SELECT pk FROM ({ordered} LIMIT -1) AS s WHERE {' AND '.join(decided)} LIMIT ?"
-    else:
-        ids = f"{ordered} LIMIT ?"
-    return _whole_rows(ids, column, order), [*parameters, *decided_parameters, limit]
-
-
-def _whole_rows(ids: str, column: str, order: str) -> str:
-    return f"SELECT {PAGE_COLUMNS}, {column} FROM image_sets WHERE pk IN ({ids}) {order}"
+        ids = f"SELECT pk FROM ({scanned}) AS s WHERE {' AND '.join(check) or '1'} LIMIT ?"
+    sql = f"SELECT {PAGE_COLUMNS}, {column} FROM image_sets WHERE pk IN ({ids}) {order}"
+    return sql, [*seek_parameters, *check_parameters, limit]
 
 
 def _filter_clauses(conditions: list[Condition]) -> tuple[list[str], list[Any]]:

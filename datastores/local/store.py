@@ -43,7 +43,7 @@ from imageset_search.datastores.instants import now_millis
 from imageset_search.datastores.local import tokens
 from imageset_search.datastores.local.ingest import AddResult, add_instances
 from imageset_search.datastores.local.records import Instance
-from imageset_search.datastores.local.refined import CAPABILITIES, refine
+from imageset_search.datastores.local.refined import CAPABILITIES, forget_unused, refine
 from imageset_search.datastores.local.schema import BUSY_TIMEOUT_SECONDS, connect, ensure_schema, token_secret
 from imageset_search.datastores.local.search import pack_cursor, read_page, unpack_cursor
 from imageset_search.datastores.local.shapes import datastore_fields, image_set_arn, metadata_document, version_fields
@@ -186,10 +186,9 @@ class LocalStore:
             owned = "SELECT pk FROM image_sets WHERE ds = ?"
             connection.execute(f"DELETE FROM instances WHERE image_set IN ({owned})", (ds,))
             connection.execute(f"DELETE FROM versions WHERE image_set IN ({owned})", (ds,))
-            connection.execute(f"DELETE FROM name_terms WHERE pk IN ({owned})", (ds,))
-            connection.execute(f"DELETE FROM description_words WHERE rowid IN ({owned})", (ds,))
             connection.execute("DELETE FROM image_sets WHERE ds = ?", (ds,))
             connection.execute("DELETE FROM datastores WHERE ds = ?", (ds,))
+            forget_unused(connection)
 
     def resolve_datastore(self, name_or_id: str | None = None) -> str:
         """The id of the datastore with this id or name (None: the file's only datastore); ResourceNotFoundException

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from imageset_search.datastores.local.refined import refinement_columns, write_terms
+from imageset_search.datastores.local.refined import refinement_columns
 from imageset_search.datastores.local.schema import INDEXES, statements
 from imageset_search.datastores.local.summary import indexed_columns
 
@@ -52,8 +52,7 @@ def load_image_sets(store, datastore_id: str, image_sets: Iterable[BulkImageSet]
 
 def _image_set_indexes(connection) -> list[str]:
     rows = connection.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('image_sets', 'name_terms') "
-        "AND sql IS NOT NULL"
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'image_sets' AND sql IS NOT NULL"
     ).fetchall()
     return [name for (name,) in rows]
 
@@ -63,11 +62,10 @@ def _insert(connection, ds: int, batch: list[BulkImageSet]) -> None:
     connection.executemany(
         "INSERT INTO image_sets (pk, ds, id, version, created_at, updated_at, is_primary, patient_id, "
         "accession_number, study_id, study_uid, series_uid, study_dt, n_instances, tags, modality, body_part, "
-        "patient_sex, birth_date, patient_name, description_key) "
+        "patient_sex, birth_date, name_id, description_id) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (_row(start + offset, ds, item) for offset, item in enumerate(batch)),
+        [_row(connection, start + offset, ds, item) for offset, item in enumerate(batch)],
     )
-    write_terms(connection, ((start + offset, item.tags) for offset, item in enumerate(batch)), new=True)
     connection.executemany(
         "INSERT INTO versions (image_set, version, updated_at, levels) VALUES (?, ?, ?, ?)",
         _version_rows(start, batch),
@@ -79,7 +77,7 @@ def _batches(items: Iterator[BulkImageSet], size: int) -> Iterator[list[BulkImag
         yield batch
 
 
-def _row(pk: int, ds: int, item: BulkImageSet) -> tuple:
+def _row(connection, pk: int, ds: int, item: BulkImageSet) -> tuple:
     tags = item.tags
     return (
         pk,
@@ -92,7 +90,7 @@ def _row(pk: int, ds: int, item: BulkImageSet) -> tuple:
         *indexed_columns(tags),
         item.n_instances,
         json.dumps(tags, separators=(",", ":")),
-        *refinement_columns(tags),
+        *refinement_columns(connection, tags),
     )
 
 
