@@ -31,6 +31,22 @@ def user_data_dir() -> Path:
     return base / "imageset-search"
 
 
+def user_config_dir() -> Path:
+    """The per-user config folder of this platform (XDG on Linux, Application Support on macOS, APPDATA)."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "imageset-search"
+
+
+def token_secret_path() -> Path:
+    """Where the AWS backend keeps the secret that signs its continuation tokens (created 0600 on first use)."""
+    return user_config_dir() / "token-secret"
+
+
 def db_path(option_value: str | None = None) -> Path:
     """The SQLite file of the local datastore: `--db`, else IMAGESET_SEARCH_DB, else the user data folder."""
     value = option_value or os.environ.get(env_name("--db"))
