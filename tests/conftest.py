@@ -1,5 +1,6 @@
 """Shared fixtures: one demo datastore per test session, built through the real DICOM path."""
 
+import os
 from pathlib import Path
 
 # boto3's botocore is imported before any test imports awscli: importing anything from awscli installs an import hook
@@ -11,6 +12,19 @@ import pytest
 DEMO_DATASTORE_ID = "12345678901234567890123456789012"
 DOCUMENTED_IMAGE_SET_ID = "09876543210987654321098765432109"
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "search-criteria"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_config_folder(tmp_path_factory):
+    """The AWS backend keeps its token secret in the user's config folder: tests (and the servers they start) keep
+    theirs in a folder of their own, never in the developer's home."""
+    before = os.environ.get("XDG_CONFIG_HOME")
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("config"))
+    yield
+    if before is None:
+        os.environ.pop("XDG_CONFIG_HOME", None)
+    else:
+        os.environ["XDG_CONFIG_HOME"] = before
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from imageset_search.datastores.tokens import (
-    CLI_RESUME, ID_BYTES, TOOL_SEARCH, TokenError, TokenSigner, pack_id, pack_text, unpack_id, unpack_text,
+    CLI_RESUME, ID_BYTES, MAC_BYTES, SCOPE_BYTES, TOOL_SEARCH, TokenError, TokenSigner, from_b64url, pack_id,
+    pack_text, unpack_id, unpack_text,
 )  # fmt: skip
 from imageset_search.tools.criteria import Criterion
 from imageset_search.tools.errors import SearchError
@@ -234,6 +235,15 @@ def decode(secret: bytes, token: str) -> tuple[str, Query, Position, View]:
 def encode_resume(secret: bytes, scope: str, position: Position) -> str:
     """The command's NextToken: where the walk stands, bound to `scope` (the datastore and exact criteria)."""
     return TokenSigner(secret).issue(CLI_RESUME, _pack_position(position), scope)
+
+
+def resume_shaped(token: str) -> bool:
+    """Whether `token` could be a command token at all (checked before a datastore, hence the secret, is at hand)."""
+    try:
+        raw = from_b64url(token)
+    except TokenError:
+        return False
+    return len(raw) >= 1 + SCOPE_BYTES + _PLACE.size + 1 + MAC_BYTES and raw[0] == CLI_RESUME
 
 
 def decode_resume(secret: bytes, scope: str, token: str) -> Position:
