@@ -15,6 +15,7 @@ import stat
 import struct
 
 import pytest
+from endpoint_fixtures import aws_env, endpoint, running_endpoint  # noqa: F401
 from mcp_helpers import call, session
 
 from conftest import DEMO_DATASTORE_ID
@@ -117,3 +118,23 @@ def test_without_a_writable_folder_the_secret_lasts_for_the_process_and_the_log_
     assert len(secret) == 32 and "will not survive a restart" in caplog.text
     assert secret == AwsDatastore(region="us-east-1").token_secret()  # one secret for the whole process
 
+
+
+async def test_on_aws_a_token_outlives_the_server_with_the_installation_secret_only(endpoint, aws_env, tmp_path):
+    """A new server with the same secret file continues the search; one whose secret is another refuses it."""
+    from imageset_search.datastores.aws.datastore import AwsDatastore
+
+    def server(secret_file):
+        return AwsDatastore(endpoint_url=endpoint.url, region="us-east-1", token_secret_file=secret_file)
+
+    kept = tmp_path / "config" / "token-secret"
+    async with session(server(kept)) as before:
+        first, text, is_error = await call(before, {"study_date": "since 1990", "max_items": 3, "detail": "full"})
+    assert not is_error and first["next_token"], text
+    async with session(server(kept)) as restarted:
+        again, text, is_error = await call(restarted, {"next_token": first["next_token"]})
+    assert not is_error and again["count"] == 3, text
+    assert not {s["imageSetId"] for s in first["image_sets"]} & {s["imageSetId"] for s in again["image_sets"]}
+    async with session(server(tmp_path / "elsewhere" / "token-secret")) as other:
+        _, text, is_error = await call(other, {"next_token": first["next_token"]})
+    assert is_error and "next_token is not valid" in text, text
