@@ -17,8 +17,8 @@ from typing import Any
 
 from imageset_search.datastores.errors import CredentialsError, DatastoreError, ServiceUnavailableException
 from imageset_search.datastores.tokens import TokenError
-from imageset_search.server.cli import CommandError, one_line_errors
-from imageset_search.server.cli_params import env_help, setting, to_bool, to_int
+from imageset_search.server.aws_cli.params import env_help, setting, to_bool, to_int
+from imageset_search.server.errors import CommandError, one_line_errors
 from imageset_search.tools import tokens
 from imageset_search.tools.paginator import DEFAULT_SIZE, RESULT_KEY, PlaceLost, Position, collect
 
@@ -133,7 +133,7 @@ def _exit_code(exc: DatastoreError) -> int:
 
 
 def _run(args) -> int:
-    from imageset_search.server import cli_output, cli_skeleton
+    from imageset_search.server.aws_cli import output as cli_output, skeleton as cli_skeleton
 
     skeleton = setting(args, "--generate-cli-skeleton")
     if skeleton == "input":
@@ -148,8 +148,8 @@ def _run(args) -> int:
     if skeleton == "output":
         cli_output.render(cli_output.iso_timestamps(cli_skeleton.output_skeleton()), output, query=query)
         return 0
-    from imageset_search.server.cli_connection import opened_datastore
-    from imageset_search.server.cli_request import read_request
+    from imageset_search.server.aws_cli.connection import opened_datastore
+    from imageset_search.server.aws_cli.request import read_request
 
     request = read_request(args)
     paging = _paging(args, request)
@@ -162,7 +162,7 @@ def _run(args) -> int:
 
 
 def _output_format(args) -> str:
-    from imageset_search.server.cli_output import OUTPUT_FORMATS
+    from imageset_search.server.aws_cli.output import OUTPUT_FORMATS
 
     output = setting(args, "--output", default="json")
     if output not in OUTPUT_FORMATS:
@@ -293,7 +293,7 @@ def _walked(datastore, request, paging: Paging) -> Printout:
 
 
 def _print(printout: Printout, output: str, query) -> None:
-    from imageset_search.server.cli_output import iso_timestamps, render
+    from imageset_search.server.aws_cli.output import iso_timestamps, render
 
     if output == "text":
         for part in printout.text_parts:
