@@ -11,7 +11,7 @@ from imageset_search.tools import results, summaries, tokens
 from imageset_search.tools.choice import choose_datastore
 from imageset_search.tools.dates import DateParseError, parse_date_range, values
 from imageset_search.tools.errors import SearchError
-from imageset_search.tools.models import CRITERIA_FIELDS, DateRange, SearchArgs, SearchCriteria
+from imageset_search.tools.models import DateRange, SearchArgs, SearchCriteria
 from imageset_search.tools.paginator import Collected, Position, collect
 from imageset_search.tools.planner import Plan, Query, plan
 from imageset_search.tools.refine import Refinements
@@ -76,6 +76,8 @@ def _checked(query: Query, view: tokens.View, clock: criteria_.Clock) -> None:
     is signed, but a leaked secret must not buy a query (or a page) that no caller could have asked for."""
     refinements, birth = query.refinements, query.refinements.birth_date
     attributes = [criterion.attribute for criterion in query.criteria]
+    if len(attributes) > 2 and len(set(attributes)) < len(attributes):  # counted before any reading
+        raise SearchError(tokens.INVALID)  # search_criteria holds two filters; the flat fields one per attribute
     try:
         args = SearchArgs.model_validate({
             "modality": list(refinements.modality) or None, "body_part": refinements.body_part,
@@ -89,10 +91,7 @@ def _checked(query: Query, view: tokens.View, clock: criteria_.Clock) -> None:
         again = Query(criteria, _refinements(args, clock.today), query.sort)
     except (ValidationError, SearchError):
         raise SearchError(tokens.INVALID) from None
-    repeated = len(set(attributes)) < len(attributes)
-    if len(attributes) > len(CRITERIA_FIELDS) or (repeated and len(attributes) > 2) or (
-        tokens.pack_query(again) != tokens.pack_query(query)
-    ):
+    if tokens.pack_query(again) != tokens.pack_query(query):
         raise SearchError(tokens.INVALID)
 
 
