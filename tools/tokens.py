@@ -4,9 +4,9 @@ A tool token holds the whole query plus the paginator's position and the view, s
 continue, holds no server state (it survives a restart) and is signed with the datastore's secret (never in the
 source), so a forged or altered token is refused before anything is read. Payload: the datastore id in 21 bytes,
 max_items (1 byte), the place in the page (6 bytes), the service token (kind, length, bytes), then the query and the
-rest of the view as compact JSON (raw-deflated when that is shorter). Attribute names travel as one-letter codes and instants as epoch milliseconds
-(the service's own precision): tokens stay under 200 characters on the local datastore. What a token says is still
-checked as a fresh call's arguments are (`tools.search`), since a secret can leak.
+rest of the view as compact JSON (raw-deflated when that is shorter). Attribute names travel as one-letter codes and
+instants as epoch milliseconds (the service's own precision): tokens stay under 200 characters on the local
+datastore. What a token says is still checked as a fresh call's arguments are (`tools.search`): a secret can leak.
 
 A command token holds only the position: like the AWS CLI's, it is sent back with the same criteria, to which its
 scope binds it.

@@ -244,7 +244,8 @@ def _search(datastore, request, paging: Paging) -> Printout:
 
 def _scope(request) -> str:
     """The search a NextToken is bound to: the datastore and the exact criteria, key order aside."""
-    return json.dumps([request.datastore_id, request.criteria or {}], sort_keys=True, separators=(",", ":"), default=str)
+    search = [request.datastore_id, request.criteria or {}]
+    return json.dumps(search, sort_keys=True, separators=(",", ":"), default=str)
 
 
 def _start(secret: bytes, request, paging: Paging) -> Position:
@@ -278,7 +279,8 @@ def _walked(datastore, request, paging: Paging) -> Printout:
     secret = datastore.token_secret()
     size = DEFAULT_SIZE if paging.page_size is None else paging.page_size
     try:
-        result = collect(_fetcher(datastore, request), _start(secret, request, paging), paging.max_items, page_size=size)
+        start = _start(secret, request, paging)
+        result = collect(_fetcher(datastore, request), start, paging.max_items, page_size=size)
     except PlaceLost:
         raise _token_error("place") from None
     if result.interrupted is not None:
