@@ -186,3 +186,29 @@ def test_a_service_repeating_its_token_stops_the_walk_with_a_service_error():
     service = RepeatingService()
     with pytest.raises(InternalServerException, match="cannot progress"):
         collect(lambda token, size: service.search_image_sets(DATASTORE, None, size, token), Position("same"), None)
+
+
+def test_a_page_that_shifts_between_runs_resumes_after_the_last_image_set_printed(capsys, tmp_path):
+    """The command's token carries the paginator's item mark: an image set updated between two runs moves to the top
+    of updatedAt DESC, and the resumed run goes on after the last image set printed, wherever it now stands."""
+    from local_instances import make_instance
+
+    path, start = tmp_path / "shifting.sqlite3", datetime(2025, 1, 1, tzinfo=UTC)
+    with LocalStore(path) as store:
+        store.create_datastore("shifting", DATASTORE)
+        for number in range(8):
+            store.add_instances(DATASTORE, [make_instance(series=f"1.2.{number}")], now=start + timedelta(hours=number))
+
+    def printed(*args):
+        code = main(["search-image-sets", "--db", str(path), "--datastore-id", DATASTORE, *map(str, args)])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        response = json.loads(out)
+        return [summary["imageSetId"] for summary in response["imageSetsMetadataSummaries"]], response.get("NextToken")
+
+    first, token = printed("--max-items", 3, "--page-size", 5)
+    with LocalStore(path) as store:
+        store.add_instances(DATASTORE, [make_instance(series="1.2.2")], now=start + timedelta(days=1))  # to the top
+    rest, token = printed("--starting-token", token, "--page-size", 5)
+    assert token is None and not set(first) & set(rest)
+    assert len(first) + len(rest) == 8 - 1  # the moved image set now stands before the place: not printed again
