@@ -37,7 +37,7 @@ def partial_store(demo_db):
         yield store
 
 
-sizes = st.lists(st.integers(min_value=1, max_value=50), min_size=1, max_size=6)
+sizes = st.lists(st.one_of(st.none(), st.integers(min_value=1, max_value=50)), min_size=1, max_size=6)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
