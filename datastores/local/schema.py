@@ -5,7 +5,9 @@ attribute followed by the default sort key (updatedAt) and the tie-breaker (imag
 an index range read in sort order; createdAt, updatedAt and the study date-and-time key each have their own
 (datastore, key, id) index for range filters and sorting. Instances are append-only rows tagged with the version
 that added them, and each version keeps its patient/study/series levels, so any version's metadata document can be
-rebuilt exactly. WAL mode lets searches read a consistent snapshot while an import writes.
+rebuilt exactly. The refinements SearchImageSets has no filter for (modality, body part, sex, birth date, patient
+name, description) are columns too, carried by the sort indexes, with distinct names and descriptions stored once
+(see refined.py). WAL mode lets searches read a consistent snapshot while an import writes.
 """
 
 import json
@@ -83,7 +85,7 @@ CREATE TABLE versions (
 ) WITHOUT ROWID;
 """ + REFINEMENT_TABLES
 
-# Each sort index carries the other range-filterable columns and the short refinement columns, so a wide filter or
+# Each sort index carries the other range-filterable columns and the refinement columns, so a wide filter or
 # refinement is checked on index entries while the index is read in sort order (see plan.py).
 CARRIED = "is_primary, modality, body_part, patient_sex, birth_date, name_id, description_id"
 SORT_INDEXES = f"""
@@ -133,7 +135,7 @@ MIGRATIONS = {
 
 def connect(path: Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit), WAL, waiting up to `busy_timeout` seconds for
-    another writer rather than failing at once, with the matching functions the refinements' SQL calls."""
+    another writer rather than failing at once, with the name matching function the refinements' SQL calls."""
     connection = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
     connection.execute("PRAGMA journal_mode = WAL")
     connection.execute("PRAGMA synchronous = NORMAL")
