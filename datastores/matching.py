@@ -26,6 +26,7 @@ _NO_DECOMPOSITION = str.maketrans(
     {"ø": "o", "ł": "l", "đ": "d", "ħ": "h", "ŧ": "t", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th", "ð": "d"}
 )
 _KANA_VOICING = {"\u3099", "\u309a"}
+SUFFIX_MARK = "\x1f"  # starts the index terms that match only words in scripts written without spaces (never folded text)
 _WORD_BREAK = re.compile(r"[\s\^,]+")
 _QUERY_BREAK = re.compile(r"[\s\^,=]+")
 _SPACES = re.compile(r"[\s_]+")
@@ -35,7 +36,7 @@ _UNSPACED = re.compile(
 )
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """The form both sides are compared in (see the module's docstring)."""
     wide = unicodedata.normalize("NFKC", text).casefold()
@@ -73,15 +74,21 @@ def _group_holds(words: list[str], wanted: list[str]) -> bool:
 
 
 def name_terms(name: Any) -> set[str]:
-    """Index terms of a name: every query word `name_matches` accepts starts one of them (an index on the terms
-    finds a superset of the matches by a prefix range per word; `name_matches` then decides)."""
+    """Index terms of a name, such that one query word matches the name exactly when a term starts with one of its
+    `term_prefixes`: each group's words and runs (its words written together from each word on), and where a group
+    holds a script written without spaces, every other suffix of its words written together, marked."""
     terms: set[str] = set()
     for words in name_groups(name):
         runs = ["".join(words[start:]) for start in range(len(words))]
         terms.update(words, runs)
         if _UNSPACED.search(runs[0]):
-            terms.update(runs[0][start:] for start in range(len(runs[0])))
+            terms.update(SUFFIX_MARK + runs[0][start:] for start in range(len(runs[0])) if runs[0][start:] not in runs)
     return terms
+
+
+def term_prefixes(word: str) -> list[str]:
+    """What a term starts with when it matches this query word (see name_terms)."""
+    return [word, SUFFIX_MARK + word] if _UNSPACED.search(word) else [word]
 
 
 def text_key(text: Any) -> str:

@@ -24,7 +24,7 @@ T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
 SCHEMA_3_STORE = Path(__file__).parent / "data" / "stores" / "schema-v3.sqlite3"  # built by the schema-3 code
 NAMES = [
     "Jérôme^Dupont", "Jerome^Martin", "Yamada^Tarou=山田^太郎=ﾔﾏﾀﾞ^ﾀﾛｳ", "Hong^Gildong=洪^吉洞=홍^길동",
-    "Wang^Xiaodong=王^小东", "Huel628^Melissa844", "Melissa^Smith", "Sørensen^Anne", None,
+    "Wang^Xiaodong=王^小东", "Huel628^Melissa844", "Melissa^Smith", "Sørensen^Anne", "Li^小龙", None,
 ]  # fmt: skip
 DESCRIPTIONS = ["IRM cérébrale", "CT CHEST W/O", "Chest_PA", "Brain MRI", "ROUTINE EXAM", None]
 MODALITIES = ["CT", "MR", "cr", "US", None]
@@ -77,6 +77,7 @@ def walk(store, ds, criteria, refinements, sizes):
 
 words = st.sampled_from(
     ["jerome", "JÉRÔME", "dupont", "melissa", "mel huel", "ヤマダ", "山田太郎", "yamada 太郎", "홍길동", "小东", "sorensen", "zz"]
+    + ["龙", "i小", "i"]
 )
 refinements = st.fixed_dictionaries(
     {},

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from imageset_search.datastores.matching import name_matches, name_terms, query_words, text_contains
+from imageset_search.datastores.matching import name_matches, name_terms, query_words, term_prefixes, text_contains
 
 NAMES_FOUND = [
     ("Jerome", "Jérôme^Dupont"),  # accents folded on the name's side
@@ -42,12 +42,16 @@ NAMES_NOT_FOUND = [
 @pytest.mark.parametrize("query, name", NAMES_FOUND)
 def test_names_are_found_as_people_type_them(query, name):
     assert name_matches(query, name)
-    assert all(any(term.startswith(word) for term in name_terms(name)) for word in query_words(query))
+    terms = name_terms(name)
+    assert all(any(t.startswith(p) for t in terms for p in term_prefixes(word)) for word in query_words(query))
 
 
 @pytest.mark.parametrize("query, name", NAMES_NOT_FOUND)
 def test_other_names_are_not(query, name):
     assert not name_matches(query, name)
+    words, terms = query_words(query), name_terms(name)
+    if len(words) == 1:  # one word: the terms alone decide, exactly
+        assert not any(t.startswith(p) for t in terms for p in term_prefixes(words[0]))
 
 
 def test_an_empty_query_matches_and_a_missing_name_does_not():

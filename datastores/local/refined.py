@@ -5,9 +5,9 @@ part folded (`matching.text_key`), birth date, and the ids of its patient name a
 each distinct value stored once (a patient's name is shared by all their image sets, a description by many). The
 sort indexes carry all of them, so every refinement is checked on index entries while a page is read in order, and
 each has its own index for the values that match few image sets (plan.py chooses). A name query is matched against
-the distinct names only: their index terms (`name_terms`, a prefix range per query word) find candidates and
-`matching.name_matches` itself decides, once per distinct name, so the local search matches exactly as the server's
-check on a summary does. A description query is found among the distinct folded descriptions by the trigram FTS5
+the distinct names only, by `datastores.matching`'s own rules: its index terms find a word by prefix ranges, and
+`matching.name_matches` decides where several words must share one `=` group, so the local search matches exactly
+as the server's check on a summary does. A description query is found among the distinct folded descriptions by the trigram FTS5
 index (three characters or more) or by instr: `matching.text_contains`'s rule, the folded query inside the folded
 description.
 """
@@ -154,20 +154,29 @@ def _birth_date(value: list[str | None]) -> Check:
 
 
 def _name(value: str) -> Check:
-    """The image sets whose name id is one of the distinct names that match: candidates by the prefix range of each
-    word among the terms, decided by matching.name_matches (SQLite runs this subquery once per search)."""
+    """The image sets whose name id is one of the distinct names that match. A query word matches a name exactly when
+    one of the name's terms starts with it (matching.name_terms), so one word is found by prefix ranges alone; with
+    several, matching.name_matches decides among the names holding them all (the words must share one `=` group).
+    SQLite runs the subquery once per search."""
     words = matching.query_words(value)
     if not words:
         raise invalid("refinements.patient_name", "Member must hold at least one word of a name")
-    candidates = " AND ".join("id IN (SELECT name FROM name_terms WHERE term >= ? AND term < ?)" for _ in words)
-    where = f"s.name_id IN (SELECT id FROM names WHERE {candidates} AND {NAME_MATCHES}(?, name))"
-    parameters = (*(bound for word in words for bound in _prefix_range(word)), value)
-    return Check(caps.PATIENT_NAME, where, parameters, "name_id", "image_sets_by_name")
+    holding, parameters = [], []
+    for word in words:
+        ranges = [_prefix_range(prefix) for prefix in matching.term_prefixes(word)]
+        holding.append(" UNION ALL ".join("SELECT name FROM name_terms WHERE term >= ? AND term < ?" for _ in ranges))
+        parameters += [bound for prefix_range in ranges for bound in prefix_range]
+    tests = [f"id IN ({terms})" for terms in holding]
+    if len(words) > 1:
+        tests.append(f"{NAME_MATCHES}(?, name)")
+        parameters.append(value)
+    where = f"s.name_id IN (SELECT id FROM names WHERE {' AND '.join(tests)})"
+    return Check(caps.PATIENT_NAME, where, tuple(parameters), "name_id", "image_sets_by_name")
 
 
-def _prefix_range(word: str) -> tuple[str, str]:
-    """Bounds of the terms that start with `word` (in SQLite's binary order of UTF-8 text)."""
-    return word, word + "\U0010ffff"
+def _prefix_range(prefix: str) -> tuple[str, str]:
+    """Bounds of the terms that start with `prefix` (in SQLite's binary order of UTF-8 text)."""
+    return prefix, prefix + "\U0010ffff"
 
 
 def _description(value: str) -> Check:
