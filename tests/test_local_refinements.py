@@ -199,7 +199,7 @@ def test_the_plan_reads_rare_matches_on_their_index_and_common_ones_in_order(cor
         monkeypatch.setattr(plan, "RANGE_SCAN_LIMIT", 3)
         wide = plan.Plan("image_sets_by_updated", plan.SCAN_BUDGET, "image_sets_by_modality")
         assert chosen(None, {"modality": ["CT"]}) == wide  # many: checked on the sort index read in order
-        both = plan.Plan("image_sets_by_updated", plan.SCAN_BUDGET, "image_sets_by_study_dt")
+        both = plan.Plan("image_sets_by_updated", plan.SCAN_BUDGET // 4, "image_sets_by_study_dt")
         assert chosen(year, {"modality": ["CT"]}) == both  # the range's index carries modality: the fallback
 
 
