@@ -30,6 +30,7 @@ from imageset_search.tools.catalog import CATALOG
 from imageset_search.tools.spec import ToolSpec
 from imageset_search.tools.errors import SearchError, describe_validation_error, explain
 from imageset_search.tools.settings import Settings
+from imageset_search.tools.text_form import dense
 
 log = logging.getLogger("imageset_search.server")
 
@@ -103,6 +104,13 @@ def _unexpected(spec: ToolSpec, exc: Exception) -> ToolError:
     )
 
 
+def model_text(spec: ToolSpec, result: BaseModel, structured: dict[str, Any]) -> str:
+    """The text content: the tool's headline, a blank line, then the structured content whole in the dense text
+    form. Hosts that show their model only the text (claude.ai's local servers, MCP Apps hosts, Mastra, LibreChat)
+    thus see every id, field, reading, warning and the next_token, as hosts that show only the structured content do."""
+    return f"{spec.text(result)}\n\n{dense(structured)}"
+
+
 def _handler(spec: ToolSpec, datastore: LazyDatastore, settings: Settings):
     def handle(arguments: dict[str, Any]) -> CallToolResult:
         log.debug("%s called with %s", spec.name, ", ".join(sorted(arguments)) or "no arguments")  # names only
@@ -117,9 +125,9 @@ def _handler(spec: ToolSpec, datastore: LazyDatastore, settings: Settings):
             raise ToolError(explain(exc)) from None
         except Exception as exc:  # a bug: the model still gets words, the log gets where
             raise _unexpected(spec, exc) from None
-        return CallToolResult(
-            content=[TextContent(type="text", text=spec.text(result))], structured_content=result.compact()
-        )
+        structured = result.compact()
+        return CallToolResult(content=[TextContent(type="text", text=model_text(spec, result, structured))],
+                              structured_content=structured)  # fmt: skip
 
     return handle
 

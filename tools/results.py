@@ -1,4 +1,4 @@
-"""The search result as a model (it is the tool's outputSchema) and the short text that goes beside it."""
+"""The search result as a model (it is the tool's outputSchema) and the headline its text content starts with."""
 
 from typing import Any
 
@@ -62,16 +62,9 @@ def _counted(number: int, one: str, many: str) -> str:
 
 
 def text(result: SearchResult) -> str:
-    """A few lines for the model: the count, what was searched and how to go on; never the results again."""
+    """The headline above the result: the count, and how to go on (the result itself follows it in full)."""
     studies = f" in {_counted(len(result.studies), 'study', 'studies')}" if result.studies is not None else ""
-    lines = [f"Found {_counted(result.count, 'image set', 'image sets')}{studies} in datastore {result.datastore_id}."]
-    lines += [f"Read: {line}" for line in result.interpreted]
-    lines.append("Searched by the datastore: " + "; ".join(result.searched_by_service) + ".")
-    if result.filtered_here:
-        lines.append("Checked here on each result: " + "; ".join(result.filtered_here) + ".")
-    lines += result.warnings
+    found = f"Found {_counted(result.count, 'image set', 'image sets')}{studies} in datastore {result.datastore_id}."
     if result.has_more:
-        lines.append("More remain: call search_image_sets again with only next_token (and max_items if you like).")
-    else:
-        lines.append("That is all: there are no more results.")
-    return "\n".join(lines)
+        return f"{found} More remain: call search_image_sets again with only next_token (and max_items if you like)."
+    return f"{found} That is all: there are no more results."
