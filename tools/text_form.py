@@ -7,8 +7,8 @@ header naming the columns and one comma-separated row per item (the layout of TO
 context): the keys that JSON repeats on every item are written once. Nested objects inside such items are flattened
 to dotted column names (DICOMTags.DICOMPatientId), so AWS's own summaries (detail=full) tabulate too.
 
-A value is written bare unless that could misread: strings that are empty, hold the delimiter, a quote, a line
-break or edge spaces, or start like a list item are JSON-quoted.
+A value is written bare unless that could misread: strings that are empty, start with a quote, hold a line break or
+edge spaces, and, in a table row, strings holding the delimiter or a quote, are JSON-quoted.
 """
 
 import json
@@ -25,8 +25,8 @@ def _word(value: Any, delimiter: str | None) -> str:
     """One value as written: JSON for non-strings, strings bare when they cannot be misread."""
     if not isinstance(value, str):
         return json.dumps(value)
-    risky = value == "" or value != value.strip() or "\n" in value or '"' in value or value.startswith("- ")
-    if risky or (delimiter is not None and delimiter in value):
+    risky = value == "" or value != value.strip() or "\n" in value or value.startswith('"')
+    if risky or (delimiter is not None and (delimiter in value or '"' in value)):
         return json.dumps(value, ensure_ascii=False)
     return value
 
