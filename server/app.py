@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from imageset_search.datastores.errors import DatastoreError
 from imageset_search.datastores.protocol import Datastore
 from imageset_search.prompts import PromptError, PromptTemplate, load_prompts
+from imageset_search.server.schemas import published_schema
 from imageset_search.tools.catalog import CATALOG
 from imageset_search.tools.spec import ToolSpec
 from imageset_search.tools.errors import SearchError, describe_validation_error, explain
@@ -138,11 +139,13 @@ def _tool(spec: ToolSpec, datastore: LazyDatastore, settings: Settings) -> Tool:
         name=spec.name,
         title=spec.title,
         description=spec.description,
-        parameters=spec.arguments.model_json_schema(by_alias=True),
-        fn_metadata=FuncMetadata(arg_model=RawArguments, output_model=spec.result),
+        parameters=published_schema(spec.arguments),
+        fn_metadata=FuncMetadata(
+            arg_model=RawArguments, output_schema=published_schema(spec.result), output_model=spec.result
+        ),
         is_async=False,
-        annotations=ToolAnnotations(
-            title=spec.title, read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+        annotations=ToolAnnotations(  # no title here: the tool's own title says it once
+            read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
         ),
     )
 

@@ -181,3 +181,47 @@ def test_the_dense_form_quotes_only_what_could_misread():
         "codes[2]: CT,MR",
         "empty[0]:",
     ]
+
+
+def _spaced(value) -> int:
+    """Bytes as json.dumps writes it by default (with spaces): the measure the budgets of issue 11 were set in."""
+    return len(json.dumps(value).encode())
+
+
+def _schemas(value):
+    if isinstance(value, dict):
+        yield value
+        for item in value.values():
+            yield from _schemas(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _schemas(item)
+
+
+async def test_the_tool_list_is_lean_and_still_typed(demo_store):
+    async with session(demo_store) as client:
+        tools = {tool.name: tool.model_dump(mode="json", by_alias=True, exclude_none=True)
+                 for tool in (await client.list_tools()).tools}  # fmt: skip
+    search = tools["search_image_sets"]
+    assert len(search["name"]) + _spaced(search["description"]) + _spaced(search["inputSchema"]) <= 8_000
+    assert sum(_spaced(tool) for tool in tools.values()) <= 20_000
+    for tool in tools.values():
+        for schema in ("inputSchema", "outputSchema"):
+            nodes = list(_schemas(tool[schema]))
+            assert not any("title" in node and isinstance(node["title"], str) for node in nodes), tool["name"]
+            assert {"type": "null"} not in nodes, tool["name"]
+            definitions = [json.dumps(item, sort_keys=True) for item in tool[schema].get("$defs", {}).values()]
+            assert len(definitions) == len(set(definitions)), tool["name"]
+    members = search["inputSchema"]["$defs"]["SearchFilter"]["properties"]["values"]["items"]["oneOf"]
+    assert len(members) == 9 and all(set(member) == {"$ref"} for member in members)  # the union stays typed
+    assert search["inputSchema"]["additionalProperties"] is False
+
+
+async def test_the_lean_schema_is_not_looser_than_the_server(demo_store):
+    """What the schema leaves out (null, titles) changes nothing the server accepts: unknown keys still fail."""
+    async with session(demo_store) as client:
+        _, text, is_error = await call(client, {"search_criteria": {"filters": [{"values": [{"DICOMPatientId": "X",
+                                                "isPrimary": True}], "operator": "EQUAL"}]}})  # fmt: skip
+        assert is_error and "exactly one key" in text
+        content, text, is_error = await call(client, {"patient_id": None, "max_items": 1})
+        assert not is_error and content["count"] == 1, text
