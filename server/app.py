@@ -27,6 +27,7 @@ from imageset_search.datastores.errors import DatastoreError
 from imageset_search.datastores.protocol import Datastore
 from imageset_search.prompts import PromptError, PromptTemplate, load_prompts
 from imageset_search.server.schemas import published_schema
+from imageset_search.server.warm import Warmer
 from imageset_search.tools.catalog import CATALOG
 from imageset_search.tools.spec import ToolSpec
 from imageset_search.tools.errors import SearchError, describe_validation_error, explain
@@ -221,6 +222,7 @@ def create_server(datastore: Datastore | Callable[[], Datastore], settings: Sett
         instructions=INSTRUCTIONS,
         tools=[_tool(spec, lazy, settings) for spec in CATALOG],
     )
+    server.middleware.append(Warmer(lazy.get))
     for template in load_prompts():
         server.add_prompt(_prompt(template))
     _add_resources(server, lazy, settings)
