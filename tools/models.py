@@ -160,6 +160,10 @@ ID_FIELDS = ("patient_id", "accession_number", "study_id", "study_instance_uid",
 DATE_FIELDS = ("study_date", "created", "updated")
 REFINEMENT_FIELDS = ("modality", "body_part", "patient_name", "study_description", "patient_sex", "patient_birth_date")
 CRITERIA_FIELDS = ID_FIELDS + DATE_FIELDS + ("is_primary",) + REFINEMENT_FIELDS
+# Image sets per call unless max_items says otherwise. Measured on the model trial's searches (bench/model_view.py):
+# 10 took 29 calls for the 15 requests, 25 took 18 and 50 took 16, while the largest page grew from 5.4 to 5.7 and
+# 9.4 KB of text; 25 saves nearly all the calls and keeps a broad search's first page half the size of 50's.
+DEFAULT_PAGE = 25
 
 
 class SearchArgs(_Strict):
@@ -188,7 +192,7 @@ class SearchArgs(_Strict):
         None, description="default updated", json_schema_extra={"enum": ["updated", "created", "study_date"]}
     )
     sort_order: Word | None = Field(None, description="default DESC", json_schema_extra={"enum": ["ASC", "DESC"]})
-    max_items: int = Field(10, ge=1, le=50, description="image sets per call")
+    max_items: int = Field(DEFAULT_PAGE, ge=1, le=50, description="image sets per call")
     next_token: str | None = Field(None, max_length=8192, description="from a previous result: continues that search")
     detail: Literal["summary", "full"] | None = Field(
         None,
