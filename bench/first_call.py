@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from startup import READ_TIMEOUT_SECONDS, answer, initialize, message, server_command  # noqa: E402
 
 from imageset_search.datastores.local.demo import build_demo  # noqa: E402
-from imageset_search.datastores.local.endpoint import start_endpoint  # noqa: E402
+from imageset_search.datastores.testbed.endpoint import start_endpoint  # noqa: E402
 from imageset_search.datastores.local.store import LocalStore  # noqa: E402
 
 TARGET_SECONDS = 0.150
