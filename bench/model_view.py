@@ -8,8 +8,8 @@ through a real in-memory MCP client session. It measures, side by side in one ru
   default (the measure issue 11 set its budgets in) and as compact JSON (what the wire carries);
 - bytes per image set of a 10- and a 50-item page in each channel: the text content (a headline, then the result in
   the dense form), the structured content as compact JSON, and, for the choice of text format, the headline followed
-  by that compact JSON (the text the MCP spec suggests); medians over five typical searches, for detail summary and
-  full;
+  by that compact JSON (the text the MCP spec suggests); medians over bench/response_size.py's five searches, for
+  detail summary and full;
 - the page size: for the searches that answer the model trial's requests (bench/model_trials), the calls a whole
   walk takes and the text bytes per call, at max_items 10, 20, 25 and 50.
 Last line: one JSON object with all of it.
@@ -19,20 +19,17 @@ import argparse
 import json
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import anyio
 from mcp import Client
 
-from imageset_search.datastores.local.demo import build_demo
-from imageset_search.datastores.local.store import LocalStore
+from demo_store import demo_store
+from response_size import QUERIES
 from imageset_search.server.app import create_server
 from imageset_search.tools.settings import Settings
 
-QUERIES = [{}, {"study_date": "since 2015"}, {"modality": "CT"}, {"sort_by": "study_date", "sort_order": "ASC"},
-           {"is_primary": True}]  # fmt: skip
 PAGES = (10, 50)
 PAGE_SIZES = (10, 20, 25, 50)
 # The searches a model walks to the end to answer the trial's requests (the other requests take one call of
@@ -143,12 +140,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, help="a store holding the demo datastore (default: build one)")
     options = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        path = options.db or Path(folder) / "demo.sqlite3"
-        with LocalStore(path) as store:
-            if options.db is None:
-                build_demo(store, image_sets=200, seed=0)
-            found = anyio.run(measure, store)
+    with demo_store(options.db) as store:
+        found = anyio.run(measure, store)
     for name, tool in found["tools"].items():
         print(f"{name:26} definition {tool['definition']:6} (wire {tool['definition_wire']:6})  description "
               f"{tool['description']:5}  input {tool['input_schema']:5}  output {tool['output_schema']:5}", file=sys.stderr)
