@@ -37,15 +37,15 @@ PAGE_SIZES = (10, 20, 25, 50)
 TRIAL_WALKS = {
     "R02": {"modality": "CT"},
     "R03": {"modality": "MR", "body_part": "KNEE"},
-    "R04": {"patient_name": "Patel237 Mei325"},
-    "R06": {"patient_id": "SUBJECT08297"},
-    "R08": {"accession_number": "A93488053"},
+    "R04": {"patient_name": "Nguyen571 Daniel446"},
+    "R06": {"patient_id": "SUBJECT78703"},
+    "R08": {"accession_number": "A13118537"},
     "R09": {"is_primary": False},
     "R11": {"study_description": "MRI BRAIN W/WO CONTRAST"},
-    "R12": {"modality": "US"},
-    "R13": {"accession_number": "A41088697"},
+    "R12": {"modality": "MR"},
+    "R13": {"accession_number": "A22505043"},
     "R14": {"patient_sex": "F", "patient_birth_date": "before 1960"},
-    "R15": {"accession_number": "A93488053"},
+    "R15": {"accession_number": "A13118537"},
 }
 SINGLE_CALL_REQUESTS = 15 - len(TRIAL_WALKS)
 

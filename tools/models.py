@@ -161,8 +161,8 @@ DATE_FIELDS = ("study_date", "created", "updated")
 REFINEMENT_FIELDS = ("modality", "body_part", "patient_name", "study_description", "patient_sex", "patient_birth_date")
 CRITERIA_FIELDS = ID_FIELDS + DATE_FIELDS + ("is_primary",) + REFINEMENT_FIELDS
 # Image sets per call unless max_items says otherwise. Measured on the model trial's searches (bench/model_view.py):
-# 10 took 29 calls for the 15 requests, 25 took 18 and 50 took 16, while the largest page grew from 5.4 to 5.7 and
-# 9.4 KB of text; 25 saves nearly all the calls and keeps a broad search's first page half the size of 50's.
+# 10 took 31 calls for the 15 requests, 20 took 22, 25 took 20 and 50 took 17, while the largest page grew from 4.7
+# to 5.7, 7.7 and 12.1 KB of text; 25 saves most of the calls and keeps a broad first page well under 50's.
 DEFAULT_PAGE = 25
 
 

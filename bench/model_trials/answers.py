@@ -54,29 +54,29 @@ def latest_levels(store: Store, image_set_id: str) -> dict:
 
 def answers(store: Store) -> dict:
     name_words = f"lower({tag('DICOMPatientName')})"
-    studies_of_patient = store.rows("patient_id = ?", ("SUBJECT08297",), "DISTINCT study_uid, study_dt")
+    studies_of_patient = store.rows("patient_id = ?", ("SUBJECT78703",), "DISTINCT study_uid, study_dt")
     by_date = sorted(studies_of_patient, key=lambda row: row[1])
-    series_two = store.one("accession_number = ? AND " + tag("DICOMSeriesNumber") + " = 2", ("A93488053",), "id")
+    series_two = store.one("accession_number = ? AND " + tag("DICOMSeriesNumber") + " = 2", ("A13118537",), "id")
     return {
         "R01": len(store.column()),
         "R02": len(store.column(f"{tag('DICOMSeriesModality')} = 'CT'")),
         "R03": sorted(store.column(f"{tag('DICOMSeriesModality')} = 'MR' AND {tag('DICOMSeriesBodyPart')} = 'KNEE'")),
-        "R04": sorted(set(store.column(f"{name_words} LIKE '%patel237%' AND {name_words} LIKE '%mei325%'",
+        "R04": sorted(set(store.column(f"{name_words} LIKE '%nguyen571%' AND {name_words} LIKE '%daniel446%'",
                                        column="study_uid"))),  # fmt: skip
         "R05": store.one(f"{tag('DICOMStudyDescription')} = 'CT HEAD W/O CONTRAST'", (), "accession_number",
                          "ORDER BY study_dt DESC"),  # fmt: skip
         "R06": [row[1][:8] for row in by_date[:-1]],
-        "R07": store.one("id = ?", ("3e699288d1869e2fbbe5eba03e0caeef",), "n_instances"),
-        "R08": store.one("accession_number = ? AND is_primary = 1", ("A93488053",), "sum(n_instances)"),
+        "R07": store.one("id = ?", ("4d711843ea20e37baec65349e22f332c",), "n_instances"),
+        "R08": store.one("accession_number = ? AND is_primary = 1", ("A13118537",), "sum(n_instances)"),
         "R09": sorted(store.column("is_primary = 0")),
         "R10": store.db.execute(
             "SELECT count(*) FROM versions v JOIN image_sets i ON i.pk = v.image_set WHERE i.ds = ? AND i.id = ?",
-            (store.ds, "b53fadbcfb9cbf85ea6b802b6f8fa137"),
+            (store.ds, "8381f662cb9eed103a0b2c0de798bd37"),
         ).fetchone()[0],
         "R11": len(set(store.column(f"{tag('DICOMStudyDescription')} = 'MRI BRAIN W/WO CONTRAST'",
                                     column="patient_id"))),  # fmt: skip
-        "R12": sorted(set(store.column(f"{tag('DICOMSeriesModality')} = 'US'", column=tag("DICOMSeriesBodyPart")))),
-        "R13": list(store.rows("accession_number = ?", ("A41088697",), f"{tag('DICOMPatientName')}, patient_id")[0]),
+        "R12": sorted(set(store.column(f"{tag('DICOMSeriesModality')} = 'MR'", column=tag("DICOMSeriesBodyPart")))),
+        "R13": list(store.rows("accession_number = ?", ("A22505043",), f"{tag('DICOMPatientName')}, patient_id")[0]),
         "R14": sorted(set(store.column(f"{tag('DICOMPatientSex')} = 'F' AND {tag('DICOMPatientBirthDate')} < '19600101'",
                                        column="patient_id"))),  # fmt: skip
         "R15": latest_levels(store, series_two)["Series"]["SeriesDescription"],
