@@ -160,10 +160,6 @@ ID_FIELDS = ("patient_id", "accession_number", "study_id", "study_instance_uid",
 DATE_FIELDS = ("study_date", "created", "updated")
 REFINEMENT_FIELDS = ("modality", "body_part", "patient_name", "study_description", "patient_sex", "patient_birth_date")
 CRITERIA_FIELDS = ID_FIELDS + DATE_FIELDS + ("is_primary",) + REFINEMENT_FIELDS
-# Image sets per call unless max_items says otherwise. Measured on the model trial's searches (bench/model_view.py):
-# 10 took 31 calls for the 15 requests, 20 took 22, 25 took 20 and 50 took 17, while the largest page grew from 4.7
-# to 5.7, 7.7 and 12.1 KB of text; 25 saves most of the calls and keeps a broad first page well under 50's.
-DEFAULT_PAGE = 25
 
 
 class SearchArgs(_Strict):
@@ -192,7 +188,9 @@ class SearchArgs(_Strict):
         None, description="default updated", json_schema_extra={"enum": ["updated", "created", "study_date"]}
     )
     sort_order: Word | None = Field(None, description="default DESC", json_schema_extra={"enum": ["ASC", "DESC"]})
-    max_items: int = Field(DEFAULT_PAGE, ge=1, le=50, description="image sets per call")
+    max_items: int | None = Field(
+        None, ge=1, le=50, description="image sets per call (default 25; a continuation keeps its first call's)"
+    )
     next_token: str | None = Field(None, max_length=8192, description="from a previous result: continues that search")
     detail: Literal["summary", "full"] | None = Field(
         None,
