@@ -61,7 +61,7 @@ ImageSetIdArg = Annotated[
 VersionArg = Annotated[
     Annotated[int, Field(ge=1, le=VERSION_MAX)] | None,
     BeforeValidator(_no_bool),
-    Field(description="From list_image_set_versions; omit for the latest"),
+    Field(description="omit for the latest"),
 ]
 
 
@@ -202,7 +202,7 @@ class ImageSetVersions(BaseModel):
     is_primary: bool | None = None
     created_at: str | None = None
     count: int
-    versions: list[VersionBrief] = Field(description="in the datastore's order (local: newest first)")
+    versions: list[VersionBrief]
     has_more: bool = Field(description="true: call again with next_token for more")
     next_token: str | None = Field(None, description="send it with the same image_set_id")
 

@@ -139,7 +139,7 @@ class SeriesSummary(BaseModel):
     instance_count: int
     attributes: dict[str, Any] | None = None
     instance_values: dict[str, list[str | int | float]] | None = Field(
-        None, description="instances not listed: distinct values of asked-for instance attributes (first 10)"
+        None, description="instances not listed: their distinct values (first 10)"
     )
     instances: list[InstanceBrief] | None = None
 

@@ -189,13 +189,12 @@ class SearchArgs(_Strict):
     )
     sort_order: Word | None = Field(None, description="default DESC", json_schema_extra={"enum": ["ASC", "DESC"]})
     max_items: int | None = Field(
-        None, ge=1, le=50, description="image sets per call (default 25; a continuation keeps its first call's)"
+        None, ge=1, le=50, description="image sets per call (default 25)"
     )
     next_token: str | None = Field(None, max_length=8192, description="from a previous result: continues that search")
     detail: Literal["summary", "full"] | None = Field(
         None,
-        description="summary (default): grouped by study; full: AWS's ImageSetsMetadataSummary. A continuation "
-        "keeps its first call's detail and fields unless given again",
+        description="summary (default): grouped by study; full: AWS's ImageSetsMetadataSummary",
     )
     fields: list[Literal[SUMMARY_FIELDS]] | None = Field(  # type: ignore[valid-type]
         None, max_length=len(SUMMARY_FIELDS), description="detail=summary: only these fields"

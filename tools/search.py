@@ -186,7 +186,7 @@ Exact, case-sensitive: patient_id, accession_number, study_id, study_instance_ui
 result: modality, body_part, patient_name (words, any order), study_description (contains), patient_sex, \
 patient_birth_date. Or send AWS's searchCriteria JSON as search_criteria instead of these.
 The result says how loose values were read and where each criterion ran. When has_more is true, call again with \
-only next_token: it continues exactly there. Read-only."""
+only next_token: it continues exactly there, with the same max_items, detail and fields. Read-only."""
 
 SEARCH_IMAGE_SETS = ToolSpec(
     name="search_image_sets",
