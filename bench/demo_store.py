@@ -2,9 +2,9 @@
 pinned, so every run measures the same data and the model trial's requests name what it holds) built afresh."""
 
 import tempfile
-from datetime import date
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 from imageset_search.datastores.local.demo import build_demo

@@ -14,8 +14,9 @@ and left for the call that needs it, which reports the error in its own words.
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 log = logging.getLogger("imageset_search.server")
 
@@ -60,7 +61,7 @@ class Warmer:
         for step in self.steps:
             try:
                 step()
-            except Exception as exc:  # the call that needs it will meet the error and explain it
+            except Exception as exc:  # noqa: BLE001  (the call that needs it meets the error and explains it)
                 log.debug("warming skipped a step: %s", type(exc).__name__)
         log.debug("warmed in %.3f s (%.3f s CPU)", time.perf_counter() - started, time.thread_time() - cpu)
         self.done.set()

@@ -16,8 +16,8 @@ from imageset_search.tools.text_form import dense
 
 pytestmark = pytest.mark.anyio
 
-TOKEN_LINE = re.compile(r"^next_token: (\S+)$", re.M)
-ID_CELL = re.compile(r"^\s+([0-9a-z]{32})(?:,|$)", re.M)  # the first cell of a table row: an image set id
+TOKEN_LINE = re.compile(r"^next_token: (\S+)$", re.MULTILINE)
+ID_CELL = re.compile(r"^\s+([0-9a-z]{32})(?:,|$)", re.MULTILINE)  # the first cell of a table row: an image set id
 
 
 def text_token(text: str) -> str | None:
@@ -105,6 +105,7 @@ async def test_full_detail_holds_every_summary_field_in_the_text(demo_store):
     async with session(demo_store) as client:
         content, text, is_error = await call(client, {"max_items": 1, "detail": "full"})
     assert not is_error, text
+    assert image_set_ids(content) == text_ids(text) == [expected["imageSetId"]]
     tags = expected["DICOMTags"]
     for name in ("DICOMPatientId", "DICOMStudyInstanceUID", "DICOMSeriesInstanceUID", "DICOMAccessionNumber"):
         assert f"DICOMTags.{name}" in text and tags[name] in text
@@ -122,8 +123,8 @@ async def test_a_walk_driven_only_by_the_text_reaches_each_image_set_once(demo_s
     async with session(demo_store, scan_budget=40) as client:
         for turn in range(200):
             size = sizes[turn % len(sizes)]
-            content, text, is_error = await call(client, {"next_token": token, "max_items": size} if token else
-                                                 dict(arguments, max_items=size))  # fmt: skip
+            _, text, is_error = await call(client, {"next_token": token, "max_items": size} if token else
+                                           dict(arguments, max_items=size))  # fmt: skip
             assert not is_error, text
             found += text_ids(text)
             token = text_token(text)

@@ -2,12 +2,12 @@
 
 import pytest
 from mcp import Client
+from mcp_helpers import call, demo_server
 
 from endpoint_fixtures import aws_env, endpoint, running_endpoint  # noqa: F401
 from imageset_search.datastores.aws import client as aws_client
 from imageset_search.datastores.aws.datastore import AwsDatastore
 from imageset_search.server.warm import Warmer
-from mcp_helpers import call, demo_server
 
 pytestmark = pytest.mark.anyio
 WARM_WAIT_SECONDS = 60  # a bound on a busy machine, not a timing
@@ -29,14 +29,14 @@ async def test_the_aws_client_is_built_before_the_first_call(endpoint, aws_env):
     aws_client.forget_client(datastore.options)
 
 
-async def test_a_failing_step_is_left_for_the_call_to_explain(tmp_path):
+async def test_a_failing_step_is_left_for_the_call_to_explain():
     def broken():
         return AwsDatastore(retry_mode="sometimes")  # refused when built
 
     server = demo_server(broken)
     async with Client(server) as client:
         assert warmer_of(server).done.wait(WARM_WAIT_SECONDS)
-        content, text, is_error = await call(client, {"patient_id": "X"})
+        _, text, is_error = await call(client, {"patient_id": "X"})
     assert is_error and "retry mode" in text
 
 
