@@ -15,8 +15,8 @@ from .errors import DateParseError
 from .partial import Partial, resolve
 from .regex import LazyPattern
 from .words import (
-    COUNT, DAY, DURATION, HOLIDAY, HOLIDAYS, LAST, MON, MONTHS, NEXT, ORD, ORDINAL_DAY, ORDINAL_WORDS, RELATIVE,
-    SEASON, SEP, UNIT, UNIT_WORDS, WD, WEEKDAYS, YEAR4, count_value, relative_step,
+    COUNT, DAY, DURATION, HOLIDAY, HOLIDAYS, LAST, MON, MONTHS, NEXT, ORD, ORDINAL_DAY, RELATIVE,
+    SEASON, SEP, UNIT, UNIT_WORDS, WD, WEEKDAYS, YEAR4, count_value, ordinal_value, relative_step,
 )
 
 Reading = cal.Span | Partial
@@ -102,17 +102,35 @@ def _this_unit(text: str, today: date) -> cal.Span | None:
     return cal.unit_span(today, unit) if unit in ("week", "month", "year", "quarter", "decade") else None
 
 
+_OFFSET_UNIT = re.compile(rf"in ({COUNT}) ({UNIT})|({COUNT}) ({UNIT}) (ago|from now|hence)")
+
+
+def _offset_unit(text: str, today: date) -> cal.Span | None:
+    """ "in 2 months", "3 weeks ago" as the period around a day: the whole unit holding that day ("the first monday
+    in 2 months" is in the month two months on)."""
+    match = _OFFSET_UNIT.fullmatch(text)
+    if not match:
+        return None
+    count, word = match.group(1, 2) if match.group(1) else match.group(3, 4)
+    unit = UNIT_WORDS.get(word)
+    if unit not in ("week", "month", "quarter", "year"):
+        return None
+    sign = -1 if match.group(5) == "ago" else 1
+    return cal.unit_span(cal.shift(today, unit, sign * count_value(count)), unit)
+
+
 def _context(text: str, today: date) -> cal.Span | None:
-    return _this_unit(text, today) or read_span(text, today)
+    """The period a part or an ordinal is taken from: "the month", "March 2020", "in 2 months"."""
+    return _this_unit(text, today) or _offset_unit(text, today) or read_span(text, today)
 
 
 # ---- days named relative to today ---------------------------------------------------------------------------------
 
 NAMED_DAYS = {"today": 0, "now": 0, "present": 0, "yesterday": -1, "tomorrow": 1, "tmrw": 1, "tmr": 1,
-              "day before yesterday": -2, "day after tomorrow": 2}
+              "day before yesterday": -2, "day after tomorrow": 2, "day after next": 2}
 
 
-@rule(r"today|now|present|yesterday|tomorrow|tmrw|tmr|day before yesterday|day after tomorrow")
+@rule(r"today|now|present|yesterday|tomorrow|tmrw|tmr|day before yesterday|day after tomorrow|day after next")
 def _named_day(match, today):
     day = today + timedelta(days=NAMED_DAYS[match.group(0)])
     return day, day
@@ -265,19 +283,21 @@ def _weekday_of_week(match, today):
     return day, day
 
 
-@rule(rf"({ORD}) ({WD}) (?:of|in) (.+)")
+@rule(rf"({ORD}) ({WD}|weekend) (?:(?:of|in) )?(.+)")
 def _nth_weekday_of(match, today):
-    month = _context(match.group(3), today)
-    if month is None or not is_month(month):
+    """ "the 3rd thursday of November", "last Tue in 1997", "22nd sunday in 1996", "the second weekend of August
+    2011": counted within a month or a year (a weekend by its Saturday)."""
+    period = _context(match.group(3), today)
+    if period is None or not (is_month(period) or is_year(period)):
         return None
-    weekday = WEEKDAYS[match.group(2)]
-    days = [month[0] + timedelta(days=offset) for offset in range((month[1] - month[0]).days + 1)]
-    matching = [day for day in days if day.weekday() == weekday]
-    index = ORDINAL_WORDS[match.group(1)]
-    if index > len(matching):
+    weekday = WEEKDAYS.get(match.group(2), 5)
+    first = period[0] + timedelta(days=(weekday - period[0].weekday()) % 7)
+    matching = [first + timedelta(weeks=week) for week in range((period[1] - first).days // 7 + 1)]
+    index = ordinal_value(match.group(1))
+    if index == 0 or index > len(matching):
         return None
     day = matching[index - 1 if index > 0 else -1]
-    return day, day
+    return (day, day + timedelta(days=1)) if match.group(2) == "weekend" else (day, day)
 
 
 # ---- months and days of months (C6, C8, C9) -----------------------------------------------------------------------
@@ -287,16 +307,18 @@ def _month(match, today):
     return Partial(month=MONTHS[match.group(1)])
 
 
-@rule(rf"({RELATIVE}) ({MON})")
+@rule(rf"({RELATIVE}) ({MON})(?: {DAY})?")
 def _relative_month(match, today):
     """ "this March" is this year's; "last March" the nearest March before the current month (said in December 2026:
-    March 2026; said in March 2026: March 2025); "next March" the nearest one after it."""
+    March 2026; said in March 2026: March 2025); "next March" the nearest one after it. A day goes with its month
+    ("next August 8")."""
     month, step = MONTHS[match.group(2)], relative_step(match.group(1))
+    day = int(match.group(3)) if match.group(3) else None
     if step < 0:
-        return Partial(year=today.year if month < today.month else today.year - 1, month=month)
+        return Partial(today.year if month < today.month else today.year - 1, month, day)
     if step > 0:
-        return Partial(year=today.year if month > today.month else today.year + 1, month=month)
-    return Partial(year=today.year, month=month)
+        return Partial(today.year if month > today.month else today.year + 1, month, day)
+    return Partial(today.year, month, day)
 
 
 @rule(rf"({MON}) (?:of |in )?({RELATIVE}) year")
@@ -314,11 +336,15 @@ def _month_year(match, today):
     return Partial(year=int(match.group(3)), month=MONTHS[match.group(4)])
 
 
-@rule(rf"({MON}){SEP}{DAY}(?:(?:{SEP}| of | in ){YEAR4}| (\d{{2}}))?")
+@rule(rf"({MON}){SEP}{DAY}(?:(?:{SEP}| of | in ){YEAR4}| (\d{{2}}))?|({MON})-{DAY}-(\d{{2}})|({MON}) (\d{{2}})(\d{{4}})")
 def _month_day(match, today):
-    year = match.group(3) or match.group(4)
-    return Partial(year=_year(year, today) if year else None, month=MONTHS[match.group(1)],
-                   day=int(match.group(2)))
+    """ "Aug 3", "Dec 11 75", "jul-8-04" (a two-digit year after dashes only: "July 17-18" is a range),
+    "Mar052009" (mmm dd yyyy run together)."""
+    if match.group(8):
+        return Partial(int(match.group(10)), MONTHS[match.group(8)], int(match.group(9)))
+    month, day, year = match.group(1, 2, 3) if match.group(1) else match.group(5, 6, 7)
+    year = year or match.group(4)
+    return Partial(year=_year(year, today) if year else None, month=MONTHS[month], day=int(day))
 
 
 @rule(rf"{DAY}(?: day)?(?: of)?{SEP}({MON})(?:(?: of | in |{SEP}){YEAR4}|-(\d{{2}})| (\d{{2}}))?")
@@ -338,15 +364,26 @@ def _ordinal_day(match, today):
     return Partial(day=int(match.group(1)))
 
 
-@rule(rf"{DAY}(?: day)?(?: of)? (.+)")
+@rule(rf"{DAY}( day)?(?: of)? (.+)")
 def _day_of(match, today):
-    month = _context(match.group(2), today)
-    if month is None or not is_month(month):
+    """ "15th of last month", "3 March": a day of a month; "the 1st day of 1998": a day of a year."""
+    period = _context(match.group(3), today)
+    if period is None:
         return None
-    day = cal.valid_day(month[0].year, month[0].month, int(match.group(1)))
+    number = int(match.group(1))
+    if not is_month(period):
+        day = period[0] + timedelta(days=number - 1)
+        return (day, day) if match.group(2) and is_year(period) and 1 <= number else None
+    day = cal.valid_day(period[0].year, period[0].month, number)
     if day is None:
         raise DateParseError("that month has no such day: not a calendar date")
     return day, day
+
+
+@rule(r"1st (?:day )?(?:to|through|thru|-) (?:the )?(?:last|final) day (?:of|in) (.+)")
+def _first_to_last_day_of(match, today):
+    """ "first to last day of 2008": the whole period."""
+    return _context(match.group(1), today)
 
 
 @rule(r"(?:last|final) day (?:of|in) (.+)")
@@ -388,8 +425,14 @@ def _ymd(match, today):
     return Partial(int(match.group(1)), int(match.group(2)), int(match.group(3)))
 
 
-@rule(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})|(\d{1,2})/(\d{1,2}) (\d{4})")
+@rule(r"(\d{4}) (\d{1,2}) (\d{1,2})")
+def _ymd_spaced(match, today):
+    return Partial(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+
+
+@rule(r"(\d{1,2})([-/. ])(\d{1,2})\2(\d{4}|\d{2})|(\d{1,2})[-/](\d{1,2}) (\d{4})")
 def _numeric_day_month_year(match, today):
+    """ "11/22/1999", "22.11.99", "3 5 2009" (space-separated, read as slashes), "7-8 2004"."""
     if match.group(1):
         first, separator, second, year = match.group(1, 2, 3, 4)
     else:
@@ -404,6 +447,8 @@ def _numeric_day_month_year(match, today):
 def _month_and_day(first: int, second: int, separator: str) -> tuple[int | None, int | None]:
     """Slash and dash dates are US month-first unless the first field cannot be a month; dotted dates are day-first
     (the European habit) unless the second field cannot be a month (CONVENTIONS C14)."""
+    if separator == " ":
+        separator = "/"
     if separator == ".":
         return (first, second) if second > 12 >= first else (second, first) if second <= 12 else (None, None)
     if first <= 12:
@@ -442,7 +487,7 @@ def _week_number(match, today):
     return None
 
 
-@rule(rf"({ORD}) (?:week|wk) (?:of|in) (.+)")
+@rule(rf"({ORD}) (?:week|wk) (?:(?:of|in) )?(.+)")
 def _nth_week_of(match, today):
     period = _context(match.group(2), today)
     if period is None:
@@ -453,8 +498,8 @@ def _nth_week_of(match, today):
         weeks = cal.year_weeks(period[0].year)
     else:
         return None
-    index = ORDINAL_WORDS[match.group(1)]
-    return weeks[index - 1 if index > 0 else -1] if index <= len(weeks) else None
+    index = ordinal_value(match.group(1))
+    return weeks[index - 1 if index > 0 else -1] if 0 != index <= len(weeks) else None
 
 
 @rule(r"(?:week|wk) (?:starting from|starting on|beginning on|commencing|beginning|including|starting|of) (.+)")
@@ -494,9 +539,25 @@ def _register_parts_of_year(whole: int, pattern: str) -> None:
         year = _context(tail, today)
         return _numbered_part(whole, number, year[0].year) if year and is_year(year) else None
 
-    @rule(rf"{YEAR4}{SEP}?{pattern}")
+    @rule(rf"(.+?){SEP}?{pattern}")
     def year_first(match, today):
-        return _numbered_part(whole, int(match.group(2) or match.group(3)), int(match.group(1)))
+        """ "2019-q3", "this year Q4", "next year H2"."""
+        head, number = match.group(1), int(match.group(2) or match.group(3))
+        year = cal.year_span(int(head)) if re.fullmatch(r"\d{4}", head) else _context(head, today)
+        return _numbered_part(whole, number, year[0].year) if year and is_year(year) else None
+
+    @rule(rf"({RELATIVE}) {pattern}")
+    def relative(match, today):
+        """ "this Q3" is this year's; "last Q4" the nearest one before the current one and "next Q2" the nearest one
+        after it, as "last March" and "next March" are."""
+        number, step = int(match.group(2) or match.group(3)), relative_step(match.group(1))
+        current = (today.month - 1) * whole // 12 + 1
+        year = today.year
+        if step < 0 and number >= current:
+            year -= 1
+        if step > 0 and number <= current:
+            year += 1
+        return _numbered_part(whole, number, year)
 
 
 _register_parts_of_year(4, _QUARTER)
@@ -559,6 +620,8 @@ def part_of(period: cal.Span, part: str) -> cal.Span | None:
     start, end = period
     length = (end - start).days + 1
     index = ("early", "mid", "late").index(part)
+    if length == 1:  # "end of yesterday": a day's parts are that day
+        return period
     if length == 7:
         first, last = ((0, 2), (1, 3), (4, 6))[index]
         return start + timedelta(days=first), start + timedelta(days=last)
@@ -591,3 +654,6 @@ def _weekday_and_date(match, today):
 
 
 __all__ = ["RULES", "duration", "moved", "read", "read_span"]
+
+
+from . import relatives  # noqa: E402,F401  (registers the compound relatives, tried after the rules above)

@@ -41,7 +41,9 @@ Conventions (the rules of tests/data/dates/CONVENTIONS.md; where readings differ
 - Numbers: slash and dash dates are US month-first unless the first field exceeds 12; four digits first is
   year-month-day; dotted dates are day-first unless the second field exceeds 12 (chosen: 04.05.2016 is 4 May);
   8 digits are DICOM yyyyMMdd; a two-digit year is the year nearest today.
-- Times of day and parts of the day are dropped (only the calendar day matters); "last night" is yesterday.
+- Times of day and parts of the day are dropped wherever they stand next to a day (only the calendar day matters;
+  see `times`): "tomorrow evening at 7", "oct 5 2012 1045pm", "2009-03-10 9:00 to 11:00", "eod friday"; "last night"
+  is yesterday; a part of a single day ("end of yesterday") is that day.
 - Fixed-date holidays (Christmas, New Year's Day and Eve, Valentine's Day, Halloween, Independence Day, ...) are
   read; movable ones (Easter, Thanksgiving) are not guessed. "last / next <holiday>" is the nearest one before /
   after today (chosen: unlike months, a holiday is a single day, so "last Christmas" is the most recent one).
@@ -55,6 +57,17 @@ Conventions (the rules of tests/data/dates/CONVENTIONS.md; where readings differ
   the date ("studies", "scans done in", "around", "... inclusive") is dropped; "A..B" is a range; two open bounds
   joined by "and" intersect ("after 2010 and before 2015"); "N units before / after X" is one day counted from X;
   "the week after X" is the whole next week; "the last day of X" is X's final day.
+- Compound relatives (chosen where the corpus is silent): an offset moves any single-day anchor ("3 years ago
+  tomorrow", "+2 days", "today week" = a week on); a year offset places a month without a year ("september 3 years
+  ago" is September of the year three years back); counted things are strictly before / after their anchor ("4
+  mondays from now", "the 2nd monday before May 25", "2 weekends ago": a weekend counted by its Sunday back and its
+  Saturday on, "2 septembers ago"); "tuesday before last" is a week before last tuesday, "monday after next" a week
+  after next monday. "the Nth weekday / weekend of" a month or a year counts its occurrences in it ("22nd sunday in
+  1996", "last Tue in 1997"); "the first monday in 2 months" is in the month two months on.
+- Quarters and halves take any modifier: "this Q3" is this year's, "last Q4" / "next Q2" the nearest one before /
+  after the current one (as "last March"), "this year Q4" / "next year H2" that year's.
+- Space-separated numbers read as slashes ("3 5 2009" is 2009-03-05) or, four digits first, as year-month-day;
+  "in the year 1980" is 1980; "Mar052009" is 2009-03-05.
 - Errors (DateParseError) say what was wrong and list the understood forms, but never repeat the phrase or a date
   read from it: the same reader serves patient birth dates. Phrases over 200 characters are refused.
 - dateparser is only the last fallback, for a short phrase with a four-digit year and a word the grammar does not
