@@ -102,12 +102,12 @@ def _this_unit(text: str, today: date) -> cal.Span | None:
     return cal.unit_span(today, unit) if unit in ("week", "month", "year", "quarter", "decade") else None
 
 
-_OFFSET_UNIT = re.compile(rf"in ({COUNT}) ({UNIT})|({COUNT}) ({UNIT}) (ago|from now|hence)")
+_OFFSET_UNIT = re.compile(rf"(?:in )?({COUNT}) ({UNIT})|({COUNT}) ({UNIT}) (ago|from now|hence)")
 
 
 def _offset_unit(text: str, today: date) -> cal.Span | None:
-    """ "in 2 months", "3 weeks ago" as the period around a day: the whole unit holding that day ("the first monday
-    in 2 months" is in the month two months on)."""
+    """ "(in) 2 months", "3 weeks ago" as the period around a day: the whole unit holding that day ("the first
+    monday in 2 months" is in the month two months on)."""
     match = _OFFSET_UNIT.fullmatch(text)
     if not match:
         return None
@@ -274,7 +274,7 @@ def _coming_weekday(match, today):
     return day, day
 
 
-@rule(rf"({WD}) (?:of |on |in )?((?:the )?(?:{RELATIVE} )?week.*)|((?:{RELATIVE} )?week.*?)(?: on| -)? ({WD})")
+@rule(rf"({WD}) (?:of |on |in )?((?:the )?(?:(?:{RELATIVE}|{ORD}) )?week.*)|((?:{RELATIVE} )?week.*?)(?: on| -)? ({WD})")
 def _weekday_of_week(match, today):
     week = read_span(match.group(2) or match.group(3), today)
     if week is None or (week[1] - week[0]).days != 6:
@@ -654,6 +654,24 @@ def _weekday_and_date(match, today):
 
 
 __all__ = ["RULES", "duration", "moved", "read", "read_span"]
+
+
+# ---- a year named apart from its month or day: "January 30th of last year", "2010 Christmas", "2004 10 Apr" -------
+
+def _with_year(found: Reading | None, year: cal.Span | None) -> Partial | None:
+    if not isinstance(found, Partial) or found.year is not None or found.month is None:
+        return None
+    return found._replace(year=year[0].year) if year and is_year(year) else None
+
+
+@rule(r"(.+?) (?:of|in) (.+)")
+def _year_after(match, today):
+    return _with_year(read(match.group(1), today), _context(match.group(2), today))
+
+
+@rule(rf"{YEAR4} (.+)")
+def _year_before(match, today):
+    return _with_year(read(match.group(2), today), cal.year_span(int(match.group(1))))
 
 
 from . import relatives  # noqa: E402,F401  (registers the compound relatives, tried after the rules above)

@@ -95,7 +95,7 @@ _FILLER = frozenset(
     "dates ct mr mri pet xray x-ray ultrasound us patient patients around about approximately circa roughly "
     "sometime".split()
 )
-_TRAILING_FILLER = frozenset("inclusive included only please exactly".split())
+_TRAILING_FILLER = frozenset("inclusive included only please exactly ad ce".split())
 KNOWN_WORDS = frozenset(
     word for pattern in [*(rule for rule, _ in RULES), *(form for form, _ in OPEN_FORMS)]
     for word in re.findall(r"[a-z]{3,}", pattern.source)
