@@ -1,6 +1,8 @@
 """The date corpora as regression suites: dev.jsonl (498 phrases from public date-parsing corpora), dev2.jsonl (778
 phrases from twelve other parsers' test suites, see README-dev2.md there) and user.jsonl (phrases users of an imaging
-search say, written by the team from the conventions before the parser ran on them).
+search say, written by the team from the conventions before the parser ran on them) and mine.jsonl (783 phrases a
+clinician or a model writes about imaging dates, with spellings, abbreviations, clear typos, times of day and
+phrases that have no calendar reading, expectations computed from the conventions by plain date arithmetic).
 
 Thresholds are the issues' targets: dev and user at least 97% exact on the unambiguous cases and 90% on all of them,
 dev2 97% and 93%. Every unambiguous dev and user case is also its own test, so a regression names the phrase it
@@ -25,6 +27,7 @@ def load(name: str) -> list[dict]:
 CASES = load("dev.jsonl")
 DEV2_CASES = load("dev2.jsonl")
 USER_CASES = load("user.jsonl")
+MINE_CASES = load("mine.jsonl")
 
 
 def expected(case: dict) -> tuple[date | None, date | None]:
@@ -67,3 +70,18 @@ def test_unambiguous_dev2_case_is_read_right_or_refused(case):
                          ids=lambda case: case["id"])
 def test_unambiguous_case(case):
     assert answer(case) == expected(case), case["text"]
+
+
+def test_own_phrases_are_mostly_read():
+    readable = [case for case in MINE_CASES if not case["refused"]]
+    assert len(MINE_CASES) >= 300
+    assert sum(answer(case) == expected(case) for case in readable) / len(readable) >= 0.95
+
+
+@pytest.mark.parametrize("case", MINE_CASES, ids=lambda case: case["id"])
+def test_own_phrase_is_read_right_or_refused(case):
+    """Never guessed: a phrase is read as the range it means or refused; one with no calendar reading is refused."""
+    if case["refused"]:
+        assert answer(case) is None, case["text"]
+    else:
+        assert answer(case) in (expected(case), None), case["text"]

@@ -14,8 +14,18 @@ exact values. The modules here, one family each:
 
 from .errors import DateParseError
 from .phrases import parse_date_range
-from .readings import Reading, read_instant_range, read_study_date, today_in
-from .values import NormalizeError
 
 __all__ = ["DateParseError", "NormalizeError", "Reading", "parse_date_range", "read_instant_range",
            "read_study_date", "today_in"]
+_LATER = {"NormalizeError": "values", "Reading": "readings", "read_instant_range": "readings",
+          "read_study_date": "readings", "today_in": "readings"}
+
+
+def __getattr__(name: str):
+    """The filter-building names, imported on first use: a first date phrase then does not wait for dataclasses and
+    zoneinfo, which only the search tool needs."""
+    if name not in _LATER:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(f".{_LATER[name]}", __name__), name)

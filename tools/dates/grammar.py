@@ -199,9 +199,10 @@ def _rolling_next(match, today):
 
 # ---- whole calendar units relative to today (C1-C3) ---------------------------------------------------------------
 
-CALENDAR_UNITS = {"day": "day", "week": "week", "weekend": "weekend", "fortnight": "fortnight", "month": "month",
-                  "quarter": "quarter", "qtr": "quarter", "half": "half", "half year": "half", "year": "year",
-                  "calendar year": "year", "calendar month": "month", "decade": "decade"}
+CALENDAR_UNITS = {"day": "day", "week": "week", "wk": "week", "weekend": "weekend", "fortnight": "fortnight",
+                  "month": "month", "mth": "month", "mo": "month", "quarter": "quarter", "qtr": "quarter",
+                  "half": "half", "half year": "half", "year": "year", "yr": "year", "calendar year": "year",
+                  "calendar month": "month", "decade": "decade"}
 _CALENDAR_UNIT = "(" + "|".join(sorted(CALENDAR_UNITS, key=len, reverse=True)) + ")"
 
 

@@ -76,6 +76,7 @@ Conventions (the rules of tests/data/dates/CONVENTIONS.md; where readings differ
 
 import re
 from datetime import date, datetime
+from functools import cache
 
 from .bounds import OPEN_FORMS, read_both_open, read_open, read_range
 from .errors import DateParseError
@@ -96,10 +97,15 @@ _FILLER = frozenset(
     "sometime".split()
 )
 _TRAILING_FILLER = frozenset("inclusive included only please exactly ad ce".split())
-KNOWN_WORDS = frozenset(
-    word for pattern in [*(rule for rule, _ in RULES), *(form for form, _ in OPEN_FORMS)]
-    for word in re.findall(r"[a-z]{3,}", pattern.source)
-) | _FILLER | _TRAILING_FILLER
+
+
+@cache
+def known_words() -> frozenset[str]:
+    """Every word the grammar and the open forms spell out, for deciding when dateparser is worth asking (computed
+    on first need, so reading a first date does not wait for it)."""
+    patterns = [*(rule.source for rule, _ in RULES), *(form.source for form, _ in OPEN_FORMS)]
+    return frozenset(word for pattern in patterns for word in re.findall(r"[a-z]{3,}", pattern)) | _FILLER | (
+        _TRAILING_FILLER)
 
 
 def parse_date_range(text: str, today: date) -> tuple[date | None, date | None]:
@@ -181,9 +187,9 @@ def _dateparser_day(text: str, phrase: str, today: date) -> tuple[date, date] | 
     the grammar has already said all there is to say, and dateparser can take seconds on long or repetitive text),
     and only a full day, month and year is accepted, so a fuzzy guess never widens or invents a search.
     """
-    words = re.findall(r"[^\W\d_]{3,}", phrase)
-    unknown = [word for word in words if word not in KNOWN_WORDS]
-    if not unknown or not _YEAR.search(phrase) or len(phrase.split()) > FALLBACK_WORDS:
+    if not _YEAR.search(phrase) or len(phrase.split()) > FALLBACK_WORDS:
+        return None
+    if all(word in known_words() for word in re.findall(r"[^\W\d_]{3,}", phrase)):
         return None
     import dateparser
 

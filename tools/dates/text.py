@@ -14,8 +14,10 @@ from datetime import date
 from .calendar import closest_century
 from .numbers import spell_numbers
 from .times import SUBSTITUTIONS as TIMES
+from .words import MISSPELLINGS
 
 _SUBSTITUTIONS = [
+    (re.compile(r"\b(?:" + "|".join(MISSPELLINGS) + r")\b"), lambda match: MISSPELLINGS[match.group(0)]),
     (re.compile(r"[\u2010-\u2015\u2212]"), "-"),
     (re.compile(r"[\u2018\u2019\u02bc`]"), "'"),
     (re.compile(r"\s+"), " "),

@@ -31,6 +31,7 @@ SUBSTITUTIONS = [
     (re.compile(rf"\b(?:at )?{_HOUR}[0-5]\d (?:hours|hrs|h)\b"), MARK),
     (re.compile(rf"\b(?:at )?{_HOUR} o ?'?clock\b"), MARK),
     (re.compile(rf"\bat {_HOUR}\b(?![/.:-]?\d)"), MARK),
+    (re.compile(r"\bat (?:0\d|1[0-8])[0-5]\d\b(?![/.:-]?\d)"), MARK),  # "at 0800"; never a year from 1900 on
     (re.compile(rf"(?:^|(?<=day ))(?:at )?{_HOUR} (?={_PART_OF_DAY})"), MARK),
     # The end of a range of times on one day goes with the times.
     (re.compile(rf" ?(?:to|until|till|through|thru|-) ?{MARK}"), " "),

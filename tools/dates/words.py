@@ -21,6 +21,20 @@ HOLIDAYS = {
     "valentines": (2, 14), "halloween": (10, 31), "independence day": (7, 4), "boxing day": (12, 26),
     "st patricks day": (3, 17), "saint patricks day": (3, 17), "veterans day": (11, 11), "juneteenth": (6, 19),
 }
+# Misspellings common enough to be clear, each read as the word meant (a typo no one would misread).
+MISSPELLINGS = {
+    "janurary": "january", "januray": "january", "jaunary": "january", "febuary": "february",
+    "feburary": "february", "februrary": "february", "feburay": "february", "apirl": "april", "agust": "august",
+    "augest": "august", "septmber": "september", "setpember": "september", "septemeber": "september",
+    "ocotber": "october", "octber": "october", "novmber": "november", "novemeber": "november",
+    "decmber": "december", "decemeber": "december", "wensday": "wednesday", "wendsday": "wednesday",
+    "wedensday": "wednesday", "wednsday": "wednesday", "thrusday": "thursday", "thursay": "thursday",
+    "tuseday": "tuesday", "tusday": "tuesday", "saterday": "saturday", "satuday": "saturday", "firday": "friday",
+    "yesteday": "yesterday", "yesterady": "yesterday", "yestarday": "yesterday", "yesturday": "yesterday",
+    "tommorow": "tomorrow", "tomorow": "tomorrow", "tommorrow": "tomorrow", "weks": "weeks", "wekks": "weeks",
+    "monthes": "months", "monhts": "months", "montsh": "months", "yeras": "years", "yaers": "years",
+    "sinse": "since", "scince": "since", "untill": "until", "befor": "before", "betwen": "between",
+}
 ORDINAL_WORDS = {"last": -1, "final": -1}
 
 
