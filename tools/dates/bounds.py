@@ -42,7 +42,8 @@ _UNTIL = _words("until|till|til|through|thru|up to|up until|upto|no later than|n
                 "on or before|by|<=|ending|ending on|ending in")
 _SINCE_AFTER = _words("or later|and later|and after|or after|onwards|onward|and onwards|and beyond|or newer|"
                       "and newer|and greater|or greater|or more recent|and up|to present|to now|until now|till now|"
-                      "to date|until today|till today|to today|through today|forward|on|+")
+                      "to date|till date|until date|until present|till present|until today|till today|to today|"
+                      "through today|forward|on|+")
 _UNTIL_AFTER = _words("or earlier|and earlier|or before|and before|or older|and older")
 
 OPEN_FORMS = [

@@ -337,7 +337,7 @@ def _month_year(match, today):
     return Partial(year=int(match.group(3)), month=MONTHS[match.group(4)])
 
 
-@rule(rf"({MON}){SEP}{DAY}(?:(?:{SEP}| of | in ){YEAR4}| (\d{{2}}))?|({MON})-{DAY}-(\d{{2}})|({MON}) (\d{{2}})(\d{{4}})")
+@rule(rf"({MON}){SEP}(?:the )?{DAY}(?:(?:{SEP}| of | in ){YEAR4}| (\d{{2}}))?|({MON})-{DAY}-(\d{{2}})|({MON}) (\d{{2}})(\d{{4}})")
 def _month_day(match, today):
     """ "Aug 3", "Dec 11 75", "jul-8-04" (a two-digit year after dashes only: "July 17-18" is a range),
     "Mar052009" (mmm dd yyyy run together)."""
@@ -475,7 +475,16 @@ def _numeric_day_month(match, today):
 
 # ---- weeks (C1, C17, C18) -----------------------------------------------------------------------------------------
 
-@rule(rf"(?:iso )?(?:week|wk) (?:no |number |nr |#)?(\d{{1,2}})(?: (?:of |in )?{YEAR4})?|{YEAR4}-?w ?(\d{{1,2}})")
+@rule(rf"{YEAR4}-?(?:w|week) ?(\d{{1,2}})-?([1-7])")
+def _iso_week_date(match, today):
+    """ISO 8601 week dates: "2020-W12-3" is the Wednesday of week 12 of 2020."""
+    week = cal.iso_week_span(int(match.group(1)), int(match.group(2)))
+    day = week[0] + timedelta(days=int(match.group(3)) - 1) if week else None
+    return (day, day) if day else None
+
+
+@rule(rf"(?:iso )?(?:week|wk) (?:no |number |nr |#)?(\d{{1,2}})(?: (?:of |in )?{YEAR4})?"
+      rf"|(?:iso )?(?:week )?{YEAR4}[- ]?(?:w|week) ?(\d{{1,2}})")
 def _week_number(match, today):
     week = int(match.group(1) or match.group(4))
     year = match.group(2) or match.group(3)
@@ -604,16 +613,31 @@ PART_WORDS = {"early": "early", "beginning of": "early", "start of": "early", "t
               "end of": "late", "the end of": "late"}
 _PART_WORD = "(" + "|".join(sorted(PART_WORDS, key=len, reverse=True)) + ")"
 SHORT_PARTS = {"bom": ("early", "month"), "eom": ("late", "month"), "boy": ("early", "year"),
-               "eoy": ("late", "year"), "bow": ("early", "week"), "eow": ("late", "week")}
+               "eoy": ("late", "year"), "bow": ("early", "week"), "eow": ("late", "week"), "boq": ("early", "quarter"),
+               "eoq": ("late", "quarter")}
 
 
-@rule(rf"{_PART_WORD} (.+)|(bom|eom|boy|eoy|bow|eow)")
+@rule(rf"{_PART_WORD} (.+)|(bom|eom|boy|eoy|bow|eow|boq|eoq)")
 def _part_of_period(match, today):
     if match.group(3):
         part, unit = SHORT_PARTS[match.group(3)]
         return part_of(cal.unit_span(today, unit), part)
     period = _context(match.group(2), today)
     return part_of(period, PART_WORDS[match.group(1)]) if period else None
+
+
+@rule(rf"(1st|first|last|final) ({COUNT}) ({UNIT}) (?:of|in) (.+)")
+def _first_or_last_units_of(match, today):
+    """ "the first 3 months of 2012", "the last 10 days of January": the period's first or last N units."""
+    unit, period = UNIT_WORDS.get(match.group(3)), _context(match.group(4), today)
+    if unit in (None, "hour") or period is None:
+        return None
+    count = count_value(match.group(2))
+    if match.group(1) in ("1st", "first"):
+        end = cal.shift(period[0], unit, count) - timedelta(days=1)
+        return (period[0], end) if end <= period[1] else None
+    start = cal.shift(period[1] + timedelta(days=1), unit, -count)
+    return (start, period[1]) if start >= period[0] else None
 
 
 def part_of(period: cal.Span, part: str) -> cal.Span | None:

@@ -29,7 +29,6 @@ _SUBSTITUTIONS = [
     (re.compile(r"\b(\d{2}|\d{4}) s\b"), r"\1s"),
     (re.compile(r"\bw/c\b"), "week commencing"),
     (re.compile(r"\b(in|of) the year (?=\d)"), r"\1 "),
-    (re.compile(r"(?<![\d-])\bw (?=\d{1,2}\b)"), "week "),
     (re.compile(r"\b(?:a )?half (?:a )?year (?=ago|back|from now|later|hence)"), "6 months "),
     (re.compile(r"\bmid-"), "mid "),
     (re.compile(r"-to-"), " to "),
@@ -43,6 +42,7 @@ _SUBSTITUTIONS = [
     (re.compile(r"([<>])(?!=)"), r" \1 "),
     (re.compile(r"(?<=[a-z])(?=\d)"), " "),
     (re.compile(r"(?<=\d)(?!(?:st|nd|rd|th|s)\b)(?=[a-z])"), " "),
+    (re.compile(r"(?<![\d-])\bw (?=\d{1,2}\b)"), "week "),
     (re.compile(r"\s+"), " "),
 ]
 
