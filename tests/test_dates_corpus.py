@@ -1,6 +1,6 @@
 """The date corpora as regression suites: dev.jsonl (498 phrases from public date-parsing corpora), dev2.jsonl (778
 phrases from twelve other parsers' test suites, see README-dev2.md there) and user.jsonl (phrases users of an imaging
-search say, written by the team from the conventions before the parser ran on them) and mine.jsonl (783 phrases a
+search say, written by the team from the conventions before the parser ran on them) and mine.jsonl (948 phrases a
 clinician or a model writes about imaging dates, with spellings, abbreviations, clear typos, times of day and
 phrases that have no calendar reading, expectations computed from the conventions by plain date arithmetic).
 

@@ -184,11 +184,12 @@ def _rolling_past(match, today):
     return (moved(today, parts, -1), today) if parts else None
 
 
-@rule(r"(?:in|within|over|during|for) the (?:last|past) (day|week|fortnight|month|quarter|year|decade)")
+@rule(rf"(?:in|within|over|during|for) the (?:last|past) ({UNIT})")
 def _rolling_one_unit(match, today):
-    """ "in the past year", "within the last month": the preposition makes a span up to today, so a rolling window
-    of one unit, while "last year" alone is the previous calendar year (C3)."""
-    return cal.shift(today, match.group(1), -1), today
+    """ "in the past year", "within the last month", "in the last yr": the preposition makes a span up to today, so a
+    rolling window of one unit, while "last year" alone is the previous calendar year (C3)."""
+    unit = UNIT_WORDS.get(match.group(1))
+    return (cal.shift(today, unit, -1), today) if unit not in (None, "hour") else None
 
 
 @rule(rf"{NEXT} ({DURATION})|({DURATION}) (?:next|to come|ahead)")
@@ -475,7 +476,7 @@ def _numeric_day_month(match, today):
 
 # ---- weeks (C1, C17, C18) -----------------------------------------------------------------------------------------
 
-@rule(rf"{YEAR4}-?(?:w|week) ?(\d{{1,2}})-?([1-7])")
+@rule(rf"{YEAR4}-?(?:w|week) ?(\d{{1,2}})-([1-7])")
 def _iso_week_date(match, today):
     """ISO 8601 week dates: "2020-W12-3" is the Wednesday of week 12 of 2020."""
     week = cal.iso_week_span(int(match.group(1)), int(match.group(2)))
