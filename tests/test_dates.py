@@ -1,5 +1,5 @@
-"""One test per date convention (CONVENTIONS.md C1-C19 and the project's choices in tools/dates.py), each with its
-own examples, said on Tuesday 2013-02-12 unless a test needs another day."""
+"""One test per date convention (CONVENTIONS.md C1-C19 and the project's choices in tools/dates/phrases.py), each
+with its own examples, said on Tuesday 2013-02-12 unless a test needs another day."""
 
 from datetime import date
 
