@@ -447,10 +447,8 @@ def _numeric_day_month_year(match, today):
 
 
 def _month_and_day(first: int, second: int, separator: str) -> tuple[int | None, int | None]:
-    """Slash and dash dates are US month-first unless the first field cannot be a month; dotted dates are day-first
-    (the European habit) unless the second field cannot be a month (CONVENTIONS C14)."""
-    if separator == " ":
-        separator = "/"
+    """Slash, dash and space dates are US month-first unless the first field cannot be a month; dotted dates are
+    day-first (the European habit) unless the second field cannot be a month (CONVENTIONS C14)."""
     if separator == ".":
         return (first, second) if second > 12 >= first else (second, first) if second <= 12 else (None, None)
     if first <= 12:

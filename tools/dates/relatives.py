@@ -13,7 +13,7 @@ The rules are registered after the grammar's own, so a phrase they also match ("
 from datetime import date, timedelta
 
 from . import calendar as cal
-from .grammar import duration, moved, read_span, rule
+from .grammar import duration, moved, read, read_span, rule
 from .partial import Partial
 from .words import COUNT, DURATION, MON, MONTHS, ORD, WD, WEEKDAYS, count_value, ordinal_value
 
@@ -45,8 +45,6 @@ def _year_offset_placing(match, today):
     parts = duration(match.group(2))
     if not parts or any(unit not in ("year", "decade") for _, unit in parts):
         return None
-    from .grammar import read
-
     found = read(match.group(1), today)
     if not isinstance(found, Partial) or found.year is not None or found.month is None:
         return None
