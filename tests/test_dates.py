@@ -359,3 +359,19 @@ def test_clear_misspellings_are_read_as_the_word_meant():
     check([("febuary 2020", "2020-02-01", "2020-02-29"), ("last wensday", "2013-02-06", "2013-02-06"),
            ("tommorow", "2013-02-13", "2013-02-13"), ("3 monthes ago", "2012-11-12", "2012-11-12"),
            ("sinse 2020", "2020-01-01", None)])
+
+
+def test_possessives_same_day_and_more_open_words():
+    check([("last year's christmas", "2012-12-25", "2012-12-25"), ("christmas eve last year", "2012-12-24", "2012-12-24"),
+           ("last year's q3", "2012-07-01", "2012-09-30"), ("last month's 15th", "2013-01-15", "2013-01-15"),
+           ("next month's first monday", "2013-03-04", "2013-03-04"), ("this time last year", "2012-02-12", "2012-02-12"),
+           ("same day last month", "2013-01-12", "2013-01-12"), ("pre-2010", None, "2009-12-31"),
+           ("post-2010", "2011-01-01", "2013-02-12"), ("effective march 1", "2012-03-01", "2013-02-12"),
+           ("up to and including march", None, "2012-03-31"), ("from 2010 till date", "2010-01-01", "2013-02-12")])
+
+
+@pytest.mark.parametrize("phrase", ["last year's " * 16, "this weeks " * 20, "2 mondays before " * 11])
+def test_a_long_repetitive_phrase_is_refused_within_its_budget_of_reads(phrase):
+    """Rules read their parts, so such a phrase once branched for a minute; it now stops at READS_PER_PHRASE."""
+    with pytest.raises(DateParseError, match="too involved|could not read"):
+        parse_date_range(phrase[:200], TUESDAY)

@@ -35,11 +35,11 @@ def _words(spaced: str) -> str:
 
 
 _SINCE = _words("since|starting|starting from|starting on|starting in|beginning|beginning on|beginning from|"
-                "beginning in|as of|on or after|no earlier than|not earlier than|not before|>=")
-_AFTER = _words("after|later than|greater than|newer than|more recent than|>")
-_BEFORE = _words("before|earlier than|prior to|older than|<|until before|ahead of")
-_UNTIL = _words("until|till|til|through|thru|up to|up until|upto|no later than|not later than|not after|"
-                "on or before|by|<=|ending|ending on|ending in")
+                "beginning in|as of|on or after|no earlier than|not earlier than|not before|effective|effective from|>=")
+_AFTER = _words("after|later than|greater than|newer than|more recent than|post|>")
+_BEFORE = _words("before|earlier than|prior to|older than|<|until before|ahead of|pre")
+_UNTIL = _words("until|till|til|through|thru|up to|up until|upto|up to and including|no later than|not later than|"
+                "not after|on or before|by|<=|ending|ending on|ending in")
 _SINCE_AFTER = _words("or later|and later|and after|or after|onwards|onward|and onwards|and beyond|or newer|"
                       "and newer|and greater|or greater|or more recent|and up|to present|to now|until now|till now|"
                       "to date|till date|until date|until present|till present|until today|till today|to today|"

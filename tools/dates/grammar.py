@@ -8,6 +8,7 @@ so the next rule may try.
 """
 
 import re
+from contextvars import ContextVar
 from datetime import date, timedelta
 
 from . import calendar as cal
@@ -34,8 +35,23 @@ def rule(pattern: str):
     return register
 
 
+# Rules read their parts with `read`, so a long repetitive phrase ("last year's last year's ...") could branch without
+# end; each phrase gets a budget of reads (no phrase of the corpora needs more than 25) and is refused past it.
+READS_PER_PHRASE = 500
+reads_left: ContextVar[list[int] | None] = ContextVar("reads_left", default=None)
+
+
+class TooInvolved(DateParseError):
+    """A phrase that needs more reads than READS_PER_PHRASE: refused at once, not tried another way."""
+
+
 def read(text: str, today: date, bare: bool = False) -> Reading | None:
     """What one expression means, or None when no rule reads it. `bare` also reads lone numbers (range sides)."""
+    left = reads_left.get()
+    if left is not None:
+        left[0] -= 1
+        if left[0] < 0:
+            raise TooInvolved("the phrase is too involved to read as a date; send one date or one range")
     text = text.removeprefix("the ")
     for pattern, function in RULES:
         match = pattern.fullmatch(text)
@@ -688,9 +704,18 @@ def _with_year(found: Reading | None, year: cal.Span | None) -> Partial | None:
     return found._replace(year=year[0].year) if year and is_year(year) else None
 
 
-@rule(r"(.+?) (?:of|in) (.+)")
+@rule(rf"(.+?) (?:of|in) (.+)|(.+) ((?:{RELATIVE}) year|year before last|year after next)")
 def _year_after(match, today):
-    return _with_year(read(match.group(1), today), _context(match.group(2), today))
+    """ "January 30th of last year", "christmas eve last year"."""
+    head, tail = match.group(1, 2) if match.group(1) else match.group(3, 4)
+    return _with_year(read(head, today), _context(tail, today))
+
+
+@rule(rf"((?:{RELATIVE}) (?:week|month|quarter|year))s (.+)")
+def _possessive(match, today):
+    """ "last year's christmas", "last month's 15th" (the apostrophe is gone by now): read as "christmas of last
+    year", "15th of last month"."""
+    return read(f"{match.group(2)} of {match.group(1)}", today)
 
 
 @rule(rf"{YEAR4} (.+)")

@@ -80,7 +80,7 @@ from functools import cache
 
 from .bounds import OPEN_FORMS, read_both_open, read_open, read_range
 from .errors import DateParseError
-from .grammar import RULES, read_span
+from .grammar import READS_PER_PHRASE, RULES, TooInvolved, read_span, reads_left
 from .text import normalize
 
 __all__ = ["DateParseError", "parse_date_range"]
@@ -125,11 +125,22 @@ def parse_date_range(text: str, today: date) -> tuple[date | None, date | None]:
     dicom = _dicom_range(text.strip())
     if dicom:
         return dicom
+    budget = reads_left.set([READS_PER_PHRASE])
+    try:
+        return _read_text(text, today)
+    finally:
+        reads_left.reset(budget)
+
+
+def _read_text(text: str, today: date) -> tuple[date | None, date | None]:
+    """The phrase read whole, then without the filler around it, then by dateparser."""
     phrase = normalize(text, today)
     problem = None
     while phrase:
         try:
             found = _read_phrase(phrase, today)
+        except TooInvolved as error:
+            raise error.with_help() from None
         except DateParseError as error:
             found, problem = None, problem or error
         except (ValueError, OverflowError):

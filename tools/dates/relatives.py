@@ -15,7 +15,10 @@ from datetime import date, timedelta
 from . import calendar as cal
 from .grammar import duration, moved, read, read_span, rule
 from .partial import Partial
-from .words import COUNT, DURATION, MON, MONTHS, ORD, WD, WEEKDAYS, count_value, ordinal_value
+from .words import (
+    COUNT, DURATION, LAST, MON, MONTHS, NEXT, ORD, UNIT, UNIT_WORDS, WD, WEEKDAYS, count_value, ordinal_value,
+    relative_step,
+)
 
 _BACK = "ago|back|before today|before now"
 _FORWARD = "from now|from today|hence|later|after today"
@@ -57,6 +60,16 @@ def _plus(match, today):
     parts = duration(match.group(1))
     day = moved(today, parts, 1) if parts else None
     return (day, day) if day else None
+
+
+@rule(rf"(?:at )?(?:this time|this day|this date|the same day|same day|today) ({LAST}|{NEXT}) ({UNIT})")
+def _same_day_of(match, today):
+    """ "this time last year", "same day last month", "today next week": today moved by one unit."""
+    unit = UNIT_WORDS.get(match.group(2))
+    if unit in (None, "hour"):
+        return None
+    day = cal.shift(today, unit, relative_step(match.group(1)))
+    return day, day
 
 
 @rule(r"(today|tomorrow|tmrw|yesterday) (week|fortnight)")

@@ -31,6 +31,7 @@ _SUBSTITUTIONS = [
     (re.compile(r"\b(in|of) the year (?=\d)"), r"\1 "),
     (re.compile(r"\b(?:a )?half (?:a )?year (?=ago|back|from now|later|hence)"), "6 months "),
     (re.compile(r"\bmid-"), "mid "),
+    (re.compile(r"\b(pre|post)-(?=\d)"), r"\1 "),
     (re.compile(r"-to-"), " to "),
     (re.compile(r"'"), ""),
     (re.compile(r"[,;:!?()\[\]\"]"), " "),
