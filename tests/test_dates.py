@@ -375,3 +375,11 @@ def test_a_long_repetitive_phrase_is_refused_within_its_budget_of_reads(phrase):
     """Rules read their parts, so such a phrase once branched for a minute; it now stops at READS_PER_PHRASE."""
     with pytest.raises(DateParseError, match="too involved|could not read"):
         parse_date_range(phrase[:200], TUESDAY)
+
+
+def test_whole_units_back_weeks_ending_and_hours_ahead():
+    check([("the last 3 full months", "2012-11-01", "2013-01-31"), ("last 2 calendar years", "2011-01-01", "2012-12-31"),
+           ("the last full week", "2013-02-04", "2013-02-10"), ("week ending 8 march 2013", "2013-03-02", "2013-03-08"),
+           ("5 dys ago", "2013-02-07", "2013-02-07"), ("2 mnths ago", "2012-12-12", "2012-12-12")])
+    with pytest.raises(DateParseError):
+        parse_date_range("in 2 hours", TUESDAY)  # today or tomorrow, depending on the hour

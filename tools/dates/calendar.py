@@ -10,11 +10,11 @@ from datetime import date, timedelta
 Span = tuple[date, date]
 
 UNIT_WORDS = {
-    "day": "day", "days": "day", "d": "day",
+    "day": "day", "days": "day", "d": "day", "dy": "day", "dys": "day",
     "week": "week", "weeks": "week", "wk": "week", "wks": "week", "w": "week",
     "fortnight": "fortnight", "fortnights": "fortnight",
     "month": "month", "months": "month", "mon": "month", "mo": "month", "mos": "month", "mth": "month",
-    "mths": "month",
+    "mths": "month", "mnth": "month", "mnths": "month",
     "quarter": "quarter", "quarters": "quarter", "qtr": "quarter", "qtrs": "quarter",
     "year": "year", "years": "year", "yr": "year", "yrs": "year", "y": "year",
     "decade": "decade", "decades": "decade",

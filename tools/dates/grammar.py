@@ -185,8 +185,8 @@ def _before_after(match, today):
 @rule(rf"in ({DURATION})|({DURATION}) (?:from now|from today|later|hence|after today)")
 def _from_now(match, today):
     parts = duration(match.group(1) or match.group(2))
-    if not parts:
-        return None
+    if not parts or any(unit == "hour" for _, unit in parts):
+        return None  # "in 2 hours" is today or tomorrow depending on the hour, as "3 hours ago" is
     day = moved(today, parts, 1)
     return day, day
 
@@ -226,6 +226,17 @@ _CALENDAR_UNIT = "(" + "|".join(sorted(CALENDAR_UNITS, key=len, reverse=True)) +
 @rule(rf"({RELATIVE}) {_CALENDAR_UNIT}")
 def _relative_unit(match, today):
     return cal.step_unit(today, CALENDAR_UNITS[match.group(2)], relative_step(match.group(1)))
+
+
+@rule(rf"(?:{LAST}) (?:({COUNT}) )?(?:full|complete|whole|calendar|entire) ({UNIT})")
+def _whole_units_back(match, today):
+    """ "the last 3 full months", "last 2 calendar years", "the last full week": the whole units before the current
+    one, not a rolling window."""
+    unit = UNIT_WORDS.get(match.group(2))
+    if unit not in ("week", "month", "quarter", "year", "decade"):
+        return None
+    count = count_value(match.group(1)) if match.group(1) else 1
+    return cal.step_unit(today, unit, -count)[0], cal.unit_span(today, unit)[0] - timedelta(days=1)
 
 
 @rule(r"(week|weekend|month|year|quarter|decade) (after next|before last)")
@@ -531,6 +542,13 @@ def _nth_week_of(match, today):
 def _week_of(match, today):
     span = read_span(match.group(1), today)
     return cal.week_span(span[0]) if span else None
+
+
+@rule(r"(?:week|wk) (?:ending|ending on|to) (.+)")
+def _week_ending(match, today):
+    """ "week ending 8 March 2013": the seven days that end on that day."""
+    span = read_span(match.group(1), today)
+    return (span[1] - timedelta(days=6), span[1]) if span and span[0] == span[1] else None
 
 
 @rule(rf"(?:for )?({DURATION}) (?:starting from|starting on|beginning on|commencing|beginning|starting|from) (.+)")

@@ -66,10 +66,14 @@ Conventions (the rules of tests/data/dates/CONVENTIONS.md; where readings differ
   1996", "last Tue in 1997"); "the first monday in 2 months" is in the month two months on.
 - Quarters and halves take any modifier: "this Q3" is this year's, "last Q4" / "next Q2" the nearest one before /
   after the current one (as "last March"), "this year Q4" / "next year H2" that year's.
+- "the last N full / complete / calendar units" are the N whole units before the current one (not a rolling
+  window); "week ending X" is the seven days ending on X; "last year's christmas" is "christmas of last year";
+  "this time last year" is a year ago today; "in 2 hours", like "3 hours ago", is refused (it depends on the hour).
 - Space-separated numbers read as slashes ("3 5 2009" is 2009-03-05) or, four digits first, as year-month-day;
   "in the year 1980" is 1980; "Mar052009" is 2009-03-05.
 - Errors (DateParseError) say what was wrong and list the understood forms, but never repeat the phrase or a date
-  read from it: the same reader serves patient birth dates. Phrases over 200 characters are refused.
+  read from it: the same reader serves patient birth dates. Phrases over 200 characters are refused, and so is a
+  phrase that needs more than READS_PER_PHRASE reads of its parts (a long repetitive one).
 - dateparser is only the last fallback, for a short phrase with a four-digit year and a word the grammar does not
   know ("3. März 2020"), and only a full day-month-year answer is taken.
 """
