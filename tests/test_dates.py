@@ -383,3 +383,11 @@ def test_whole_units_back_weeks_ending_and_hours_ahead():
            ("5 dys ago", "2013-02-07", "2013-02-07"), ("2 mnths ago", "2012-12-12", "2012-12-12")])
     with pytest.raises(DateParseError):
         parse_date_range("in 2 hours", TUESDAY)  # today or tomorrow, depending on the hour
+
+
+def test_nth_month_of_a_year_or_quarter_and_the_current_weekday():
+    check([("first month of 2015", "2015-01-01", "2015-01-31"), ("the last month of 2015", "2015-12-01", "2015-12-31"),
+           ("second month of this quarter", "2013-02-01", "2013-02-28"), ("the current monday", "2013-02-11",
+                                                                           "2013-02-11")])
+    with pytest.raises(DateParseError):
+        parse_date_range("the 13th month of 2015", TUESDAY)

@@ -279,7 +279,7 @@ def _weekday(match, today):
     return Partial(weekday=WEEKDAYS[match.group(1)])
 
 
-@rule(rf"this ({WD})")
+@rule(rf"(?:this|current) ({WD})")
 def _this_weekday(match, today):
     day = cal.week_span(today)[0] + timedelta(days=WEEKDAYS[match.group(1)])
     return day, day
@@ -536,6 +536,20 @@ def _nth_week_of(match, today):
         return None
     index = ordinal_value(match.group(1))
     return weeks[index - 1 if index > 0 else -1] if 0 != index <= len(weeks) else None
+
+
+@rule(rf"({ORD}) (?:month|mth) (?:of|in) (.+)")
+def _nth_month_of(match, today):
+    """ "the first month of 2015", "the last month of this quarter": a month counted within a year or a quarter."""
+    period = _context(match.group(2), today)
+    if period is None or not (is_year(period) or period == cal.unit_span(period[0], "quarter")):
+        return None
+    months = 12 if is_year(period) else 3
+    index = ordinal_value(match.group(1))
+    if index == 0 or index > months:
+        return None
+    first = cal.add_months(period[0], index - 1 if index > 0 else months - 1)
+    return cal.month_span(first.year, first.month)
 
 
 @rule(r"(?:week|wk) (?:starting from|starting on|beginning on|commencing|beginning|including|starting|of) (.+)")
