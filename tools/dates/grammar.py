@@ -118,12 +118,12 @@ def _this_unit(text: str, today: date) -> cal.Span | None:
     return cal.unit_span(today, unit) if unit in ("week", "month", "year", "quarter", "decade") else None
 
 
-_OFFSET_UNIT = re.compile(rf"(?:in )?({COUNT}) ({UNIT})|({COUNT}) ({UNIT}) (ago|from now|hence)")
+_OFFSET_UNIT = re.compile(rf"in ({COUNT}) ({UNIT})|({COUNT}) ({UNIT}) (ago|from now|hence)")
 
 
 def _offset_unit(text: str, today: date) -> cal.Span | None:
-    """ "(in) 2 months", "3 weeks ago" as the period around a day: the whole unit holding that day ("the first
-    monday in 2 months" is in the month two months on)."""
+    """ "in 2 months", "3 weeks ago" as the period around a day: the whole unit holding that day ("the first monday
+    in 2 months" is in the month two months on)."""
     match = _OFFSET_UNIT.fullmatch(text)
     if not match:
         return None
@@ -312,11 +312,12 @@ def _weekday_of_week(match, today):
     return day, day
 
 
-@rule(rf"({ORD}) ({WD}|weekend) (?:(?:of|in) )?(.+)")
+@rule(rf"({ORD}) ({WD}|weekend) (?:(of|in) )?(.+)")
 def _nth_weekday_of(match, today):
     """ "the 3rd thursday of November", "last Tue in 1997", "22nd sunday in 1996", "the second weekend of August
-    2011": counted within a month or a year (a weekend by its Saturday)."""
-    period = _context(match.group(3), today)
+    2011", "the first monday in 2 months": counted within a month or a year (a weekend by its Saturday)."""
+    tail = match.group(4)
+    period = (match.group(3) == "in" and _offset_unit(f"in {tail}", today)) or _context(tail, today)
     if period is None or not (is_month(period) or is_year(period)):
         return None
     weekday = WEEKDAYS.get(match.group(2), 5)
