@@ -288,10 +288,12 @@ def test_years_in_words_with_oh():
 # ---- issue 17: families that compose (said on Tuesday 2013-02-12 unless noted) ------------------------------------
 
 def test_an_offset_applies_to_any_day():
-    check([("3 years ago tomorrow", "2010-02-13", "2010-02-13"), ("2 weeks ago this friday", "2013-02-01", "2013-02-01"),
+    check([("3 years ago tomorrow", "2010-02-13", "2010-02-13"),
+           ("2 weeks ago this friday", "2013-02-01", "2013-02-01"),
            ("a week from tomorrow", "2013-02-20", "2013-02-20"), ("+2 days", "2013-02-14", "2013-02-14"),
            ("today week", "2013-02-19", "2013-02-19"), ("half a year ago", "2012-08-12", "2012-08-12"),
-           ("september 3 years ago", "2010-09-01", "2010-09-30"), ("christmas 2 years ago", "2011-12-25", "2011-12-25")])
+           ("september 3 years ago", "2010-09-01", "2010-09-30"),
+           ("christmas 2 years ago", "2011-12-25", "2011-12-25")])
 
 
 def test_days_weekends_and_months_are_counted_strictly_from_the_anchor():
@@ -321,7 +323,8 @@ def test_nth_of_a_period_and_iso_weeks():
     check([("the second weekend of August 2011", "2011-08-13", "2011-08-14"),
            ("the last weekend of January 1985", "1985-01-26", "1985-01-27"),
            ("22nd sunday in 1996", "1996-06-02", "1996-06-02"), ("last Tue in 1997", "1997-12-30", "1997-12-30"),
-           ("first monday in 2 months", "2013-04-01", "2013-04-01"), ("the first day of 1998", "1998-01-01", "1998-01-01"),
+           ("first monday in 2 months", "2013-04-01", "2013-04-01"),
+           ("the first day of 1998", "1998-01-01", "1998-01-01"),
            ("first to last day of 2008", "2008-01-01", "2008-12-31"), ("the first 3 months of 2012", "2012-01-01",
                                                                           "2012-03-31"),
            ("last 3 days of 2012", "2012-12-29", "2012-12-31"), ("2020-W12-3", "2020-03-18", "2020-03-18"),
@@ -339,7 +342,8 @@ def test_times_and_parts_of_day_are_dropped_wherever_they_follow_a_day():
     check([("tonight at 7", "2013-02-12", "2013-02-12"), ("7 tonight", "2013-02-12", "2013-02-12"),
            ("tomorrow evening at 7", "2013-02-13", "2013-02-13"), ("friday evening at 7", "2013-02-08", "2013-02-08"),
            ("oct 5 2012 1045pm", "2012-10-05", "2012-10-05"), ("November 18th 2010 at 4", "2010-11-18", "2010-11-18"),
-           ("2012:05:25 22:06:50", "2012-05-25", "2012-05-25"), ("2009-03-10 9:00 to 11:00", "2009-03-10", "2009-03-10"),
+           ("2012:05:25 22:06:50", "2012-05-25", "2012-05-25"),
+           ("2009-03-10 9:00 to 11:00", "2009-03-10", "2009-03-10"),
            ("6am dec 5 2012 to 7am", "2012-12-05", "2012-12-05"), ("tomorrow @ noon", "2013-02-13", "2013-02-13"),
            ("monday 6 in the morning", "2013-02-11", "2013-02-11"), ("today @ 0800", "2013-02-12", "2013-02-12"),
            ("1st oct in the year '89 1300 hours", "1989-10-01", "1989-10-01"), ("eod", "2013-02-12", "2013-02-12"),
@@ -362,9 +366,11 @@ def test_clear_misspellings_are_read_as_the_word_meant():
 
 
 def test_possessives_same_day_and_more_open_words():
-    check([("last year's christmas", "2012-12-25", "2012-12-25"), ("christmas eve last year", "2012-12-24", "2012-12-24"),
+    check([("last year's christmas", "2012-12-25", "2012-12-25"),
+           ("christmas eve last year", "2012-12-24", "2012-12-24"),
            ("last year's q3", "2012-07-01", "2012-09-30"), ("last month's 15th", "2013-01-15", "2013-01-15"),
-           ("next month's first monday", "2013-03-04", "2013-03-04"), ("this time last year", "2012-02-12", "2012-02-12"),
+           ("next month's first monday", "2013-03-04", "2013-03-04"),
+           ("this time last year", "2012-02-12", "2012-02-12"),
            ("same day last month", "2013-01-12", "2013-01-12"), ("pre-2010", None, "2009-12-31"),
            ("post-2010", "2011-01-01", "2013-02-12"), ("effective march 1", "2012-03-01", "2013-02-12"),
            ("up to and including march", None, "2012-03-31"), ("from 2010 till date", "2010-01-01", "2013-02-12")])
@@ -378,7 +384,8 @@ def test_a_long_repetitive_phrase_is_refused_within_its_budget_of_reads(phrase):
 
 
 def test_whole_units_back_weeks_ending_and_hours_ahead():
-    check([("the last 3 full months", "2012-11-01", "2013-01-31"), ("last 2 calendar years", "2011-01-01", "2012-12-31"),
+    check([("the last 3 full months", "2012-11-01", "2013-01-31"),
+           ("last 2 calendar years", "2011-01-01", "2012-12-31"),
            ("the last full week", "2013-02-04", "2013-02-10"), ("week ending 8 march 2013", "2013-03-02", "2013-03-08"),
            ("5 dys ago", "2013-02-07", "2013-02-07"), ("2 mnths ago", "2012-12-12", "2012-12-12")])
     with pytest.raises(DateParseError):
@@ -391,3 +398,10 @@ def test_nth_month_of_a_year_or_quarter_and_the_current_weekday():
                                                                            "2013-02-11")])
     with pytest.raises(DateParseError):
         parse_date_range("the 13th month of 2015", TUESDAY)
+
+
+def test_the_n_units_before_or_after_a_day_is_the_span_between():
+    check([("the 5 days before christmas", "2012-12-20", "2012-12-24"), ("the 3 days after new year", "2013-01-02",
+                                                                          "2013-01-04"),
+           ("2 weeks following christmas 2012", "2012-12-26", "2013-01-08"),
+           ("5 days before christmas", "2012-12-20", "2012-12-20")])

@@ -35,7 +35,8 @@ def _words(spaced: str) -> str:
 
 
 _SINCE = _words("since|starting|starting from|starting on|starting in|beginning|beginning on|beginning from|"
-                "beginning in|as of|on or after|no earlier than|not earlier than|not before|effective|effective from|>=")
+                "beginning in|as of|on or after|no earlier than|not earlier than|not before|effective|"
+                "effective from|>=")
 _AFTER = _words("after|later than|greater than|newer than|more recent than|post|>")
 _BEFORE = _words("before|earlier than|prior to|older than|<|until before|ahead of|pre")
 _UNTIL = _words("until|till|til|through|thru|up to|up until|upto|up to and including|no later than|not later than|"

@@ -182,6 +182,19 @@ def _before_after(match, today):
     return day, day
 
 
+@rule(rf"({DURATION}) (leading up to|preceding|following) (.+)")
+def _units_next_to(match, today):
+    """ "the 5 days before christmas" (see text), "2 weeks following new year": that many units just before the
+    anchor's first day or just after its last, the anchor left out."""
+    parts = duration(match.group(1))
+    anchor = read_span(match.group(3), today) if parts else None
+    if anchor is None or any(unit == "hour" for _, unit in parts):
+        return None
+    if match.group(2) == "following":
+        return anchor[1] + timedelta(days=1), moved(anchor[1], parts, 1)
+    return moved(anchor[0], parts, -1), anchor[0] - timedelta(days=1)
+
+
 @rule(rf"in ({DURATION})|({DURATION}) (?:from now|from today|later|hence|after today)")
 def _from_now(match, today):
     parts = duration(match.group(1) or match.group(2))
@@ -303,7 +316,8 @@ def _coming_weekday(match, today):
     return day, day
 
 
-@rule(rf"({WD}) (?:of |on |in )?((?:the )?(?:(?:{RELATIVE}|{ORD}) )?week.*)|((?:{RELATIVE} )?week.*?)(?: on| -)? ({WD})")
+@rule(rf"({WD}) (?:of |on |in )?((?:the )?(?:(?:{RELATIVE}|{ORD}) )?week.*)"
+      rf"|((?:{RELATIVE} )?week.*?)(?: on| -)? ({WD})")
 def _weekday_of_week(match, today):
     week = read_span(match.group(2) or match.group(3), today)
     if week is None or (week[1] - week[0]).days != 6:
@@ -366,7 +380,8 @@ def _month_year(match, today):
     return Partial(year=int(match.group(3)), month=MONTHS[match.group(4)])
 
 
-@rule(rf"({MON}){SEP}(?:the )?{DAY}(?:(?:{SEP}| of | in ){YEAR4}| (\d{{2}}))?|({MON})-{DAY}-(\d{{2}})|({MON}) (\d{{2}})(\d{{4}})")
+@rule(rf"({MON}){SEP}(?:the )?{DAY}(?:(?:{SEP}| of | in ){YEAR4}| (\d{{2}}))?"
+      rf"|({MON})-{DAY}-(\d{{2}})|({MON}) (\d{{2}})(\d{{4}})")
 def _month_day(match, today):
     """ "Aug 3", "Dec 11 75", "jul-8-04" (a two-digit year after dashes only: "July 17-18" is a range),
     "Mar052009" (mmm dd yyyy run together)."""

@@ -16,6 +16,7 @@ from .numbers import spell_numbers
 from .times import SUBSTITUTIONS as TIMES
 from .words import MISSPELLINGS
 
+_UNITS = r"((?:\d+|a few|a couple of|couple of|several|few) (?:days?|weeks?|wks?|months?|mos?|years?|yrs?))"
 _SUBSTITUTIONS = [
     (re.compile(r"\b(?:" + "|".join(MISSPELLINGS) + r")\b"), lambda match: MISSPELLINGS[match.group(0)]),
     (re.compile(r"[\u2010-\u2015\u2212]"), "-"),
@@ -32,6 +33,9 @@ _SUBSTITUTIONS = [
     (re.compile(r"\b(?:a )?half (?:a )?year (?=ago|back|from now|later|hence)"), "6 months "),
     (re.compile(r"\bmid-"), "mid "),
     (re.compile(r"\b(pre|post)-(?=\d)"), r"\1 "),
+    # "the 5 days before X" is the span up to X, while "5 days before X" is one day (CONVENTIONS C5).
+    (re.compile(rf"\bthe {_UNITS} (?:before|prior to)\b"), r"\1 leading up to"),
+    (re.compile(rf"\bthe {_UNITS} after\b"), r"\1 following"),
     (re.compile(r"-to-"), " to "),
     (re.compile(r"'"), ""),
     (re.compile(r"[,;:!?()\[\]\"]"), " "),
