@@ -280,9 +280,19 @@ def _to_date(match, today):
     return cal.unit_span(today, unit)[0], today
 
 
-@rule(r"later (?:this|in the) (week|month|year)")
+@rule(r"later (?:this|in the) (week|month|quarter|year)|(?:rest|remainder) of (?:the|this) (week|month|quarter|year)")
 def _rest_of(match, today):
-    return today, cal.unit_span(today, match.group(1))[1]
+    """ "later this week", "the rest of the month": today to the end of the unit."""
+    return today, cal.unit_span(today, match.group(1) or match.group(2))[1]
+
+
+@rule(r"(month|year) of (.+)")
+def _unit_named(match, today):
+    """ "the month of March", "the year of 2012": the period named, when it is that unit."""
+    span = _context(match.group(2), today)
+    if span is None:
+        return None
+    return span if (is_month(span) if match.group(1) == "month" else is_year(span)) else None
 
 
 # ---- weekdays (C6, C7) --------------------------------------------------------------------------------------------
