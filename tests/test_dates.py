@@ -408,7 +408,8 @@ def test_the_n_units_before_or_after_a_day_is_the_span_between():
 
 
 def test_the_rest_of_a_unit_and_a_unit_named_whole():
-    check([("the rest of the week", "2013-02-12", "2013-02-17"), ("the remainder of the year", "2013-02-12", "2013-12-31"),
+    check([("the rest of the week", "2013-02-12", "2013-02-17"),
+           ("the remainder of the year", "2013-02-12", "2013-12-31"),
            ("the whole of 2012", "2012-01-01", "2012-12-31"), ("throughout 2012", "2012-01-01", "2012-12-31"),
            ("the entire month of march", "2012-03-01", "2012-03-31"), ("the year of 2012", "2012-01-01", "2012-12-31")])
     with pytest.raises(DateParseError):
