@@ -414,3 +414,10 @@ def test_the_rest_of_a_unit_and_a_unit_named_whole():
            ("the entire month of march", "2012-03-01", "2012-03-31"), ("the year of 2012", "2012-01-01", "2012-12-31")])
     with pytest.raises(DateParseError):
         parse_date_range("month of 2012", TUESDAY)
+
+
+def test_dicom_and_iso_basic_date_times_and_time_zones_read_as_their_day():
+    check([("20130212134500", "2013-02-12", "2013-02-12"), ("20130212134500.123456+0100", "2013-02-12", "2013-02-12"),
+           ("20130212T134500Z", "2013-02-12", "2013-02-12"), ("Tue, 12 Feb 2013 13:45:00 +0000", "2013-02-12",
+                                                               "2013-02-12"),
+           ("2013-02-12 13:45 PST", "2013-02-12", "2013-02-12")])

@@ -21,6 +21,9 @@ SUBSTITUTIONS = [
     (re.compile(r"\b(?:just|right) now\b|\bthis (?:minute|moment|instant)\b"), "now"),
     (re.compile(r"^(?:eod|end of (?:the )?day|cob|close of business)$"), "today"),
     (re.compile(r"\b(?:by |at )?(?:eod|end of (?:the )?day|cob|close of business)\b"), " "),
+    # DICOM date-times (yyyyMMddHHmmss[.ffffff][&zzzz]) and their ISO basic spellings ("20130212T134500Z").
+    (re.compile(r"\b(\d{8})(?:t?(?:[01]\d|2[0-3])[0-5]\d(?:[0-5]\d(?:\.\d{1,6})?)?|t[01]\d|t2[0-3]| (?:[01]\d|2[0-3])"
+                r"[0-5]\d[0-5]\d)(?:z|[+-]\d{4})?\b"), r"\1"),
     # ISO 8601 times after a date.
     (re.compile(r"(?<=\d)t\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?\b"), MARK),
     (re.compile(rf"\b(?:at )?{_HOUR}:\d{{2}}(?::\d{{2}})?(?:\.\d+)?(?: ?[ap]\.?m\b\.?)?(?: ?(?:hrs|hours|h)\b)?"),
@@ -33,6 +36,8 @@ SUBSTITUTIONS = [
     (re.compile(rf"\bat {_HOUR}\b(?![/.:-]?\d)"), MARK),
     (re.compile(r"\bat (?:0\d|1[0-8])[0-5]\d\b(?![/.:-]?\d)"), MARK),  # "at 0800"; never a year from 1900 on
     (re.compile(rf"(?:^|(?<=day ))(?:at )?{_HOUR} (?={_PART_OF_DAY})"), MARK),
+    # A time zone after a time goes with it ("13:45 PST", "13:45:00 +0000").
+    (re.compile(rf"{MARK} ?(?:z|utc|gmt|[ecmpa][sd]t|bst|ist|cet|cest|eet|jst|aest|[+-]\d{{2}}:?\d{{2}})\b"), MARK),
     # The end of a range of times on one day goes with the times.
     (re.compile(rf" ?(?:to|until|till|through|thru|-) ?{MARK}"), " "),
     (re.compile(MARK), " "),
