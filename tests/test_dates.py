@@ -421,3 +421,9 @@ def test_dicom_and_iso_basic_date_times_and_time_zones_read_as_their_day():
            ("20130212T134500Z", "2013-02-12", "2013-02-12"), ("Tue, 12 Feb 2013 13:45:00 +0000", "2013-02-12",
                                                                "2013-02-12"),
            ("2013-02-12 13:45 PST", "2013-02-12", "2013-02-12")])
+
+
+def test_a_winter_named_by_the_two_years_it_spans():
+    check([("the winter of 2012-2013", "2012-12-21", "2013-03-20"), ("winter 2012/13", "2012-12-21", "2013-03-20")])
+    with pytest.raises(DateParseError):
+        parse_date_range("winter 2012/2014", TUESDAY)

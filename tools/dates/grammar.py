@@ -647,9 +647,12 @@ _register_parts_of_year(4, _QUARTER)
 _register_parts_of_year(2, _HALF)
 
 
-@rule(rf"(?:({RELATIVE}) )?({SEASON})(?: (?:of |in )?{YEAR4})?")
+@rule(rf"(?:({RELATIVE}) )?({SEASON})(?: (?:of |in )?{YEAR4}(?:[-/](\d{{4}}|\d{{2}}))?)?")
 def _season(match, today):
+    """ "summer 2012", "last fall", "the winter of 2012-2013" (a winter named by the two years it spans)."""
     name = match.group(2)
+    if match.group(4) and (name != "winter" or int(match.group(4)) % 100 != (int(match.group(3)) + 1) % 100):
+        return None
     if match.group(3):
         return cal.season_span(name, int(match.group(3)))
     candidates = [cal.season_span(name, year) for year in range(today.year - 2, today.year + 2)]
