@@ -427,3 +427,8 @@ def test_a_winter_named_by_the_two_years_it_spans():
     check([("the winter of 2012-2013", "2012-12-21", "2013-03-20"), ("winter 2012/13", "2012-12-21", "2013-03-20")])
     with pytest.raises(DateParseError):
         parse_date_range("winter 2012/2014", TUESDAY)
+
+
+def test_in_n_units_time():
+    check([("in a week's time", "2013-02-19", "2013-02-19"), ("in two weeks' time", "2013-02-26", "2013-02-26"),
+           ("yr 2012", "2012-01-01", "2012-12-31")])

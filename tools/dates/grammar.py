@@ -667,7 +667,7 @@ def _season(match, today):
     return [span for span in candidates if span[0] <= today][-1]
 
 
-@rule(r"(?:year |calendar year |cy ?)?(\d{4})|cy ?(\d{2})")
+@rule(r"(?:year |yr |calendar year |cy ?)?(\d{4})|cy ?(\d{2})")
 def _year_rule(match, today):
     if match.group(1):
         return cal.year_span(int(match.group(1)))
