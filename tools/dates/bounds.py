@@ -35,7 +35,7 @@ def _words(spaced: str) -> str:
 
 
 _SINCE = _words("since|starting|starting from|starting on|starting in|beginning|beginning on|beginning from|"
-                "beginning in|as of|on or after|no earlier than|not earlier than|not before|effective|"
+                "beginning in|ever since|as of|on or after|no earlier than|not earlier than|not before|effective|"
                 "effective from|>=")
 _AFTER = _words("after|later than|greater than|newer than|more recent than|post|>")
 _BEFORE = _words("before|earlier than|prior to|older than|<|until before|ahead of|pre")
@@ -57,7 +57,8 @@ OPEN_FORMS = [
 ]
 _OLDER = LazyPattern(rf"(?:more than|over|older than|at least) ({DURATION})(?: (?:ago|old|before (today|now|yesterday"
                      rf"|tomorrow)))?")
-_NEWER = LazyPattern(rf"(?:less than|under|newer than|at most|within) ({DURATION})(?: ago| old)?")
+_NEWER = LazyPattern(rf"(?:less than|under|newer than|younger than|not older than|no older than|at most|within) "
+                     rf"({DURATION})(?: ago| old)?")
 _TO_DATE = LazyPattern(r"(?:till|until|til|up to|to|up till) (?:date|now|today|present)")
 _ANCHORS = {None: 0, "today": 0, "now": 0, "yesterday": -1, "tomorrow": 1}
 

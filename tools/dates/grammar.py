@@ -578,10 +578,13 @@ def _nth_month_of(match, today):
     return cal.month_span(first.year, first.month)
 
 
-@rule(r"(?:week|wk) (?:starting from|starting on|beginning on|commencing|beginning|including|starting|of) (.+)")
+@rule(r"(week|wk|weekend) (?:starting from|starting on|beginning on|commencing|beginning|including|starting|of) (.+)")
 def _week_of(match, today):
-    span = read_span(match.group(1), today)
-    return cal.week_span(span[0]) if span else None
+    """ "the week of July 4th 2022": the Mon-Sun week holding that day; "the weekend of 15th March": its weekend."""
+    span = read_span(match.group(2), today)
+    if span is None:
+        return None
+    return cal.unit_span(span[0], "weekend") if match.group(1) == "weekend" else cal.week_span(span[0])
 
 
 @rule(r"(?:week|wk) (?:ending|ending on|to) (.+)")

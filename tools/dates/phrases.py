@@ -98,8 +98,8 @@ _FILLER = frozenset(
     "studies study scans scan exams exam images image imaging series sets set prior recent done performed acquired "
     "taken dated made show me find get list search all any from in on during of at for over within study-date date "
     "dates ct mr mri pet xray x-ray ultrasound us patient patients around about approximately circa roughly "
-    "sometime whole entire throughout full the brain head neck chest thorax abdomen abdominal pelvis spine cardiac "
-    "knee shoulder hip breast lung liver".split()
+    "sometime anytime ever some time point whole entire throughout full the brain head neck chest thorax abdomen "
+    "abdominal pelvis spine cardiac knee shoulder hip breast lung liver".split()
 )
 _TRAILING_FILLER = frozenset("inclusive included only please exactly ad ce".split())
 
