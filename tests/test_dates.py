@@ -438,4 +438,5 @@ def test_weekend_of_a_day_vague_time_words_and_no_older_than():
     check([("the weekend of 15th march 2013", "2013-03-16", "2013-03-17"),
            ("ever since 2010", "2010-01-01", "2013-02-12"), ("anytime before 2000", None, "1999-12-31"),
            ("at some point in 2012", "2012-01-01", "2012-12-31"),
-           ("no older than 6 months", "2012-08-12", "2013-02-12"), ("younger than 3 months", "2012-11-12", "2013-02-12")])
+           ("no older than 6 months", "2012-08-12", "2013-02-12"),
+           ("younger than 3 months", "2012-11-12", "2013-02-12")])
