@@ -48,7 +48,8 @@ Conventions (the rules of tests/data/dates/CONVENTIONS.md; where readings differ
   read; movable ones (Easter, Thanksgiving) are not guessed. "last / next <holiday>" is the nearest one before /
   after today (chosen: unlike months, a holiday is a single day, so "last Christmas" is the most recent one).
 - "the Nth / last week of" a month or year: the Mon-Sun weeks owned by it through their Thursday (ISO style), so
-  the first week of 2015 is 2014-12-29..2015-01-04. "week of / week commencing X": the Mon-Sun week holding X.
+  the first week of 2015 is 2014-12-29..2015-01-04. "week of / week commencing X": the Mon-Sun week holding X;
+  "the weekend of X" its weekend.
 - "for N days from X", "a week starting X": X to X + N units, both anchor days included (as Duckling).
 - DICOM range syntax: "20230101-20230315", "-20230315" (up to), "20230101-" (from, open upper side).
 - Beyond the corpus (chosen): "2019-20" and "1998-99" are year ranges; "6-12 months ago" is the days between the two
