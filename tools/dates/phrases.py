@@ -172,13 +172,14 @@ def _checked(found: tuple[date | None, date | None]) -> tuple[date | None, date 
 
 
 def _without_filler(phrase: str) -> str:
-    """The phrase without a first or last word that is filler around a date ("studies from", "scans done in",
-    "... inclusive"); empty when there is none left to drop."""
-    first, _, rest = phrase.partition(" ")
-    if first in _FILLER:
-        return rest
+    """The phrase without a last or first word that is filler around a date ("... inclusive", "studies from", "scans
+    done in"); empty when there is none left to drop. A trailing word goes first: it never carries meaning, while a
+    leading "for" or "over" may ("over 2 years ago please")."""
     rest, _, last = phrase.rpartition(" ")
-    return rest if last in _TRAILING_FILLER else ""
+    if last in _TRAILING_FILLER:
+        return rest
+    first, _, rest = phrase.partition(" ")
+    return rest if first in _FILLER else ""
 
 
 def _dicom_range(text: str) -> tuple[date | None, date | None] | None:
