@@ -440,3 +440,9 @@ def test_weekend_of_a_day_vague_time_words_and_no_older_than():
            ("at some point in 2012", "2012-01-01", "2012-12-31"),
            ("no older than 6 months", "2012-08-12", "2013-02-12"),
            ("younger than 3 months", "2012-11-12", "2013-02-12")])
+
+
+def test_meals_end_of_business_and_week_ends():
+    check([("tomorrow lunch", "2013-02-13", "2013-02-13"), ("first thing tomorrow", "2013-02-13", "2013-02-13"),
+           ("end of business friday", "2013-02-08", "2013-02-08"), ("by eod", None, "2013-02-12"),
+           ("next week-end", "2013-02-23", "2013-02-24"), ("the wee hours of monday", "2013-02-11", "2013-02-11")])

@@ -32,6 +32,7 @@ _SUBSTITUTIONS = [
     (re.compile(r"\b(in|of) the year (?=\d)"), r"\1 "),
     (re.compile(r"\b(?:a )?half (?:a )?year (?=ago|back|from now|later|hence)"), "6 months "),
     (re.compile(r"\bmid-"), "mid "),
+    (re.compile(r"\bweek-ends?\b"), "weekend"),
     (re.compile(r"\b(pre|post)-(?=\d)"), r"\1 "),
     (re.compile(r"\b(days?|weeks?|wks?|months?|years?|fortnights?)'?s?'? time\b"), r"\1"),  # "in 2 weeks' time"
     # "the 5 days before X" is the span up to X, while "5 days before X" is one day (CONVENTIONS C5).

@@ -12,6 +12,7 @@ import re
 
 MARK = "\x01"
 _HOUR = r"(?:[01]?\d|2[0-3])"
+_END_OF_DAY = r"(?:eod|cob|end of (?:the )?(?:business )?day|end of business|close of business)"
 _PART_OF_DAY = r"(?:tonight|this (?:morning|afternoon|evening)|(?:in the )?(?:morning|afternoon|evening|night))\b"
 
 SUBSTITUTIONS = [
@@ -19,8 +20,8 @@ SUBSTITUTIONS = [
     (re.compile(r"\b(\d{4}):(\d{2}):(\d{2})\b"), r"\1-\2-\3"),
     (re.compile(r"\s*@\s*"), " at "),
     (re.compile(r"\b(?:just|right) now\b|\bthis (?:minute|moment|instant)\b"), "now"),
-    (re.compile(r"^(?:eod|end of (?:the )?day|cob|close of business)$"), "today"),
-    (re.compile(r"\b(?:by |at )?(?:eod|end of (?:the )?day|cob|close of business)\b"), " "),
+    (re.compile(rf"^(by |at )?{_END_OF_DAY}$"), r"\1today"),
+    (re.compile(rf"\b(?:by |at )?{_END_OF_DAY}\b"), " "),
     # DICOM date-times (yyyyMMddHHmmss[.ffffff][&zzzz]) and their ISO basic spellings ("20130212T134500Z").
     (re.compile(r"\b(\d{8})(?:t?(?:[01]\d|2[0-3])[0-5]\d(?:[0-5]\d(?:\.\d{1,6})?)?|t[01]\d|t2[0-3]| (?:[01]\d|2[0-3])"
                 r"[0-5]\d[0-5]\d)(?:z|[+-]\d{4})?\b"), r"\1"),
@@ -44,4 +45,6 @@ SUBSTITUTIONS = [
     (re.compile(r"\blast night\b"), "yesterday"),
     (re.compile(r"\b(?:tonight|this (?:morning|afternoon|evening|noon))\b"), "today"),
     (re.compile(r"\b(?:in the |at |this )?(?:morning|afternoon|evening|night|noon|midnight)\b"), " "),
+    (re.compile(r"\b(?:at |after |before |around |by )?(?:lunch(?:time)?|breakfast|dinner(?:time)?|supper)\b"
+                r"|\b1st thing\b|\bthe (?:wee|small|early) hours of\b"), " "),  # "first" is "1st" by now
 ]
