@@ -53,6 +53,7 @@ __all__ = ["LocalStore", "AddResult"]
 ID_PATTERN = re.compile(r"[0-9a-z]{32}")
 NAME_PATTERN = re.compile(r"[A-Za-z0-9._/#-]{1,256}")
 VERSION_PATTERN = re.compile(r"\d+")
+MAX_DIGITS = 18  # every number of up to 18 digits fits SQLite's 64-bit integers
 DATASTORE_STATUSES = ("CREATING", "CREATE_FAILED", "ACTIVE", "DELETING", "DELETED")
 MAX_PAGE = 50
 HOW_TO_CREATE = "create one with `imageset-search import PATH --datastore NAME` or `imageset-search demo-data`"
@@ -369,10 +370,10 @@ class LocalStore:
         """The requested version's row (the latest when `version_id` is None)."""
         if version_id is None:
             number = image_set["version"]
-        elif isinstance(version_id, str) and VERSION_PATTERN.fullmatch(version_id):
+        elif isinstance(version_id, str) and VERSION_PATTERN.fullmatch(version_id) and len(version_id) <= MAX_DIGITS:
             number = int(version_id)
         else:
-            raise invalid("versionId", "Member must be a version number as a string of digits, e.g. '1'")
+            raise invalid("versionId", f"Member must be a version number as a string of up to {MAX_DIGITS} digits, e.g. '1'")
         row = connection.execute(
             "SELECT version, updated_at, levels FROM versions WHERE image_set = ? AND version = ?", (image_set["pk"], number)
         ).fetchone()
