@@ -16,7 +16,7 @@ from typing import Annotated, Any, Callable, Union, get_args, get_origin
 
 from mcp import MCPError
 from mcp.server.mcpserver import MCPServer
-from mcp.server.mcpserver.exceptions import ResourceError, ToolError
+from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
 from mcp.server.mcpserver.prompts.base import Prompt, PromptArgument, UserMessage
 from mcp.server.mcpserver.tools.base import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from imageset_search.datastores.errors import DatastoreError
 from imageset_search.datastores.protocol import Datastore
 from imageset_search.prompts import PromptError, PromptTemplate, load_prompts
+from imageset_search.tools.bounds import check_size
 from imageset_search.tools.catalog import CATALOG
 from imageset_search.tools.spec import ToolSpec
 from imageset_search.tools.errors import SearchError, describe_validation_error, explain
@@ -82,9 +83,9 @@ def _takes_json(field) -> bool:
 def _decoded(model: type[BaseModel], arguments: dict[str, Any]) -> dict[str, Any]:
     """Objects and lists some hosts send as JSON text, parsed, for the arguments that take objects or lists."""
     decoded = dict(arguments)
-    for name, value in arguments.items():
-        field = model.model_fields.get(name)
-        if field is None or not isinstance(value, str) or not _takes_json(field):
+    for name, field in model.model_fields.items():
+        value = arguments.get(name)
+        if not isinstance(value, str) or not _takes_json(field):
             continue
         if value.lstrip()[:1] in ("{", "[") and len(value) <= JSON_TEXT_MAX:
             try:
@@ -103,11 +104,23 @@ def _unexpected(spec: ToolSpec, exc: Exception) -> ToolError:
     )
 
 
+def _called_with(arguments: dict[str, Any], known: frozenset[str]) -> str:
+    """The argument names for the debug log: known ones by name, the others counted (a key may hold patient data)."""
+    names = sorted(name for name in arguments if name in known)
+    unknown = len(arguments) - len(names)
+    return ", ".join(names + ([f"{unknown} unknown"] if unknown else [])) or "no arguments"
+
+
 def _handler(spec: ToolSpec, datastore: LazyDatastore, settings: Settings):
+    known = frozenset(spec.arguments.model_json_schema(by_alias=True)["properties"])
+
     def handle(arguments: dict[str, Any]) -> CallToolResult:
-        log.debug("%s called with %s", spec.name, ", ".join(sorted(arguments)) or "no arguments")  # names only
+        log.debug("%s called with %s", spec.name, _called_with(arguments, known))
         try:
-            args = spec.arguments.model_validate(_decoded(spec.arguments, arguments))
+            check_size(arguments, known)  # before the decoding and validation whose cost grows with the size
+            decoded = _decoded(spec.arguments, arguments)
+            check_size(decoded, known)  # JSON text may unfold into more
+            args = spec.arguments.model_validate(decoded)
             result = spec.run(datastore.get(), args, settings)
         except ValidationError as exc:
             raise ToolError(describe_validation_error(exc)) from None
@@ -195,6 +208,34 @@ def _add_resources(server: MCPServer, datastore: LazyDatastore, settings: Settin
         return _resource_json(lambda: metadata_summary(datastore.get(), datastore_id, image_set_id))
 
 
+RESOURCE_ADDRESSES = "imageset://datastores and imageset://{datastore_id}/{image_set_id}/metadata"
+
+
+class ImageSetServer(MCPServer):
+    """The SDK's server with its refusals of unknown names retold: the SDK repeats the name or address sent (it
+    may be a patient ID put in the wrong place) in its reply and, for a prompt, in an ERROR log with a traceback."""
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        if self._tool_manager.get_tool(name) is None:
+            known = ", ".join(tool.name for tool in self._tool_manager.list_tools())
+            raise ToolError(f"Unknown tool (a name of {len(name)} characters): the tools are {known}")
+        return await super().call_tool(name, arguments, context)
+
+    async def get_prompt(self, name: str, arguments: dict[str, Any] | None = None, context: Any = None) -> Any:
+        if self._prompt_manager.get_prompt(name) is None:
+            known = ", ".join(prompt.name for prompt in self._prompt_manager.list_prompts())
+            raise MCPError(INVALID_PARAMS, f"Unknown prompt (a name of {len(name)} characters): the prompts are {known}")
+        return await super().get_prompt(name, arguments, context)
+
+    async def read_resource(self, uri: Any, context: Any = None) -> Any:
+        try:
+            return await super().read_resource(uri, context)
+        except ResourceNotFoundError:
+            raise MCPError(
+                INVALID_PARAMS, f"Unknown resource (an address of {len(str(uri))} characters): read {RESOURCE_ADDRESSES}"
+            ) from None
+
+
 def create_server(datastore: Datastore | Callable[[], Datastore], settings: Settings) -> MCPServer:
     """The MCP server over one datastore (or a factory for it, called on first use)."""
     from importlib.metadata import PackageNotFoundError, version
@@ -204,7 +245,7 @@ def create_server(datastore: Datastore | Callable[[], Datastore], settings: Sett
     except PackageNotFoundError:
         release = "0"
     lazy = LazyDatastore(datastore if callable(datastore) else lambda: datastore)
-    server = MCPServer(
+    server = ImageSetServer(
         "imageset-search",
         version=release,
         instructions=INSTRUCTIONS,
