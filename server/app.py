@@ -227,6 +227,12 @@ class ImageSetServer(MCPServer):
             raise MCPError(INVALID_PARAMS, f"Unknown prompt (a name of {len(name)} characters): the prompts are {known}")
         return await super().get_prompt(name, arguments, context)
 
+    async def run_stdio_async(self) -> None:
+        """stdio with a JSON-RPC error reply to every line the SDK's reader cannot read (see server/stdio.py)."""
+        from imageset_search.server.stdio import serve_stdio
+
+        await serve_stdio(self._lowlevel_server)
+
     async def read_resource(self, uri: Any, context: Any = None) -> Any:
         try:
             return await super().read_resource(uri, context)
