@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from imageset_search.datastores.errors import (
+    AccessDeniedException,
     ConflictException,
     InternalServerException,
     ResourceNotFoundException,
@@ -125,17 +126,31 @@ class LocalStore:
         with self._checkout() as connection:
             try:
                 connection.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError:
-                raise ConflictException(
+            except sqlite3.OperationalError as exc:
+                raise self._read_only(exc) or ConflictException(
                     f"The local datastore file is busy: another write held it for over {self.busy_timeout:g} s; "
                     "try again when that import has finished"
                 ) from None
             try:
                 yield connection
+            except sqlite3.OperationalError as exc:
+                connection.execute("ROLLBACK")
+                refusal = self._read_only(exc)
+                if refusal is None:
+                    raise
+                raise refusal from None
             except BaseException:
                 connection.execute("ROLLBACK")
                 raise
             connection.execute("COMMIT")
+
+    def _read_only(self, error: sqlite3.OperationalError) -> AccessDeniedException | None:
+        """The refusal for a write to a file this process may only read; None for any other error."""
+        if (getattr(error, "sqlite_errorcode", 0) & 0xFF) != sqlite3.SQLITE_READONLY:
+            return None
+        return AccessDeniedException(
+            f"The local datastore file {self.path} is read-only: make it writable, or pass --db with a writable copy"
+        )
 
     def close(self) -> None:
         with self._lock:

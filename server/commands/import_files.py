@@ -56,8 +56,9 @@ def run(args) -> int:
 
 
 def open_or_create(store, name_or_id: str) -> tuple[str, bool]:
-    """The datastore's id, and whether it was created now. An unknown id is an error, not a new datastore's name."""
-    from imageset_search.datastores.errors import ResourceNotFoundException
+    """The datastore's id, and whether it was created now. An unknown id is an error, not a new datastore's name.
+    Another import that creates the same name at the same moment wins the race; this one then imports into it."""
+    from imageset_search.datastores.errors import ConflictException, ResourceNotFoundException
 
     try:
         return store.resolve_datastore(name_or_id), False
@@ -66,7 +67,13 @@ def open_or_create(store, name_or_id: str) -> tuple[str, bool]:
             raise CommandError(
                 f"no datastore has id {name_or_id}; give an existing datastore's id, or a name to create a new one"
             ) from None
-        return store.create_datastore(name_or_id), True
+        try:
+            return store.create_datastore(name_or_id), True
+        except ConflictException as clash:
+            try:
+                return store.resolve_datastore(name_or_id), False
+            except ResourceNotFoundException:
+                raise clash from None  # not the name taken meanwhile: the file was busy
 
 
 def summary(report, name: str, datastore_id: str, created: bool) -> str:
