@@ -10,16 +10,8 @@ requires a shared bearer token, checked in constant time before a request reache
 import hmac
 import ipaddress
 
-from imageset_search.server.cli import CommandError
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+from imageset_search.datastores.testbed.gate import is_loopback  # one notion of loopback, serve-api's too
+from imageset_search.server.errors import CommandError
 
 
 def allowed_hosts(host: str, port: int) -> list[str]:

@@ -144,4 +144,6 @@ def _is_wildcard(host: str) -> bool:
 
 
 def is_loopback(host: str) -> bool:
-    return host == "localhost" or (is_address(host) and ipaddress.ip_address(host).is_loopback)
+    """localhost, or any spelling of a loopback address: all of 127/8, ::1 written any way, bracketed or not."""
+    bare = host.strip("[]")
+    return bare.lower() == "localhost" or (is_address(bare) and ipaddress.ip_address(bare).is_loopback)
