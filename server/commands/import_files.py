@@ -41,7 +41,7 @@ def run(args) -> int:
 
     missing = [path for path in args.paths if not Path(path).exists()]
     if missing:
-        raise CommandError(f"no such file or folder: {', '.join(missing)}; give existing DICOM files or folders")
+        raise CommandError(f"no such file or folder: {', '.join(map(shown, missing))}; give existing DICOM files or folders")
     store = open_datastore("local", args.db)
     datastore_id, created = open_or_create(store, args.datastore)
     progress = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
@@ -85,10 +85,16 @@ def summary(report, name: str, datastore_id: str, created: bool) -> str:
         f"{report.image_sets_updated} updated, {_count(report.duplicates, 'instance')} already stored, "
         f"{_count(len(report.skipped), 'file')} skipped."
     ]
-    lines += [f"  skipped {path}: {reason}" for path, reason in report.skipped[:LISTED_SKIPS]]
+    lines += [f"  skipped {shown(path)}: {reason}" for path, reason in report.skipped[:LISTED_SKIPS]]
     rest = Counter(reason for _path, reason in report.skipped[LISTED_SKIPS:])
     lines += [f"  and {count} more skipped: {reason}" for reason, count in sorted(rest.items())]
     return "\n".join(lines)
+
+
+def shown(path: str) -> str:
+    """A path as it may reach a terminal: as it is when every character prints as itself, else escaped repr-style,
+    so that a file name holding a newline or a terminal escape cannot write lines of its own (a fake summary)."""
+    return path if path.isprintable() else repr(path)
 
 
 def _count(number: int, noun: str) -> str:
