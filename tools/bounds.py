@@ -16,6 +16,18 @@ MAX_DEPTH = 16
 DESCRIBED_UNKNOWN = 3
 
 
+def too_many_items(message: bytes | str) -> bool:
+    """True when a JSON message holds more than MAX_ITEMS commas, so more keys and list items than a call may hold:
+    found without parsing it, because the SDK's parse alone costs about a microsecond a key before any check here."""
+    return message.count(b"," if isinstance(message, bytes) else ",") > MAX_ITEMS
+
+
+TOO_MANY_ITEMS = (
+    f"Invalid Request: the message holds more than {MAX_ITEMS} keys and list items; a search needs a few dozen: "
+    "send only what the tool's input schema describes"
+)
+
+
 def check_size(arguments: dict[str, Any], known: Collection[str]) -> None:
     """Raise SearchError when `arguments` has too many keys, items or levels; `known` are the tool's names."""
     if len(arguments) > MAX_ARGUMENTS:

@@ -101,3 +101,24 @@ def test_a_whitespace_only_token_refuses_to_start(demo_db, tmp_path):
     env = dict(os.environ, HOME=str(tmp_path), MCP_TOKEN=" \t ")
     done = subprocess.run(command, capture_output=True, text=True, timeout=30, env=env)
     assert done.returncode != 0 and "whitespace" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_body_of_too_many_keys_is_refused_unparsed(demo_db, tmp_path):
+    port = free_port()
+    process = start(demo_db, tmp_path, "127.0.0.1", port)
+    try:
+        arguments = json.dumps({f"k{number}": 1 for number in range(30_000)})
+        body = ('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search_image_sets","arguments":'
+                + arguments + "}}").encode()  # fmt: skip
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            connection.request("POST", "/mcp", body, dict(HEADERS))
+            response = connection.getresponse()
+            answer = json.loads(response.read())
+        finally:
+            connection.close()
+        assert response.status == 400 and answer["error"]["code"] == -32600
+        assert status("127.0.0.1", port, HEADERS) == 200  # an ordinary request still goes through
+    finally:
+        process.terminate()
+        process.wait(10)

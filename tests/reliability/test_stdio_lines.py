@@ -87,3 +87,13 @@ def test_a_bad_line_gets_a_json_rpc_error_reply(server, name):
     assert "id" in reply and reply["id"] is None
     server.send(PING)
     assert server.reply()["id"] == 99  # the session goes on
+
+
+def test_a_line_of_too_many_keys_is_refused_unparsed(server):
+    arguments = json.dumps({f"k{number}": 1 for number in range(30_000)})
+    server.send(b'{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"search_image_sets","arguments":'
+                + arguments.encode() + b"}}\n")  # fmt: skip
+    reply = server.reply()
+    assert reply is not None and reply["error"]["code"] == INVALID_REQUEST and "keys and list items" in reply["error"]["message"]
+    server.send(PING)
+    assert server.reply()["id"] == 99
