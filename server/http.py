@@ -87,7 +87,9 @@ class ItemBound:
             received.append(await receive())
         if too_many_items(b"".join(message.get("body", b"") for message in received)):
             error = {"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": TOO_MANY_ITEMS}}
-            await send({"type": "http.response.start", "status": 400, "headers": [(b"content-type", b"application/json")]})
+            await send(
+                {"type": "http.response.start", "status": 400, "headers": [(b"content-type", b"application/json")]}
+            )
             await send({"type": "http.response.body", "body": json.dumps(error).encode()})
             return
         pending = iter(received)
@@ -96,6 +98,51 @@ class ItemBound:
             return next(pending, None) or await receive()
 
         await self.app(scope, replay, send)
+
+
+class PlainRefusals:
+    """ASGI middleware: the SDK answers a body that is not JSON, or not one JSON-RPC message, with 400 and pydantic's
+    own text, which quotes what was sent (`input_value={'SUBJECT08701': 1}`); that text is replaced by the same fixed
+    words the stdio transport sends, which quote nothing."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        held: list[dict] = []
+
+        async def send_plain(message):
+            if message["type"] == "http.response.start" and message["status"] == 400:
+                held.append(message)
+            elif held and message["type"] == "http.response.body":
+                held.append(message)
+                if not message.get("more_body"):
+                    await _send_rewritten(send, held)
+            else:
+                await send(message)
+
+        await self.app(scope, receive, send_plain)
+
+
+async def _send_rewritten(send, held: list[dict]) -> None:
+    from imageset_search.server.stdio import NOT_A_MESSAGE, NOT_JSON
+
+    body = b"".join(message.get("body", b"") for message in held[1:])
+    try:
+        answer = json.loads(body)
+        error = answer["error"]
+    except (ValueError, KeyError, TypeError):
+        error = None
+    if isinstance(error, dict) and error.get("code") in (-32700, -32602):
+        error["message"] = NOT_JSON if error["code"] == -32700 else NOT_A_MESSAGE
+        error.pop("data", None)
+        body = json.dumps(answer).encode()
+    headers = [(name, value) for name, value in held[0].get("headers", []) if name.lower() != b"content-length"]
+    await send({**held[0], "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _declared_small(scope) -> bool:
@@ -116,8 +163,9 @@ def http_app(server, host: str, port: int, token: str | None):
             "(VAR names an environment variable that holds it), or bind 127.0.0.1"
         )
     if token:
-        return BearerTokenGate(ItemBound(server.streamable_http_app(host=host)), token)
-    return ItemBound(server.streamable_http_app(host=host, transport_security=rebinding_protection(host, port)))
+        return BearerTokenGate(PlainRefusals(ItemBound(server.streamable_http_app(host=host))), token)
+    security = rebinding_protection(host, port)
+    return PlainRefusals(ItemBound(server.streamable_http_app(host=host, transport_security=security)))
 
 
 def serve_http(server, host: str, port: int, token: str | None) -> None:

@@ -23,8 +23,8 @@ from pydantic import ValidationError
 from imageset_search.tools.bounds import TOO_MANY_ITEMS, too_many_items
 
 OVERSIZED = '{"jsonrpc": "2.0", "method": "imageset/oversized"}\n'  # stands in for a line refused unparsed
-NOT_JSON = "Parse error: the line is not JSON (truncated, a control character, a lone surrogate, or nested too deep)"
-NOT_A_MESSAGE = "Invalid Request: send one JSON-RPC 2.0 message per line (batches are not accepted)"
+NOT_JSON = "Parse error: the message is not JSON (truncated, a control character, a lone surrogate, or nested too deep)"
+NOT_A_MESSAGE = "Invalid Request: send one JSON-RPC 2.0 message at a time (batches are not accepted)"
 
 
 def error_reply(exc: Exception) -> SessionMessage:
@@ -32,8 +32,10 @@ def error_reply(exc: Exception) -> SessionMessage:
     not_json = not isinstance(exc, ValidationError) or any(
         error["type"].startswith("json_") for error in exc.errors(include_url=False, include_input=False)
     )
-    error = types.ErrorData(code=types.PARSE_ERROR, message=NOT_JSON) if not_json else types.ErrorData(
-        code=types.INVALID_REQUEST, message=NOT_A_MESSAGE
+    error = (
+        types.ErrorData(code=types.PARSE_ERROR, message=NOT_JSON)
+        if not_json
+        else types.ErrorData(code=types.INVALID_REQUEST, message=NOT_A_MESSAGE)
     )
     return SessionMessage(types.JSONRPCError(jsonrpc="2.0", id=None, error=error))
 

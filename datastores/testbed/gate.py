@@ -119,7 +119,10 @@ def _well_formed_header(authorization: str, dates: list[str]) -> bool:
 def _well_formed_presigned(query: str) -> bool:
     """Every field of a presigned URL once and well-formed, the credential dated as X-Amz-Date, host signed."""
     fields = parse_qs(query, keep_blank_values=True)
-    if any(len(fields.get(name, [])) != 1 or not shape.fullmatch(fields[name][0]) for name, shape in PRESIGNED_FIELDS.items()):
+    if any(
+        len(fields.get(name, [])) != 1 or not shape.fullmatch(fields[name][0])
+        for name, shape in PRESIGNED_FIELDS.items()
+    ):
         return False
     dated = fields["X-Amz-Credential"][0].split("/")[1] == fields["X-Amz-Date"][0][:8]
     return dated and "host" in fields["X-Amz-SignedHeaders"][0].split(";")

@@ -67,7 +67,9 @@ def status(address: str, port: int, headers: list[tuple[str, str]]) -> int:
 
 @pytest.mark.parametrize("host", ["127.0.0.2", "0:0:0:0:0:0:0:1", "LOCALHOST"])
 def test_every_loopback_spelling_refuses_a_foreign_host_and_origin(demo_db, tmp_path, host):
-    family, connect = (socket.AF_INET6, "::1") if ":" in host else (socket.AF_INET, host.lower().replace("localhost", "127.0.0.1"))
+    family, connect = (
+        (socket.AF_INET6, "::1") if ":" in host else (socket.AF_INET, host.lower().replace("localhost", "127.0.0.1"))
+    )
     port = free_port(family, connect)
     process = start(demo_db, tmp_path, host, port)
     try:
@@ -75,7 +77,10 @@ def test_every_loopback_spelling_refuses_a_foreign_host_and_origin(demo_db, tmp_
         assert status(connect, port, [*HEADERS, ("Host", f"attacker.example:{port}")]) == 421
         assert status(connect, port, [*HEADERS, ("Host", own), ("Origin", "http://attacker.example")]) == 403
         assert status(connect, port, [*HEADERS, ("Host", own)]) == 200
-        assert status(connect, port, [*HEADERS, ("Host", f"localhost:{port}"), ("Origin", f"http://localhost:{port}")]) == 200
+        assert (
+            status(connect, port, [*HEADERS, ("Host", f"localhost:{port}"), ("Origin", f"http://localhost:{port}")])
+            == 200
+        )
     finally:
         process.terminate()
         process.wait(10)
@@ -103,7 +108,7 @@ def test_a_whitespace_only_token_refuses_to_start(demo_db, tmp_path):
     assert done.returncode != 0 and "whitespace" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_a_body_of_too_many_keys_is_refused_unparsed(demo_db, tmp_path):
+def test_a_body_of_too_many_keys_is_refused_unparsed_and_no_refusal_quotes_the_body(demo_db, tmp_path):
     port = free_port()
     process = start(demo_db, tmp_path, "127.0.0.1", port)
     try:
@@ -119,6 +124,19 @@ def test_a_body_of_too_many_keys_is_refused_unparsed(demo_db, tmp_path):
             connection.close()
         assert response.status == 400 and answer["error"]["code"] == -32600
         assert status("127.0.0.1", port, HEADERS) == 200  # an ordinary request still goes through
+        for sent in (
+            b'{"SUBJECT08701": 1}',
+            b'{"jsonrpc": "2.0", "id": 1, "method": "SUBJECT08701"',
+            b'[{"SUBJECT08701": 1}]',
+        ):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            try:
+                connection.request("POST", "/mcp", sent, dict(HEADERS))
+                response = connection.getresponse()
+                text = response.read()
+            finally:
+                connection.close()
+            assert response.status == 400 and b"SUBJECT08701" not in text and b"error" in text  # not quoted back
     finally:
         process.terminate()
         process.wait(10)

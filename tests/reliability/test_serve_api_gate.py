@@ -32,7 +32,9 @@ def test_the_page_of_the_issue_reads_nothing(endpoint):
 @pytest.mark.parametrize("host", ["attacker.example", "attacker.example:{port}", "127.0.0.1", "127.0.0.2:{port}"])
 def test_a_foreign_host_is_misdirected(endpoint, host):
     port = own_host(endpoint).rpartition(":")[2]
-    status, code, message = aws_error(send(endpoint, "GET", "/datastore", headers={**SIGNED, "Host": host.format(port=port)}))
+    status, code, message = aws_error(
+        send(endpoint, "GET", "/datastore", headers={**SIGNED, "Host": host.format(port=port)})
+    )
     assert (status, code) == (421, "MisdirectedRequestException") and "Host" in message
 
 
@@ -82,7 +84,9 @@ def test_two_authorization_headers_are_refused(endpoint):
         connection.close()
 
 
-@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded", "multipart/form-data"])
+@pytest.mark.parametrize(
+    "content_type", [None, "text/plain", "application/x-www-form-urlencoded", "multipart/form-data"]
+)
 def test_a_body_must_be_declared_json(endpoint, content_type):
     headers = {name: value for name, value in SIGNED.items() if name != "Content-Type"}
     headers |= {"Content-Type": content_type} if content_type else {}

@@ -94,6 +94,10 @@ def test_a_line_of_too_many_keys_is_refused_unparsed(server):
     server.send(b'{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"search_image_sets","arguments":'
                 + arguments.encode() + b"}}\n")  # fmt: skip
     reply = server.reply()
-    assert reply is not None and reply["error"]["code"] == INVALID_REQUEST and "keys and list items" in reply["error"]["message"]
+    assert (
+        reply is not None
+        and reply["error"]["code"] == INVALID_REQUEST
+        and "keys and list items" in reply["error"]["message"]
+    )
     server.send(PING)
     assert server.reply()["id"] == 99
