@@ -1,10 +1,11 @@
 """The MCP server: every entry of `tools.catalog` registered the same way, strict and never masked.
 
 The SDK's generated argument model ignores unknown top-level keys and its validation errors echo the values sent.
-So each tool publishes its own pydantic model's schema, receives the raw arguments, and validates them itself:
-an unknown key anywhere is an error naming it, and no message repeats a value (values may be patient data). Every
-failure becomes a ToolError with words the model can act on; an unexpected one is logged by type and place only and
-still reaches the model as a plain sentence, never as the SDK's bare "Error executing tool".
+So each tool publishes its own pydantic model's schema, receives the raw arguments, counts them (tools/bounds.py)
+and validates them itself: an unknown key anywhere is an error describing it, and no message repeats a value or an
+unknown name (either may be patient data). Every failure becomes a ToolError with words the model can act on; an
+unexpected one is logged by type and place only and still reaches the model as a plain sentence, never as the SDK's
+bare "Error executing tool".
 """
 
 import json
