@@ -28,11 +28,11 @@ async def test_an_unknown_key_holding_a_known_name_is_described_not_echoed(demo_
 
 
 async def test_many_unknown_keys_are_refused_in_one_line_before_any_work(demo_store):
-    arguments = {f"patient_id={number:012d}": 1 for number in range(200_000)}
+    arguments = {f"patient_id={number:012d}": 1 for number in range(20_000)}  # 3.9 s to describe one by one
     async with session(demo_store) as client:
         result = await client.call_tool("search_image_sets", arguments)
     text = text_of(result)
-    assert result.is_error and "200000 arguments were sent, 200000 of them unknown" in text
+    assert result.is_error and "20000 arguments were sent, 20000 of them unknown" in text
     assert text.count("did you mean") <= 3 and "\n" not in text and "patient_id=0" not in text
 
 
