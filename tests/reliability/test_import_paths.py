@@ -59,3 +59,21 @@ def test_an_unreadable_folder_is_counted_with_its_reason(tmp_path):
         (tmp_path / "in" / "closed").chmod(0o755)
     assert done.returncode == 0 and "Imported 2 instances" in done.stdout
     assert f"skipped {tmp_path / 'in' / 'closed'}: folder not readable (Permission denied)" in done.stdout
+
+
+def test_a_folder_the_walk_cannot_open_is_counted_with_its_reason(tmp_path):
+    """Runs as root too: a folder nested past the system's path length cannot be opened by its path by anyone."""
+    from imageset_search.datastores.local.importer import list_files
+
+    handle = os.open(tmp_path, os.O_RDONLY)
+    try:
+        for _ in range(40):  # 40 names of 200 characters: past PATH_MAX (4096) on every system
+            os.mkdir("d" * 200, dir_fd=handle)
+            deeper = os.open("d" * 200, os.O_RDONLY, dir_fd=handle)
+            os.close(handle)
+            handle = deeper
+    finally:
+        os.close(handle)
+    skipped: list[tuple[str, str]] = []
+    assert list_files([tmp_path], skipped) == []
+    assert len(skipped) == 1 and skipped[0][1].startswith("folder not readable (")
