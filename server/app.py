@@ -17,11 +17,11 @@ from typing import Annotated, Any, Callable, Union, get_args, get_origin
 
 from mcp import MCPError
 from mcp.server.mcpserver import MCPServer
-from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
+from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError, UnexpectedResourceError
 from mcp.server.mcpserver.prompts.base import Prompt, PromptArgument, UserMessage
 from mcp.server.mcpserver.tools.base import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
-from mcp.types import INVALID_PARAMS, CallToolResult, TextContent, ToolAnnotations
+from mcp.types import INTERNAL_ERROR, INVALID_PARAMS, CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 
 from imageset_search.datastores.errors import DatastoreError
@@ -251,6 +251,10 @@ class ImageSetServer(MCPServer):
             raise MCPError(
                 INVALID_PARAMS, f"Unknown resource (an address of {len(str(uri))} characters): read {RESOURCE_ADDRESSES}"
             ) from None
+        except UnexpectedResourceError:
+            raise
+        except ResourceError as exc:  # the SDK would send the address back as the error's data
+            raise MCPError(INTERNAL_ERROR, str(exc)) from None
 
 
 def create_server(datastore: Datastore | Callable[[], Datastore], settings: Settings) -> MCPServer:

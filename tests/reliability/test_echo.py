@@ -70,10 +70,11 @@ async def test_unknown_names_are_not_echoed_nor_logged(tmp_path, demo_db):
                 lambda: client.get_prompt(PATIENT),
                 lambda: client.get_prompt("patient_studies", {"patient_id": "x", PATIENT: "y"}),
                 lambda: client.read_resource(f"other://{PATIENT}"),
+                lambda: client.read_resource(f"imageset://{PATIENT}/x/metadata"),
             ):
                 with pytest.raises(MCPError) as refused:
                     await attempt()
-                refusals.append(refused.value.error.message)
+                refusals.append(f"{refused.value.error.message} {refused.value.error.data}")
     text = log.read_text()
     assert "search_image_sets called with" in text  # --debug took effect
     assert PATIENT not in text and "Traceback" not in text and " ERROR " not in text
