@@ -25,9 +25,12 @@ pytestmark = pytest.mark.anyio
 
 GENERATED_PER_TOOL = 200
 READ_PREFIXES = ("Get", "List", "Search")
-FAKE_SIGV4 = (
-    "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/medical-imaging/aws4_request, SignedHeaders=host, Signature=00"
-)
+FAKE_SIGNATURE = {  # well-formed SigV4 with a made-up secret: the endpoint checks the shape only
+    "Authorization": "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/medical-imaging/aws4_request, "
+    "SignedHeaders=host, Signature=" + "00" * 32,
+    "X-Amz-Date": "20260101T000000Z",
+    "Content-Type": "application/json",
+}
 PATH_VALUES = {"datastoreId": VALID["datastore_id"], "imageSetId": VALID["image_set_id"],
                "sourceImageSetId": VALID["image_set_id"], "jobId": "0" * 32, "resourceArn": "arn"}  # fmt: skip
 
@@ -96,7 +99,7 @@ def boto3_call(client, route):
 
 
 def raw_status(url: str, method: str) -> int:
-    request = urllib.request.Request(url, data=b"{}", method=method, headers={"Authorization": FAKE_SIGV4})
+    request = urllib.request.Request(url, data=b"{}", method=method, headers=FAKE_SIGNATURE)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status
