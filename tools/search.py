@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import Any
 
+from imageset_search.datastores.capabilities import capabilities_of
 from imageset_search.datastores.protocol import Datastore
 from imageset_search.tools import criteria as criteria_
 from imageset_search.tools import summaries, tokens, values
@@ -111,7 +112,7 @@ def search_image_sets(
     view = tokens.View(args.detail or first_view.detail, tuple(args.fields) if args.fields else first_view.fields)
     if view.detail == "full" and view.fields:
         raise SearchError("fields chooses what detail=summary holds; with detail=full drop fields")
-    the_plan = plan(query)
+    the_plan = plan(query, capabilities_of(datastore))
     fetch = _fetcher(datastore, datastore_id, the_plan)
     collected = collect(fetch, position, args.max_items, the_plan.matches, settings.scan_budget)
     return _result(view, datastore_id, query, the_plan, collected, interpreted, _warnings(collected, settings))
@@ -119,9 +120,10 @@ def search_image_sets(
 
 def _fetcher(datastore: Datastore, datastore_id: str, the_plan: Plan):
     criteria = the_plan.service_criteria or None
+    pushed = {"refinements": the_plan.refinements} if the_plan.refinements else {}
 
     def fetch(token: str | None, size: int) -> dict[str, Any]:
-        return datastore.search_image_sets(datastore_id, criteria, max_results=size, next_token=token)
+        return datastore.search_image_sets(datastore_id, criteria, max_results=size, next_token=token, **pushed)
 
     return fetch
 
