@@ -113,17 +113,25 @@ def search_image_sets(
     if view.detail == "full" and view.fields:
         raise SearchError("fields chooses what detail=summary holds; with detail=full drop fields")
     the_plan = plan(query, capabilities_of(datastore))
-    fetch = _fetcher(datastore, datastore_id, the_plan)
+    notes: list[str] = []
+    fetch = _fetcher(datastore, datastore_id, the_plan, notes)
     collected = collect(fetch, position, args.max_items, the_plan.matches, settings.scan_budget)
-    return _result(view, datastore_id, query, the_plan, collected, interpreted, _warnings(collected, settings))
+    warnings = _warnings(collected, settings) + notes
+    return _result(view, datastore_id, query, the_plan, collected, interpreted, warnings)
 
 
-def _fetcher(datastore: Datastore, datastore_id: str, the_plan: Plan):
+def _fetcher(datastore: Datastore, datastore_id: str, the_plan: Plan, notes: list[str]):
+    """The page reader of this plan; a datastore's word on how it searched the pushed refinements (e.g. that it
+    scanned them after all) is gathered into `notes`, once each."""
     criteria = the_plan.service_criteria or None
     pushed = {"refinements": the_plan.refinements} if the_plan.refinements else {}
 
     def fetch(token: str | None, size: int) -> dict[str, Any]:
-        return datastore.search_image_sets(datastore_id, criteria, max_results=size, next_token=token, **pushed)
+        page = datastore.search_image_sets(datastore_id, criteria, max_results=size, next_token=token, **pushed)
+        note = page.get("refinementsNote")
+        if note and note not in notes:
+            notes.append(note)
+        return page
 
     return fetch
 

@@ -46,6 +46,9 @@ def add_aws_options(group) -> None:
     _option(group, "--no-verify-ssl", "do not verify TLS certificates", action="store_true")
     _option(group, "--retry-mode", "botocore retry mode: standard (default), adaptive or legacy", metavar="MODE")
     _option(group, "--max-attempts", "attempts per request, the first included (default 3)", type=int, metavar="N")
+    _option(group, "--no-qido", "search modality and patient name by scanning SearchImageSets pages only, without "
+            "HealthImaging's DICOMweb QIDO-RS (for credentials without medical-imaging:SearchDICOMStudies)",
+            action="store_true")  # fmt: skip
 
 
 def aws_options(args) -> dict:
@@ -59,6 +62,7 @@ def aws_options(args) -> dict:
         "verify_ssl": not _true(args.no_verify_ssl),
         "retry_mode": args.retry_mode,
         "max_attempts": args.max_attempts,
+        "qido": not _true(getattr(args, "no_qido", False)),
     }
     return {key: value for key, value in found.items() if value is not None}
 
