@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from imageset_search.datastores import capabilities as caps
-from imageset_search.datastores import matching
 from imageset_search.datastores.dicomweb import dicom_json
+from imageset_search.datastores.dicomweb.qido import name_wildcard
 from imageset_search.datastores.errors import AccessDeniedException, CredentialsError, ValidationException
 
 MAX_RECORDS = 10_000
@@ -48,7 +48,6 @@ TOO_MANY = "QIDO-RS returns at most 10,000 studies and more match, so it is scan
 REFUSED = "QIDO-RS (SearchDICOMStudies) was refused with these credentials, so it is scanned"
 REASONS = (SORTED, TWO_FILTERS, UNPLAIN_NAME, NOTHING_MATCHED, BY_UID, NON_PRIMARY, TOO_MANY, REFUSED)
 PLAIN_WORD = re.compile(r"[a-z0-9]+")
-PLAIN_NAME = re.compile(r"[A-Za-z0-9\s^,=]+")  # as typed: letters the archives all match alike
 # SearchImageSets' ID filters that QIDO-RS matches the same way at the study level.
 SAME_KEYS = {"DICOMPatientId": "PatientID", "DICOMAccessionNumber": "AccessionNumber", "DICOMStudyId": "StudyID"}
 CAPABILITIES = {
@@ -82,11 +81,10 @@ def narrowing(criteria: dict[str, Any] | None, refinements: dict[str, Any]) -> N
         keys["ModalitiesInStudy"] = modality[0].upper()
     name = refinements.get(caps.PATIENT_NAME)
     if name:
-        words = matching.query_words(name)
-        if not PLAIN_NAME.fullmatch(name):
+        wildcard = name_wildcard(name)
+        if wildcard is None:
             return Narrowing({}, UNPLAIN_NAME)
-        if words:
-            keys["PatientName"] = f"*{max(words, key=len)}*"
+        keys["PatientName"] = wildcard
     if not keys:
         return Narrowing({}, NOTHING_MATCHED)
     for search_filter in filters:

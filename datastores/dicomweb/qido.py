@@ -10,6 +10,7 @@ logger is held at WARNING.
 """
 
 import logging
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ from imageset_search.datastores import errors
 from imageset_search.datastores.dicomweb.auth import Auth
 
 DEFAULT_TIMEOUT = 30.0
+PLAIN_NAME = re.compile(r"[A-Za-z0-9\s^,=]+")  # as typed: letters every archive matches alike
 USER_AGENT = "imageset-search-mcp"
 
 Record = dict[str, Any]  # one DICOM JSON object
@@ -51,8 +53,18 @@ class QidoClient:
     def studies(self, filters: dict[str, Any], limit: int | None = None, offset: int = 0, fuzzy: bool = False) -> list[Record]:
         return self._ask("search_for_studies", filters=filters, limit=limit, offset=offset, fuzzy=fuzzy)
 
-    def series(self, study_uid: str | None, filters: dict[str, Any], limit: int | None = None, offset: int = 0) -> list[Record]:
-        return self._ask("search_for_series", study_uid, filters=filters, limit=limit, offset=offset)
+    def series(
+        self,
+        study_uid: str | None,
+        filters: dict[str, Any],
+        limit: int | None = None,
+        offset: int = 0,
+        fuzzy: bool = False,
+        fields: list[str] | None = None,
+    ) -> list[Record]:
+        """Series of one study, or of the whole archive (study None: not every archive allows it; HealthImaging
+        does not)."""
+        return self._ask("search_for_series", study_uid, filters=filters, limit=limit, offset=offset, fuzzy=fuzzy, fields=fields)
 
     def instances(
         self, study_uid: str, series_uid: str, filters: dict[str, Any] | None = None, limit: int | None = None, offset: int = 0
@@ -63,7 +75,7 @@ class QidoClient:
         """WADO-RS: every instance's metadata in one series, as DICOM JSON (bulk data as URIs)."""
         return self._send(lambda client: client.retrieve_series_metadata(study_uid, series_uid))
 
-    def _ask(self, method: str, *uids: str | None, filters, limit, offset, fuzzy=False) -> list[Record]:
+    def _ask(self, method: str, *uids: str | None, filters, limit, offset, fuzzy=False, fields=None) -> list[Record]:
         def call(client):
             return getattr(client, method)(
                 *uids,
@@ -71,6 +83,7 @@ class QidoClient:
                 limit=limit,
                 offset=offset or None,
                 fuzzymatching=True if fuzzy else None,
+                fields=fields or None,
             )
 
         return self._send(call)
@@ -110,6 +123,18 @@ class QidoClient:
         return errors.InternalServerException(f"{where} sent an answer that is not DICOM JSON ({type(exc).__name__})")
 
 
+def name_wildcard(name: str) -> str | None:
+    """The QIDO-RS PatientName key that finds every name holding the words of `name` (`*longest word*`), for
+    archives that match person names in any case (with fuzzymatching); None when the name has letters beyond
+    a-z and 0-9, which archives match their own way (accents, other scripts), so only a scan is sure to find them."""
+    from imageset_search.datastores.matching import query_words
+
+    words = query_words(name)
+    if not words or not PLAIN_NAME.fullmatch(name):
+        return None
+    return f"*{max(words, key=len)}*"
+
+
 def http_error(status: int, where: str) -> errors.DatastoreError:
     """A DICOMweb HTTP failure as a datastore error that says what to do about it."""
     if status in (401, 403):
@@ -139,8 +164,15 @@ def _build(options: QidoOptions):
     import requests
     from dicomweb_client.api import DICOMwebClient
 
+    class Session(requests.Session):
+        """dicomweb-client percent-encodes a wildcard `*` as %2A, which some archives (Orthanc 1.10) then match
+        literally; `*` may stand unencoded in a query (RFC 3986), so it is sent as is."""
+
+        def get(self, url, **kwargs):
+            return super().get(url.replace("%2A", "*"), **kwargs)
+
     logging.getLogger("dicomweb_client").setLevel(logging.WARNING)
-    session = requests.Session()
+    session = Session()
     session.auth = options.auth.requests_auth()
     session.verify = (options.ca_bundle or True) if options.verify_ssl else False
     session.headers["User-Agent"] = USER_AGENT
