@@ -10,6 +10,8 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -90,7 +92,14 @@ def orthanc(tmp_path_factory, demo_files):
     missing = missing_packages()
     if missing:
         pytest.skip(f"Orthanc is not installed (Debian packages {' '.join(missing)}; .ci/run installs them)")
-    folder = tmp_path_factory.mktemp("orthanc")
+    with running_orthanc(tmp_path_factory.mktemp("orthanc"), demo_files) as server:
+        yield server
+
+
+@contextmanager
+def running_orthanc(folder: Path, files: list[Path]) -> Iterator[Orthanc]:
+    """Orthanc on two free loopback ports with its storage in `folder`, holding `files`; stopped on exit (also
+    used by bench/dicomweb_orthanc.py)."""
     http_port, dicom_port = free_ports(2)
     config = {
         "Name": "imageset-search-tests",
@@ -108,9 +117,9 @@ def orthanc(tmp_path_factory, demo_files):
     with open(folder / "orthanc.log", "w") as log:
         process = subprocess.Popen([ORTHANC, str(folder / "orthanc.json")], stdout=log, stderr=log, cwd=folder)
     try:
-        server = Orthanc(f"http://127.0.0.1:{http_port}", demo_files)
+        server = Orthanc(f"http://127.0.0.1:{http_port}", files)
         _wait_until_up(server, process, folder / "orthanc.log")
-        server.upload(demo_files)
+        server.upload(files)
         yield server
     finally:
         process.terminate()
