@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 
 from imageset_search.datastores.aws.datastore import AwsDatastore
 from imageset_search.datastores.local.demo import DEMO_DATASTORE_ID, build_demo
-from imageset_search.datastores.local.endpoint import start_endpoint
-from imageset_search.datastores.local.faults import Faults
+from imageset_search.datastores.testbed.endpoint import start_endpoint
+from imageset_search.datastores.testbed.faults import Faults
 from imageset_search.datastores.local.schema import SCHEMA_VERSION
 from imageset_search.datastores.local.store import LocalStore
 from imageset_search.tools.models import SearchArgs

@@ -11,7 +11,7 @@ from mcp_helpers import call, session, store_summaries, walk
 from imageset_search.datastores.aws import qido_path
 from imageset_search.datastores.errors import ValidationException
 from imageset_search.datastores.local import qido as local_qido
-from imageset_search.datastores.local.faults import Faults
+from imageset_search.datastores.testbed.faults import Faults
 
 pytestmark = pytest.mark.anyio
 DEMO = "12345678901234567890123456789012"

@@ -330,7 +330,7 @@ def metadata_document(
 ) -> dict[str, Any]:
     """HealthImaging's metadata layout: patient, study and series attributes once (from the first instance that has
     each), every instance's own under its SOP Instance UID."""
-    from imageset_search.datastores.local.importer import PATIENT_KEYWORDS, SERIES_KEYWORDS, STUDY_KEYWORDS
+    from imageset_search.datastores.local.dicom_instance import PATIENT_KEYWORDS, SERIES_KEYWORDS, STUDY_KEYWORDS
 
     levels: dict[str, dict[str, Any]] = {"Patient": {}, "Study": {}, "Series": {}}
     nodes = {}
