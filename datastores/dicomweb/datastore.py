@@ -28,6 +28,7 @@ from imageset_search.datastores import capabilities as caps
 from imageset_search.datastores.dicomweb import dicom_json
 from imageset_search.datastores.dicomweb.qido import QidoClient, QidoOptions, name_wildcard
 from imageset_search.datastores.errors import ResourceNotFoundException, ValidationException
+from imageset_search.datastores.studytime import DAY_END, DAY_START, study_key
 
 MAX_PAGE = 50
 RESOLVE_PAGE = 200  # series per QIDO-RS call when an unknown image set id is looked for
@@ -251,28 +252,19 @@ def _equal(attribute: str, wanted: Any):
 
 
 def _study_dates(search_filter: dict[str, Any]):
-    """The QIDO-RS StudyDate range for a DICOMStudyDateAndTime filter, and its exact check (time included)."""
-    bounds = [_moment(value["DICOMStudyDateAndTime"]) for value in search_filter["values"]]
-    if search_filter["operator"] == "EQUAL":
-        bounds = [bounds[0], bounds[0]]
-        whole_day = not search_filter["values"][0]["DICOMStudyDateAndTime"].get("DICOMStudyTime")
-        if whole_day:
-            bounds = [(bounds[0][0], "000000.000000"), (bounds[0][0], "235959.999999")]
-    low, high = bounds
+    """The QIDO-RS StudyDate range for a DICOMStudyDateAndTime filter, and its exact check (time included), with
+    the local datastore's rules: a bound without a time is 00:00, EQUAL without a time is the whole day."""
+    values = [value["DICOMStudyDateAndTime"] for value in search_filter["values"]]
+    if search_filter["operator"] == "EQUAL" and not values[0].get("DICOMStudyTime"):
+        values = [dict(values[0], DICOMStudyTime=DAY_START), dict(values[0], DICOMStudyTime=DAY_END)]
+    low, high = (study_key(value["DICOMStudyDate"], value.get("DICOMStudyTime")) for value in (values[0], values[-1]))
 
     def check(summary):
         tags = summary["DICOMTags"]
-        if not tags.get("DICOMStudyDate"):
-            return False
-        return low <= _moment({"DICOMStudyDate": tags["DICOMStudyDate"], "DICOMStudyTime": tags.get("DICOMStudyTime")}) <= high
+        key = study_key(tags.get("DICOMStudyDate"), tags.get("DICOMStudyTime"))
+        return bool(key) and low <= key <= high
 
-    return f"{low[0]}-{high[0]}", check
-
-
-def _moment(value: dict[str, Any]) -> tuple[str, str]:
-    """(yyyyMMdd, HHmmss.FFFFFF padded) so that tuple order is time order; a missing time is 00:00."""
-    whole, _, fraction = str(value.get("DICOMStudyTime") or "000000").partition(".")
-    return str(value["DICOMStudyDate"]), whole.ljust(6, "0") + "." + fraction.ljust(6, "0")
+    return f"{low[:8]}-{high[:8]}", check
 
 
 def summary_of(record: dict[str, Any]) -> dict[str, Any]:
