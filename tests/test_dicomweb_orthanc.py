@@ -169,3 +169,18 @@ async def test_serve_with_the_dicomweb_backend_over_stdio(orthanc, tmp_path):  #
     assert not result.is_error, result.content
     assert result.structured_content["count"] == 3
     assert PASSWORD not in (tmp_path / "stderr.log").read_text()
+
+
+def test_the_search_command_reaches_the_archive(orthanc, primary, monkeypatch, capsys):  # noqa: F811
+    from imageset_search.server.cli import main
+
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    code = main(["search", "--backend", "dicomweb", "--dicomweb-url", orthanc.dicomweb_url, "--dicomweb-auth", "basic",
+                 "--dicomweb-user", USER, "--dicomweb-password-env", PASSWORD_ENV, "--modality", "CT",
+                 "--max-items", "50", "--detail", "full"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0, out
+    found = {item["DICOMTags"]["DICOMSeriesInstanceUID"] for item in json.loads(out)["image_sets"]}
+    assert found == {s["DICOMTags"]["DICOMSeriesInstanceUID"] for s in primary if s["DICOMTags"].get("DICOMSeriesModality") == "CT"}
+    assert main(["search", "--backend", "dicomweb", "--modality", "CT"]) != 0
+    assert "needs --dicomweb-url" in capsys.readouterr().err
