@@ -18,12 +18,14 @@ def open_datastore(backend: str = "local", db: str | Path | None = None, **aws_o
         return LocalStore(db_path(str(db) if db else None))
     if backend == "aws":
         from imageset_search.datastores.aws.datastore import AwsDatastore
+        from imageset_search.server.config import token_secret_path
 
-        return AwsDatastore(**aws_options)
+        return AwsDatastore(**{"token_secret_file": token_secret_path(), **aws_options})
     if backend == "dicomweb":
         from imageset_search.datastores.dicomweb.datastore import DicomwebDatastore
+        from imageset_search.server.config import token_secret_path
 
-        return DicomwebDatastore(**aws_options)
+        return DicomwebDatastore(**{"token_secret_file": token_secret_path(), **aws_options})
     raise ValueError(f"unknown backend {backend!r}: use 'local', 'aws' or 'dicomweb'")
 
 

@@ -21,6 +21,7 @@ import hashlib
 import json
 import re
 import threading
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,6 +30,7 @@ from imageset_search.datastores.dicomweb import dicom_json
 from imageset_search.datastores.dicomweb.qido import QidoClient, QidoOptions, name_wildcard
 from imageset_search.datastores.errors import ResourceNotFoundException, ValidationException
 from imageset_search.datastores.studytime import DAY_END, DAY_START, study_key
+from imageset_search.datastores.tokens import installation_secret
 
 MAX_PAGE = 50
 RESOLVE_PAGE = 200  # series per QIDO-RS call when an unknown image set id is looked for
@@ -83,13 +85,24 @@ class DicomwebDatastore:
 
     capabilities = CAPABILITIES
 
-    def __init__(self, options: QidoOptions):
+    def __init__(self, options: QidoOptions, token_secret_file: Path | None = None):
+        """`token_secret_file`: where the installation's secret that signs the tools' tokens is kept (None: this
+        process's own, so tokens do not outlive it)."""
         self.client = QidoClient(options)
+        self.token_secret_file = token_secret_file
+        self._secret: bytes | None = None
         parts = urlsplit(options.url)
         self.datastore_id = _id("dicomweb:" + options.url.rstrip("/"))
         self.name = "dicomweb-" + re.sub(r"[^A-Za-z0-9._-]", "-", parts.hostname or "archive")
         self._series: dict[str, tuple[str, str]] = {}  # image set id -> (study UID, series UID), as searches saw them
         self._lock = threading.Lock()
+
+    def token_secret(self) -> bytes:
+        """The secret that signs the tools' tokens over this archive (read, or created, on first use)."""
+        with self._lock:
+            if self._secret is None:
+                self._secret = installation_secret(self.token_secret_file)
+            return self._secret
 
     # -- datastores ------------------------------------------------------------------------------------------------
 
