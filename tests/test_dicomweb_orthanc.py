@@ -148,7 +148,8 @@ def _series_of(path) -> str:
     return pydicom.dcmread(path, stop_before_pixels=True).SeriesInstanceUID
 
 
-async def test_serve_with_the_dicomweb_backend_over_stdio(orthanc, tmp_path):  # noqa: F811
+async def test_serve_with_the_dicomweb_backend_over_stdio(orthanc, primary, tmp_path):  # noqa: F811
+    patient_name = primary[0]["DICOMTags"]["DICOMPatientName"].lower()
     params = StdioServerParameters(
         command=sys.executable,
         args=["-m", "imageset_search.server.cli", "serve", "--backend", "dicomweb"],
@@ -166,9 +167,11 @@ async def test_serve_with_the_dicomweb_backend_over_stdio(orthanc, tmp_path):  #
         async with stdio_client(params, errlog=errlog) as (read, write), ClientSession(read, write) as client:
             await client.initialize()
             result = await client.call_tool("search_image_sets", {"modality": "CT", "max_items": 3})
+            by_name = await client.call_tool("search_image_sets", {"patient_name": patient_name, "max_items": 3})
     assert not result.is_error, result.content
-    assert result.structured_content["count"] == 3
-    assert PASSWORD not in (tmp_path / "stderr.log").read_text()
+    assert result.structured_content["count"] == 3 and by_name.structured_content["count"] >= 1
+    logged = (tmp_path / "stderr.log").read_text()
+    assert PASSWORD not in logged and patient_name.split()[-1] not in logged.lower()
 
 
 def test_the_search_command_reaches_the_archive(orthanc, primary, monkeypatch, capsys):  # noqa: F811

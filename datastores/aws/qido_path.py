@@ -36,6 +36,7 @@ from imageset_search.datastores.errors import AccessDeniedException, Credentials
 MAX_RECORDS = 10_000
 STUDY_BLOCK = 100  # studies asked of QIDO-RS per call
 LIST_SECONDS = 300  # how long a study list is reused in this process
+LIST_BLOCKS = 256  # at most this many blocks kept (about 100 UIDs each), the newest
 TOKEN_PREFIX = "qido~"
 SCAN_PREFIX = "scan~"  # + the reason's number + "~" + SearchImageSets' own token
 SORTED = "QIDO-RS lists studies by last update only, so a search with another sort is scanned"
@@ -146,7 +147,8 @@ class StudyLists:
         cache_key = (datastore_id, json.dumps(keys, sort_keys=True), start)
         now = time.monotonic()
         with self._lock:
-            self._blocks = {k: v for k, v in self._blocks.items() if now - v[0] < LIST_SECONDS}
+            fresh = sorted((v[0], k) for k, v in self._blocks.items() if now - v[0] < LIST_SECONDS)
+            self._blocks = {k: self._blocks[k] for _, k in fresh[-LIST_BLOCKS:]}
             if cache_key in self._blocks:
                 return self._blocks[cache_key][1]
         records = client.studies(keys, limit=STUDY_BLOCK, offset=start, fuzzy="PatientName" in keys)
