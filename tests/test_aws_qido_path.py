@@ -150,3 +150,13 @@ def test_a_token_is_bound_to_its_search_and_refused_when_damaged(datastores):
         qido.search_image_sets(DEMO, None, max_results=1, next_token=token, refinements={"modality": ["MR"]})
     with pytest.raises(ValidationException, match="damaged"):
         qido.search_image_sets(DEMO, None, max_results=1, next_token=token[:-3] + "!!!", refinements={"modality": ["CT"]})
+
+
+def test_on_aws_qido_goes_to_the_regions_dicomweb_host_signed_for_medical_imaging(aws_env):  # noqa: F811
+    from imageset_search.datastores.aws.datastore import AwsDatastore
+
+    client = AwsDatastore(region="eu-west-1")._qido_client(DEMO)
+    assert client.options.url == f"https://dicom-medical-imaging.eu-west-1.amazonaws.com/datastore/{DEMO}"
+    assert (client.options.auth.kind, client.options.auth.region) == ("sigv4", "eu-west-1")
+    with pytest.raises(ValidationException, match="32 characters"):
+        AwsDatastore(region="eu-west-1")._qido_client("../../other")
