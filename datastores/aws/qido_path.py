@@ -127,7 +127,9 @@ class Place:
         try:
             raw = token[len(TOKEN_PREFIX) :]
             issued_for, index, study, inner = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
-        except ValueError:
+            if not isinstance(index, int) or index < 0:
+                raise ValueError
+        except (ValueError, TypeError):
             raise ValidationException("nextToken is damaged: start the search again without it") from None
         if issued_for != query_hash:
             raise ValidationException("nextToken was issued for another search: send the same criteria, or none")
