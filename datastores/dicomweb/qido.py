@@ -165,11 +165,14 @@ def _build(options: QidoOptions):
     from dicomweb_client.api import DICOMwebClient
 
     class Session(requests.Session):
-        """dicomweb-client percent-encodes a wildcard `*` as %2A, which some archives (Orthanc 1.10) then match
-        literally; `*` may stand unencoded in a query (RFC 3986), so it is sent as is."""
+        """Two repairs of what dicomweb-client sends. It percent-encodes a wildcard `*` as %2A, which some archives
+        (Orthanc 1.10) then match literally; `*` may stand unencoded in a query (RFC 3986), so it is sent as is. It
+        sets a Host header without the port, which names another server on any port but 80 (a checking endpoint
+        refuses it, 421); without it the HTTP library names host and port from the URL, as SigV4 signs them."""
 
-        def get(self, url, **kwargs):
-            return super().get(url.replace("%2A", "*"), **kwargs)
+        def get(self, url, headers=None, **kwargs):
+            headers = {name: value for name, value in (headers or {}).items() if name.lower() != "host"}
+            return super().get(url.replace("%2A", "*"), headers=headers, **kwargs)
 
     logging.getLogger("dicomweb_client").setLevel(logging.WARNING)
     session = Session()
