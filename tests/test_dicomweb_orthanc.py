@@ -95,6 +95,9 @@ async def test_get_image_set_and_its_metadata_come_from_the_archive(archive, pin
         content, text, is_error = await call(client, {"image_set_id": wanted}, tool="get_image_set")
         assert not is_error, text
         assert content["image_set_id"] == wanted and content["version"] == 1 and content["is_primary"] is True
+        content, text, is_error = await call(client, {"image_set_id": wanted}, tool="list_image_set_versions")
+        assert not is_error, text
+        assert [version["version"] for version in content["versions"]] == [1]
         content, text, is_error = await call(client, {"image_set_id": wanted}, tool="get_image_set_metadata")
         assert not is_error, text
     document = json.loads(gzip.decompress(pinned_store.get_image_set_metadata("12345678901234567890123456789012", local["imageSetId"])))
@@ -102,6 +105,7 @@ async def test_get_image_set_and_its_metadata_come_from_the_archive(archive, pin
     remote = json.loads(gzip.decompress(archive.get_image_set_metadata(archive.datastore_id, wanted)))
     (remote_series,) = remote["Study"]["Series"].values()
     assert set(remote_series["Instances"]) == set(local_series["Instances"])
+    assert content["instance_count"] == len(local_series["Instances"])  # what the tool said, read from the archive
     assert remote["Patient"]["DICOM"]["PatientID"] == document["Patient"]["DICOM"]["PatientID"]
 
 
