@@ -102,3 +102,18 @@ def test_tls_is_verified_by_default_against_the_given_bundle():
 )
 def test_a_name_goes_to_qido_only_as_letters_every_archive_matches_alike(name, wildcard):
     assert name_wildcard(name) == wildcard
+
+
+def test_an_unreachable_archive_and_a_bad_uid_are_said_plainly():
+    from imageset_search.datastores.errors import ServiceUnavailableException
+
+    with __import__("socket").socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    client = QidoClient(QidoOptions(f"http://user:pw@127.0.0.1:{closed}/tenant/dicom-web"))
+    with pytest.raises(ServiceUnavailableException) as down:
+        client.studies({"PatientID": "SECRET-PATIENT"})
+    assert f"http://127.0.0.1:{closed} did not answer" in str(down.value)
+    assert "tenant" not in str(down.value) and "pw" not in str(down.value) and "SECRET" not in str(down.value)
+    with pytest.raises(ValidationException, match="not a DICOM UID"):
+        client.series("1.2/../../admin", {})

@@ -108,6 +108,8 @@ class QidoClient:
         import requests
 
         where = f"the DICOMweb archive at {_origin(self.options.url)}"
+        if isinstance(exc, requests.exceptions.JSONDecodeError):
+            return errors.InternalServerException(f"{where} sent an answer that is not DICOM JSON")
         if isinstance(exc, requests.HTTPError) and exc.response is not None:
             return http_error(exc.response.status_code, where)
         if isinstance(exc, requests.exceptions.SSLError):
@@ -120,7 +122,9 @@ class QidoClient:
             )
         if isinstance(exc, errors.DatastoreError):
             return exc
-        return errors.InternalServerException(f"{where} sent an answer that is not DICOM JSON ({type(exc).__name__})")
+        if isinstance(exc, ValueError):  # dicomweb-client checks the UIDs it puts in a URL
+            return errors.ValidationException("a study or series UID sent is not a DICOM UID: digits and dots only")
+        return errors.InternalServerException(f"{where} sent an answer this client cannot read ({type(exc).__name__})")
 
 
 def name_wildcard(name: str) -> str | None:
