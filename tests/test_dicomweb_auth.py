@@ -2,6 +2,7 @@
 and the rules that keep secrets out of options and messages."""
 
 import json
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -107,7 +108,7 @@ def test_a_name_goes_to_qido_only_as_letters_every_archive_matches_alike(name, w
 def test_an_unreachable_archive_and_a_bad_uid_are_said_plainly():
     from imageset_search.datastores.errors import ServiceUnavailableException
 
-    with __import__("socket").socket() as probe:  # a port nothing listens on
+    with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         closed = probe.getsockname()[1]
     client = QidoClient(QidoOptions(f"http://user:pw@127.0.0.1:{closed}/tenant/dicom-web"))
