@@ -140,7 +140,9 @@ def summary(searches: dict) -> dict:
     for label, rows in searches.items():
         for way in ("qido", "scan"):
             out[f"{label}: {way} calls/page max"] = max(row[way]["calls_per_page_max"] for row in rows)
-            out[f"{label}: {way} calls/page median"] = statistics.median(row[way]["calls_per_page_median"] for row in rows)
+            out[f"{label}: {way} calls/page median"] = statistics.median(
+                row[way]["calls_per_page_median"] for row in rows
+            )
             out[f"{label}: {way} ms/page median"] = statistics.median(row[way]["ms_per_page_median"] for row in rows)
         out[f"{label}: same image sets"] = all(row["same_image_sets"] for row in rows)
     return out

@@ -60,7 +60,10 @@ def main() -> None:
             )
             report = {"image_sets": args.image_sets, "files": len(files), "max_items": args.max_items, "searches": {}}
             for label, arguments in searches(store).items():
-                row = {"archive": measure(archive, arguments, args), "local": measure(store, dict(arguments, is_primary=True), args)}
+                row = {
+                    "archive": measure(archive, arguments, args),
+                    "local": measure(store, dict(arguments, is_primary=True), args),
+                }
                 row["same_series"] = row["archive"].pop("series") == row["local"].pop("series")
                 row["local"].pop("calls_per_page_median")
                 row["local"].pop("calls_per_page_max")
@@ -100,7 +103,11 @@ def measure(datastore, arguments: dict, args) -> dict:
         found, token = [], None
         for _ in range(MAX_PAGES):
             before = getattr(getattr(datastore, "client", None), "calls", 0)
-            request = SearchArgs(next_token=token) if token else SearchArgs(**arguments, max_items=args.max_items, detail="full")
+            request = (
+                SearchArgs(next_token=token)
+                if token
+                else SearchArgs(**arguments, max_items=args.max_items, detail="full")
+            )
             start = time.perf_counter()
             result = search_image_sets(datastore, request, settings, NOW)
             millis.append((time.perf_counter() - start) * 1000)

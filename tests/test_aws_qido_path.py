@@ -62,7 +62,13 @@ async def both_walks(datastores, arguments, sizes):
 
 
 @pytest.mark.parametrize("sizes", SIZES)
-async def test_the_qido_path_finds_every_image_set_the_scan_finds_once(datastores, endpoint, brain_mr_year, a_patient_name, sizes):  # noqa: F811
+async def test_the_qido_path_finds_every_image_set_the_scan_finds_once(
+    datastores,
+    endpoint,  # noqa: F811
+    brain_mr_year,
+    a_patient_name,
+    sizes,
+):
     searches = [
         {"modality": "MR", "body_part": "brain", "study_date": brain_mr_year},
         {"patient_name": a_patient_name},
@@ -77,21 +83,33 @@ async def test_the_qido_path_finds_every_image_set_the_scan_finds_once(datastore
         assert endpoint.faults.requests >= 1, f"{arguments}: QIDO-RS was not asked"
 
 
-async def test_the_pages_of_a_named_patient_and_of_brain_mris_take_at_most_five_calls(datastores, endpoint, brain_mr_year, a_patient_name):  # noqa: F811
+async def test_the_pages_of_a_named_patient_and_of_brain_mris_take_at_most_five_calls(
+    datastores,
+    endpoint,  # noqa: F811
+    brain_mr_year,
+    a_patient_name,
+):
     qido, _ = datastores
-    for arguments in ({"patient_name": a_patient_name}, {"modality": "MR", "body_part": "brain", "study_date": brain_mr_year}):
+    for arguments in (
+        {"patient_name": a_patient_name},
+        {"modality": "MR", "body_part": "brain", "study_date": brain_mr_year},
+    ):
         token, pages = None, 0
         async with session(qido) as client:
             while pages < 20:
                 endpoint.faults = Faults()
                 content, text, is_error = await call(client, {"next_token": token} if token else arguments)
                 assert not is_error, text
-                assert endpoint.faults.requests <= 5, f"{arguments}: page {pages + 1} took {endpoint.faults.requests} calls"
+                assert endpoint.faults.requests <= 5, (
+                    f"{arguments}: page {pages + 1} took {endpoint.faults.requests} calls"
+                )
                 pages += 1
                 token = content.get("next_token")
                 if not token:
                     break
-        assert "modality MR" in content["searched_by_service"] or "patient name" in " ".join(content["searched_by_service"])
+        assert "modality MR" in content["searched_by_service"] or "patient name" in " ".join(
+            content["searched_by_service"]
+        )
 
 
 @pytest.mark.parametrize(
@@ -149,7 +167,9 @@ def test_a_token_is_bound_to_its_search_and_refused_when_damaged(datastores):
     with pytest.raises(ValidationException, match="another search"):
         qido.search_image_sets(DEMO, None, max_results=1, next_token=token, refinements={"modality": ["MR"]})
     with pytest.raises(ValidationException, match="damaged"):
-        qido.search_image_sets(DEMO, None, max_results=1, next_token=token[:-3] + "!!!", refinements={"modality": ["CT"]})
+        qido.search_image_sets(
+            DEMO, None, max_results=1, next_token=token[:-3] + "!!!", refinements={"modality": ["CT"]}
+        )
 
 
 def test_on_aws_qido_goes_to_the_regions_dicomweb_host_signed_for_medical_imaging(aws_env):  # noqa: F811

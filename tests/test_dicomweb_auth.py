@@ -83,7 +83,9 @@ def test_sigv4_signs_for_healthimaging_with_the_aws_chain(monkeypatch):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     signer = Auth("sigv4", region="eu-west-1").requests_auth()
-    request = requests.Request("GET", "https://dicom-medical-imaging.eu-west-1.amazonaws.com/datastore/x/studies?a=1").prepare()
+    request = requests.Request(
+        "GET", "https://dicom-medical-imaging.eu-west-1.amazonaws.com/datastore/x/studies?a=1"
+    ).prepare()
     signed = signer(request)
     assert signed.headers["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDTEST/")
     assert "/eu-west-1/medical-imaging/aws4_request" in signed.headers["Authorization"]

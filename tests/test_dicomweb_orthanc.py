@@ -30,7 +30,9 @@ def searches(primary):
     tags = Counter(s["DICOMTags"]["DICOMPatientId"] for s in primary).most_common(1)[0][0]
     one = next(s["DICOMTags"] for s in primary if s["DICOMTags"]["DICOMPatientId"] == tags)
     given, family = one["DICOMPatientName"].split()[:2]
-    years = Counter(s["DICOMTags"].get("DICOMStudyDate", "")[:4] for s in primary if s["DICOMTags"].get("DICOMStudyDate"))
+    years = Counter(
+        s["DICOMTags"].get("DICOMStudyDate", "")[:4] for s in primary if s["DICOMTags"].get("DICOMStudyDate")
+    )
     year = years.most_common(1)[0][0]
     return [
         {"patient_id": one["DICOMPatientId"]},
@@ -42,8 +44,16 @@ def searches(primary):
         {"study_instance_uid": one["DICOMStudyInstanceUID"]},
         {"series_instance_uid": one["DICOMSeriesInstanceUID"], "modality": one.get("DICOMSeriesModality", "OT")},
         {"patient_name": family.lower(), "body_part": one.get("DICOMSeriesBodyPart", "CHEST").lower()},
-        {"search_criteria": {"filters": [{"values": [{"DICOMStudyDateAndTime": {"DICOMStudyDate": one["DICOMStudyDate"]}}],
-                                          "operator": "EQUAL"}]}},  # fmt: skip
+        {
+            "search_criteria": {
+                "filters": [
+                    {
+                        "values": [{"DICOMStudyDateAndTime": {"DICOMStudyDate": one["DICOMStudyDate"]}}],
+                        "operator": "EQUAL",
+                    }
+                ]
+            }
+        },  # fmt: skip
     ]
 
 
@@ -100,7 +110,9 @@ async def test_get_image_set_and_its_metadata_come_from_the_archive(archive, pin
         assert [version["version"] for version in content["versions"]] == [1]
         content, text, is_error = await call(client, {"image_set_id": wanted}, tool="get_image_set_metadata")
         assert not is_error, text
-    document = json.loads(gzip.decompress(pinned_store.get_image_set_metadata("12345678901234567890123456789012", local["imageSetId"])))
+    document = json.loads(
+        gzip.decompress(pinned_store.get_image_set_metadata("12345678901234567890123456789012", local["imageSetId"]))
+    )
     (local_series,) = document["Study"]["Series"].values()
     remote = json.loads(gzip.decompress(archive.get_image_set_metadata(archive.datastore_id, wanted)))
     (remote_series,) = remote["Study"]["Series"].values()
@@ -124,7 +136,9 @@ def test_a_wrong_password_is_refused_without_repeating_it(orthanc, monkeypatch):
     from imageset_search.datastores.dicomweb.qido import QidoOptions
 
     monkeypatch.setenv(PASSWORD_ENV, "not-the-password")
-    wrong = DicomwebDatastore(QidoOptions(orthanc.dicomweb_url, Auth("basic", username=USER, password_env=PASSWORD_ENV)))
+    wrong = DicomwebDatastore(
+        QidoOptions(orthanc.dicomweb_url, Auth("basic", username=USER, password_env=PASSWORD_ENV))
+    )
     with pytest.raises(AccessDeniedException) as refused:
         wrong.search_image_sets(wrong.datastore_id)
     assert "not-the-password" not in str(refused.value) and "HTTP 401" in str(refused.value)
@@ -188,6 +202,8 @@ def test_the_search_command_reaches_the_archive(orthanc, primary, monkeypatch, c
     out = capsys.readouterr().out
     assert code == 0, out
     found = {item["DICOMTags"]["DICOMSeriesInstanceUID"] for item in json.loads(out)["image_sets"]}
-    assert found == {s["DICOMTags"]["DICOMSeriesInstanceUID"] for s in primary if s["DICOMTags"].get("DICOMSeriesModality") == "CT"}
+    assert found == {
+        s["DICOMTags"]["DICOMSeriesInstanceUID"] for s in primary if s["DICOMTags"].get("DICOMSeriesModality") == "CT"
+    }
     assert main(["search", "--backend", "dicomweb", "--modality", "CT"]) != 0
     assert "needs --dicomweb-url" in capsys.readouterr().err

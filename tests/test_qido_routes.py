@@ -89,7 +89,9 @@ def test_patient_name_wildcards_match_in_any_case_and_ids_exactly(qido, primary_
     family = tags["DICOMPatientName"].replace("^", " ").split()[-1]
     by_name = set(uids(qido.studies({"PatientName": f"*{family.upper()}*"})))
     expected = {
-        study for study, s in primary_by_study.items() if family.casefold() in s[0]["DICOMTags"]["DICOMPatientName"].casefold()
+        study
+        for study, s in primary_by_study.items()
+        if family.casefold() in s[0]["DICOMTags"]["DICOMPatientName"].casefold()
     }
     assert by_name == expected and tags["DICOMStudyInstanceUID"] in by_name
     assert set(uids(qido.studies({"PatientID": tags["DICOMPatientId"]}))) == {

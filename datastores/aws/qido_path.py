@@ -89,7 +89,7 @@ def narrowing(criteria: dict[str, Any] | None, refinements: dict[str, Any]) -> N
     if not keys:
         return Narrowing({}, NOTHING_MATCHED)
     for search_filter in filters:
-        (attribute, value), = search_filter["values"][0].items()
+        ((attribute, value),) = search_filter["values"][0].items()
         if attribute in ("DICOMStudyInstanceUID", "DICOMSeriesInstanceUID"):
             return Narrowing({}, BY_UID)
         if attribute == "isPrimary" and value is False:

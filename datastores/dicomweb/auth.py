@@ -51,7 +51,9 @@ class Auth:
 def _secret(variable: str, what: str) -> str:
     value = os.environ.get(variable, "")
     if not value:
-        raise CredentialsError(f"the environment variable {variable} holds no {what}: set it before starting the server")
+        raise CredentialsError(
+            f"the environment variable {variable} holds no {what}: set it before starting the server"
+        )
     return value
 
 

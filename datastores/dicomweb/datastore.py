@@ -127,7 +127,7 @@ class DicomwebDatastore:
     def _check(self, datastore_id: Any) -> None:
         if datastore_id != self.datastore_id:
             raise ResourceNotFoundException(
-                f"Datastore {str(datastore_id)[:40]} is not this DICOMweb archive; its datastore id is {self.datastore_id}"
+                f"Datastore {str(datastore_id)[:40]} is not this DICOMweb archive, whose id is {self.datastore_id}"
             )
 
     # -- search ----------------------------------------------------------------------------------------------------
@@ -173,7 +173,10 @@ class DicomwebDatastore:
         summary = summary_of(record)
         tags = summary["DICOMTags"]
         with self._lock:
-            self._series[summary["imageSetId"]] = (tags.get("DICOMStudyInstanceUID", ""), tags["DICOMSeriesInstanceUID"])
+            self._series[summary["imageSetId"]] = (
+                tags.get("DICOMStudyInstanceUID", ""),
+                tags["DICOMSeriesInstanceUID"],
+            )
         return summary
 
     # -- one image set ---------------------------------------------------------------------------------------------
@@ -221,7 +224,7 @@ class DicomwebDatastore:
         if found is not None:
             return found
         raise ResourceNotFoundException(
-            f"no series of this DICOMweb archive has image set id {str(image_set_id)[:40]}: take ids from search_image_sets"
+            f"no series of this DICOMweb archive has image set id {str(image_set_id)[:40]}: take ids from a search"
         )
 
 

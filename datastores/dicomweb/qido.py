@@ -50,7 +50,9 @@ class QidoClient:
         self._client = None
         self._lock = threading.Lock()
 
-    def studies(self, filters: dict[str, Any], limit: int | None = None, offset: int = 0, fuzzy: bool = False) -> list[Record]:
+    def studies(
+        self, filters: dict[str, Any], limit: int | None = None, offset: int = 0, fuzzy: bool = False
+    ) -> list[Record]:
         return self._ask("search_for_studies", filters=filters, limit=limit, offset=offset, fuzzy=fuzzy)
 
     def series(
@@ -64,12 +66,21 @@ class QidoClient:
     ) -> list[Record]:
         """Series of one study, or of the whole archive (study None: not every archive allows it; HealthImaging
         does not)."""
-        return self._ask("search_for_series", study_uid, filters=filters, limit=limit, offset=offset, fuzzy=fuzzy, fields=fields)
+        return self._ask(
+            "search_for_series", study_uid, filters=filters, limit=limit, offset=offset, fuzzy=fuzzy, fields=fields
+        )
 
     def instances(
-        self, study_uid: str, series_uid: str, filters: dict[str, Any] | None = None, limit: int | None = None, offset: int = 0
+        self,
+        study_uid: str,
+        series_uid: str,
+        filters: dict[str, Any] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[Record]:
-        return self._ask("search_for_instances", study_uid, series_uid, filters=filters or {}, limit=limit, offset=offset)
+        return self._ask(
+            "search_for_instances", study_uid, series_uid, filters=filters or {}, limit=limit, offset=offset
+        )
 
     def series_metadata(self, study_uid: str, series_uid: str) -> list[Record]:
         """WADO-RS: every instance's metadata in one series, as DICOM JSON (bulk data as URIs)."""
@@ -143,14 +154,16 @@ def http_error(status: int, where: str) -> errors.DatastoreError:
     """A DICOMweb HTTP failure as a datastore error that says what to do about it."""
     if status in (401, 403):
         return errors.AccessDeniedException(
-            f"{where} refused the credentials (HTTP {status}): check the --dicomweb-auth settings and the variables they name"
+            f"{where} refused the credentials (HTTP {status}): check the ones this server was given for it"
         )
     if status == 404:
         return errors.ResourceNotFoundException(f"{where} has no such resource (HTTP 404): check the URL's path")
     if status == 429:
         return errors.ThrottlingException(f"{where} is throttling requests (HTTP 429): try again shortly")
     if status in (400, 413, 414):
-        return errors.ValidationException(f"{where} refused the query (HTTP {status}): it does not match on one of the keys sent")
+        return errors.ValidationException(
+            f"{where} refused the query (HTTP {status}): it does not match on one of the keys sent"
+        )
     if status in (502, 503, 504):
         return errors.ServiceUnavailableException(f"{where} is unavailable (HTTP {status}): try again shortly")
     return errors.InternalServerException(f"{where} failed (HTTP {status})")

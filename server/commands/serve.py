@@ -30,7 +30,9 @@ def register(subparsers, common) -> None:
     _option(parser, "--log-level", "stderr log level: DEBUG, INFO (default), WARNING, ERROR")
     _option(parser, "--debug", "this server's own DEBUG logs (libraries stay at INFO: no payloads, no patient data)",
             action="store_true")  # fmt: skip
-    add_aws_options(parser.add_argument_group("AWS backend (--ca-bundle, --no-verify-ssl, --read-timeout also DICOMweb's)"))
+    add_aws_options(
+        parser.add_argument_group("AWS backend (--ca-bundle, --no-verify-ssl and --read-timeout serve DICOMweb too)")
+    )
     add_dicomweb_options(parser.add_argument_group("DICOMweb backend"))
     parser.set_defaults(run=run)
 
@@ -51,7 +53,9 @@ def dicomweb_options(args) -> dict:
     from imageset_search.datastores.errors import DatastoreError
 
     if not args.dicomweb_url:
-        raise CommandError("--backend dicomweb needs --dicomweb-url (or IMAGESET_SEARCH_DICOMWEB_URL): the archive's DICOMweb root")
+        raise CommandError(
+            "--backend dicomweb needs --dicomweb-url (or IMAGESET_SEARCH_DICOMWEB_URL): the archive's DICOMweb root"
+        )
     try:
         auth = Auth(
             args.dicomweb_auth or "none",
