@@ -40,6 +40,7 @@ from imageset_search.datastores.errors import (
     ValidationException,
 )
 from imageset_search.datastores.criteria import parse_criteria
+from imageset_search.datastores.local import qido
 from imageset_search.datastores.local.ingest import AddResult, add_instances
 from imageset_search.datastores.instants import now_millis
 from imageset_search.datastores.local.records import Instance
@@ -393,6 +394,23 @@ class LocalStore:
         if len(rows) > limit:
             response["nextToken"] = self._signer.issue(tokens.VERSIONS, rows[limit - 1][0].to_bytes(4, "big"), scope)
         return response
+
+    # -- QIDO-RS, as HealthImaging's DICOMweb APIs answer it (see qido.py) ---------------------------------------------
+
+    def search_dicom_studies(self, datastore_id: str, params: dict[str, str]) -> list[dict[str, Any]]:
+        """SearchDICOMStudies: DICOM JSON study records matching the QIDO-RS query parameters."""
+        with self._reading() as connection:
+            return qido.studies(connection, self._ds(connection, datastore_id), params)
+
+    def search_dicom_series(self, datastore_id: str, study_uid: str, params: dict[str, str]) -> list[dict[str, Any]]:
+        with self._reading() as connection:
+            return qido.series(connection, self._ds(connection, datastore_id), study_uid, params)
+
+    def search_dicom_instances(
+        self, datastore_id: str, study_uid: str, series_uid: str, params: dict[str, str]
+    ) -> list[dict[str, Any]]:
+        with self._reading() as connection:
+            return qido.instances(connection, self._ds(connection, datastore_id), study_uid, series_uid, params)
 
     def _image_set(self, connection: sqlite3.Connection, ds: int, datastore_id: str, image_set_id: Any) -> dict[str, Any]:
         _checked_id("imageSetId", image_set_id)

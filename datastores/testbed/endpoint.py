@@ -5,9 +5,10 @@ page requests over HTTP to it, unchanged, and it answers as the service does. Ro
 epoch-second timestamps, the gzip metadata blob and the error format (`x-amzn-ErrorType` header plus
 `{"message": ...}`, AWS's status codes) follow botocore's model of the service (rest-json, 2023-07-19).
 
-Read-only: it serves the six read operations and nothing that writes. Every request first passes `gate.Gate`: the
-Host must name this endpoint, an Origin must be its own, a SigV4 signature must be well-formed (the secret is not
-checked, so any key pair works) and a body must be declared JSON. It binds loopback by default.
+Read-only: it serves the six read operations, the three DICOMweb QIDO-RS searches (DICOM JSON, see qido.py) and
+nothing that writes. Every request first passes `gate.Gate`: the Host must name this endpoint, an Origin must be its
+own, a SigV4 signature must be well-formed (the secret is not checked, so any key pair works) and a body must be
+declared JSON. It binds loopback by default.
 
 From a test:
 
@@ -133,7 +134,39 @@ ROUTES = [
         ),
     ),
     route("GetDatastore", "GET", "/datastore/{datastoreId}", lambda store, r: store.get_datastore(r.path["datastoreId"])),
+    # HealthImaging's DICOMweb QIDO-RS representations (host dicom-medical-imaging.*), answered in DICOM JSON.
+    route(
+        "SearchDICOMStudies",
+        "GET",
+        "/datastore/{datastoreId}/studies",
+        lambda store, r: DicomJson(store.search_dicom_studies(r.path["datastoreId"], r.query)),
+    ),
+    route(
+        "SearchDICOMSeries",
+        "GET",
+        "/datastore/{datastoreId}/studies/{StudyInstanceUID}/series",
+        lambda store, r: DicomJson(
+            store.search_dicom_series(r.path["datastoreId"], r.path["StudyInstanceUID"], r.query)
+        ),
+    ),
+    route(
+        "SearchDICOMInstances",
+        "GET",
+        "/datastore/{datastoreId}/studies/{StudyInstanceUID}/series/{SeriesInstanceUID}/instances",
+        lambda store, r: DicomJson(
+            store.search_dicom_instances(
+                r.path["datastoreId"], r.path["StudyInstanceUID"], r.path["SeriesInstanceUID"], r.query
+            )
+        ),
+    ),
 ]
+
+
+@dataclass(frozen=True)
+class DicomJson:
+    """A QIDO-RS answer: a list of DICOM JSON objects, sent as application/dicom+json."""
+
+    records: list[dict[str, Any]]
 
 
 def instants_from_wire(criteria: Any) -> Any:
@@ -275,6 +308,9 @@ class Handler(BaseHTTPRequestHandler):
         log.info("%s -> 200", candidate.operation)
         if isinstance(result, bytes):  # GetImageSetMetadata: the gzip blob, sent as AWS sends it
             self.send_body(200, result, {"Content-Type": "application/json", "Content-Encoding": "gzip"})
+        elif isinstance(result, DicomJson):
+            body = json.dumps(result.records, separators=(",", ":"), ensure_ascii=False).encode()
+            self.send_body(200, body, {"Content-Type": "application/dicom+json"})
         else:
             self.send_json(200, result)
 

@@ -11,7 +11,9 @@ from imageset_search.datastores.testbed.faults import FAIL_KINDS  # light: the f
 
 DESCRIPTION = """\
 Serve the local datastore over AWS HealthImaging's REST API (SearchImageSets, GetImageSet, GetImageSetMetadata,
-ListImageSetVersions, ListDatastores, GetDatastore; read-only).
+ListImageSetVersions, ListDatastores, GetDatastore; read-only), and its DICOMweb QIDO-RS searches
+(/datastore/{id}/studies, .../studies/{uid}/series, .../series/{uid}/instances; DICOM JSON, primary image sets only,
+studies newest-updated first, at most 10,000 records per query, as HealthImaging documents them).
 
 Requests must be SigV4-signed, but only the form of a signature is checked, not the secret: any key pair works.
 That is why it binds loopback (127.0.0.1) by default; do not expose it to a network you do not trust. A request
