@@ -200,7 +200,9 @@ def test_the_plan_reads_rare_matches_on_their_index_and_common_ones_in_order(cor
         wide = plan.Plan("image_sets_by_updated", plan.SCAN_BUDGET, "image_sets_by_modality")
         assert chosen(None, {"modality": ["CT"]}) == wide  # many: checked on the sort index read in order
         both = plan.Plan("image_sets_by_updated", plan.SCAN_BUDGET // 4, "image_sets_by_study_dt")
-        assert chosen(year, {"modality": ["CT"]}) == both  # the range's index carries modality: the fallback
+        assert chosen(year, {"modality": ["CT", "MR"]}) == both  # the range's index carries modality: the fallback
+        one = plan.Plan("image_sets_by_modality", plan.SCAN_BUDGET, "image_sets_by_study_dt")
+        assert chosen(year, {"modality": ["CT"]}) == one  # one code: its own index, in updatedAt order
 
 
 def test_deleting_a_datastore_forgets_its_names_and_descriptions(tmp_path):

@@ -12,7 +12,9 @@
 - A refinement (refined.py) with its own index counts as a range does: a narrow one reads its index and the page
   sorts the matches; a wide one is checked on the sort index's entries (which carry every refinement column) while
   it is read in order. When a date range and a refinement are both wide, the range is the fallback: its index
-  carries the refinement columns, so it is checked without table reads.
+  carries the refinement columns, so it is checked without table reads. A refinement of one value (a modality, a
+  body part) with a wide range off the sort key and the default sort reads its own index in updatedAt order first,
+  as an ID attribute's index is read.
 Choices are explicit (INDEXED BY), so plans do not depend on table statistics.
 """
 
@@ -74,6 +76,9 @@ def choose_plan(connection: sqlite3.Connection, ds: int, query: Query) -> Plan:
         return Plan(sort_index)
     if best.count < RANGE_SCAN_LIMIT:
         return Plan(best.index)
+    in_order = [check for check in indexed if check.in_order and query.sort_column == "updated_at"]
+    if in_order and any(condition.column != query.sort_column for condition in ranged):
+        return Plan(in_order[0].index, SCAN_BUDGET, best.index)  # the refinement's own index, read in order
     if query.checks and best.name in INDEXES:  # the range's index carries what the checks read: scan less first
         return Plan(sort_index, SCAN_BUDGET // 4, best.index)
     return Plan(sort_index, SCAN_BUDGET, best.index)

@@ -113,6 +113,7 @@ class Check:
     parameters: tuple
     column: str
     index: str | None = None
+    in_order: bool = False  # one value: its index lists the matches in updatedAt order, like a patient's index
 
     def canonical(self) -> str:
         return f"{self.kind}:{self.parameters!r}"
@@ -128,13 +129,15 @@ def refine(query: Query, refinements: dict[str, Any]) -> Query:
 
 def _modality(value: list[str]) -> Check:
     codes = tuple(sorted({code.strip().upper() for code in value}))
+    if len(codes) == 1:
+        return Check(caps.MODALITY, "s.modality = ?", codes, "modality", "image_sets_by_modality", in_order=True)
     marks = ", ".join("?" * len(codes))
     return Check(caps.MODALITY, f"s.modality IN ({marks})", codes, "modality", "image_sets_by_modality")
 
 
 def _body_part(value: str) -> Check:
     key = matching.text_key(value)
-    return Check(caps.BODY_PART, "s.body_part = ?", (key,), "body_part", "image_sets_by_body_part")
+    return Check(caps.BODY_PART, "s.body_part = ?", (key,), "body_part", "image_sets_by_body_part", in_order=True)
 
 
 def _sex(value: str) -> Check:

@@ -76,17 +76,21 @@ def _page_sql(
     if after is not None:
         seek.append(f"({column} {beyond} ? OR id {beyond} ?)")
         seek_parameters.extend([after.sort_key, after.image_set_id])
+    own = [refinement for refinement in query.checks if refinement.index == index]  # sought on its own index
+    seek += [refinement.where for refinement in own]
+    seek_parameters += [value for refinement in own for value in refinement.parameters]
+    others = [refinement for refinement in query.checks if refinement.index != index]
     checked = [c for c in conditions if c.column != column]
     check, check_parameters = _filter_clauses(checked)
-    check += [refinement.where for refinement in query.checks]
-    check_parameters += [value for refinement in query.checks for value in refinement.parameters]
+    check += [refinement.where for refinement in others]
+    check_parameters += [value for refinement in others for value in refinement.parameters]
     order = f"ORDER BY {column} {direction}, id {direction}"
     if budget is None:
         ids = f"SELECT pk FROM image_sets AS s INDEXED BY {index} WHERE {' AND '.join(seek + check)} {order} LIMIT ?"
     else:
-        carried = {c.column for c in checked} | {refinement.column for refinement in query.checks}
+        carried = {c.column for c in checked} | {refinement.column for refinement in others}
         needed = ", ".join(sorted({"pk", "id", column, *carried}))  # on the index: no table reads
-        scanned = f"SELECT {needed} FROM image_sets INDEXED BY {index} WHERE {' AND '.join(seek)} {order} LIMIT {int(budget)}"
+        scanned = f"SELECT {needed} FROM image_sets AS s INDEXED BY {index} WHERE {' AND '.join(seek)} {order} LIMIT {int(budget)}"
         # No ORDER BY outside: the subquery runs as a co-routine yielding rows in its order, so the first matches
         # are the page and the scan stops there (an outer ORDER BY would read the whole budget every time).
         ids = f"SELECT pk FROM ({scanned}) AS s WHERE {' AND '.join(check) or '1'} LIMIT ?"
