@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any, TextIO
 
 from imageset_search.server.cli import CommandError
+from imageset_search.server.terminal_text import printable
 
 OUTPUT_FORMATS = ("json", "text", "table")
 
@@ -74,9 +75,9 @@ def render(data: Any, output: str, *, query=None, title: str = "SearchImageSets"
     if output == "json":
         write_json(data, stream)
     elif output == "text":
-        write_text(data, stream)
+        write_text(printable(data), stream)
     else:
-        write_table(data, title, stream)
+        write_table(printable(data), title, stream)
 
 
 def write_json(data: Any, stream: TextIO) -> None:

@@ -121,6 +121,36 @@ def test_rare_values_in_a_fast_read_file_are_decoded_by_pydicom_one_by_one(tmp_p
     assert importer.read_instance(tmp_path / "AT.dcm").instance["FrameIncrementPointer"] == "00181063"
 
 
+def test_escape_sequences_pydicom_leaves_in_text_and_control_characters_are_not_stored(tmp_path, monkeypatch):
+    """pydicom 3 decodes ISO 2022 IR 58 text but leaves its `ESC $ ) A` in; the importer removes it, which leaves the
+    name as it should read, and drops control characters, whichever reader decoded the value."""
+    chinese = "王^小东".encode("gb2312").split(b"^")
+    name = b"Wang^XiaoDong=\x1b$)A" + chinese[0] + b"^\x1b$)A" + chinese[1] + b"="
+    path = tmp_path / "ir58.dcm"
+    body = element("PatientName", name) + element("StudyDescription", b"CHEST\x07\x00\x1b[1m") + element(
+        "ImageComments", b"line one\r\nline\ttwo\x0c"
+    )
+    path.write_bytes(dicom_file(required_uids(b"\\ISO 2022 IR 58") + body))
+
+    fast, slow = both_ways(path, monkeypatch)
+
+    assert fast == slow
+    instance = importer.read_instance(path)
+    assert instance.patient["PatientName"] == "Wang^XiaoDong=王^小东"
+    assert instance.study["StudyDescription"] == "CHEST"
+    assert instance.instance["ImageComments"] == "line one\r\nline\ttwo\x0c"  # what DICOM text may hold stays
+
+
+def test_a_dicomdir_is_known_by_its_content_whatever_its_file_meta_says(tmp_path, monkeypatch):
+    records = sequence(tag_for_keyword("DirectoryRecordSequence"), [element("DirectoryRecordType", b"PATIENT ")], False)
+    path = tmp_path / "DICOMDIR"
+    path.write_bytes(dicom_file(element("FileSetID", b"SET1") + records))  # no class in its meta says DICOMDIR
+
+    fast, slow = both_ways(path, monkeypatch)
+
+    assert fast == slow == ("skipped", "a DICOMDIR (a folder index, not an instance)")
+
+
 # -- generated raw bytes ----------------------------------------------------------------------------------------------
 
 TEXT_PIECES = [

@@ -17,15 +17,28 @@ BINARY_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "UN", "OB or OW", "U
 INTEGER_VRS = frozenset({"IS", "SL", "SS", "SV", "UL", "US", "UV", "US or SS"})
 FLOAT_VRS = frozenset({"DS", "FD", "FL"})
 
+# An escape sequence: a terminal's control sequence (ESC [, parameters, intermediates, a final byte), or an ISO 2022
+# one (ESC, intermediate bytes, a final byte); and the control characters no value keeps.
+_ESCAPE_SEQUENCE = re.compile(r"\x1b(\[[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]?|[\x20-\x2f]*[\x30-\x7e]?)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 _LEGACY_DATE = re.compile(r"^(\d{4})[.\-/](\d{2})[.\-/](\d{2})$")
 _LEGACY_TIME = re.compile(r"^(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?$")
 
 
 def clean_text(value: Any) -> str | None:
-    """Trim DICOM padding (spaces, NULs); an empty string becomes None, as HealthImaging writes empty values."""
+    """Trim DICOM padding (spaces, NULs); an empty string becomes None, as HealthImaging writes empty values.
+
+    No control character is kept but tab, line feed, carriage return and form feed (the ones DICOM text may hold):
+    an ISO 2022 escape sequence that pydicom leaves in decoded text (it does for `ESC $ ) A`, ISO 2022 IR 58) is
+    removed whole, which leaves that text as it should read; so is a terminal's control sequence; and any other
+    control character is dropped, so no stored value can drive a terminal.
+    """
     if value is None:
         return None
-    text = str(value).strip(" \x00\t\r\n")
+    text = str(value)
+    if not text.isprintable():
+        text = _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text))
+    text = text.strip(" \x00\t\r\n")
     return text or None
 
 

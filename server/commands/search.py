@@ -17,6 +17,7 @@ from typing import Any
 from imageset_search.server.cli import CommandError, one_line_errors
 from imageset_search.server.commands.serve import add_aws_options
 from imageset_search.server.config import env_default, env_name
+from imageset_search.server.terminal_text import printable
 
 EXIT_USAGE = 2
 CRITERIA_FLAGS = (
@@ -191,7 +192,7 @@ def run(args) -> int:
         raise CommandError(explain(exc)) from None
     content = result.compact()
     output = args.output or ("table" if sys.stdout.isatty() else "json")
-    print(_table(content, _continuation(args)) if output == "table" else json.dumps(content, indent=2))
+    print(_table(printable(content), _continuation(args)) if output == "table" else json.dumps(content, indent=2))
     return 0
 
 
