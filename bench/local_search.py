@@ -1,15 +1,13 @@
 """Benchmark the local datastore's SearchImageSets at scale, and the DICOM import rate next to plain pydicom's.
 
     python bench/local_search.py --image-sets 1000000 [--db PATH] [--queries 100] [--import-files 2000]
-    python bench/local_search.py --import-only [--import-files 2000] [--repeats 5] [--import-from FOLDER]
 
 Builds (or reuses, cached under bench/.cache/) a store of N image sets with a direct bulk generator: patients with
 1-4 studies, 1-8 series per study, a few non-primary sets, study dates from 1995 to today, createdAt over the last
 five years and about a third of the image sets updated later. Then measures, for a 50-item page of each query shape,
 p50 and p95 latency in ms over different values; the latency of page 2,000 (walked with tokens) over page 1's; and
-the import rate in files/s against pydicom's header-read rate on the same files (and the store's share alone:
-instances already read, added in the importer's batches). `--import-only` measures the import rate alone, without
-building the search store. Prints one JSON object last.
+the import rate in files/s against pydicom's header-read rate on the same files (bench/import_rate.py, which also
+measures it alone and on a real-world corpus). Prints one JSON object last.
 """
 
 import argparse
@@ -17,11 +15,12 @@ import json
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+
+from import_rate import demo_rate
 
 from imageset_search.datastores.errors import ResourceNotFoundException
 from imageset_search.datastores.local.bulk import BulkImageSet, load_image_sets
@@ -46,13 +45,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=100, help="queries per shape")
     parser.add_argument("--import-files", type=int, default=2000, help="DICOM files for the import rate (0: skip)")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--import-only", action="store_true", help="measure the import rate only")
     parser.add_argument("--repeats", type=int, default=3, help="import-rate runs (medians)")
-    parser.add_argument("--import-from", type=Path, help="time the import on the DICOM files under this folder")
     args = parser.parse_args()
-    if args.import_only:
-        print(json.dumps({"import": import_rate(args.import_files, args.seed, args.repeats, args.import_from)}))
-        return
     path = args.db or CACHE / f"local-search-{args.image_sets}-seed{args.seed}-v{SCHEMA_VERSION}.sqlite3"
     with LocalStore(path) as store:
         datastore_id, build_seconds = ensure_built(store, args.image_sets, args.seed)
@@ -68,7 +62,7 @@ def main() -> None:
         "p95_max_ms": max(shape["p95"] for name, shape in shapes.items() if not name.startswith("extra_")),
         "p95_max_ms_extra": max(shape["p95"] for name, shape in shapes.items() if name.startswith("extra_")),
         "deep_page": deep,
-        "import": import_rate(args.import_files, args.seed, args.repeats) if args.import_files else None,
+        "import": demo_rate(args.import_files, args.seed, args.repeats) if args.import_files else None,
     }
     print(json.dumps(result))
 
@@ -262,83 +256,6 @@ def deep_page(store: LocalStore, datastore_id: str, repeats: int = 31) -> dict:
             timings.append((time.perf_counter() - started) * 1000)
     page1, page2000 = statistics.median(first), statistics.median(deep)
     return {"page1_ms": round(page1, 3), "page2000_ms": round(page2000, 3), "ratio": round(page2000 / page1, 3)}
-
-
-# -- import rate ----------------------------------------------------------------------------------------------------
-
-
-def import_rate(count: int, seed: int, repeats: int = 3, source: Path | None = None) -> dict | None:
-    """Files/s of the importer and of pydicom's bare header read over the same files (medians of `repeats`): `count`
-    generated demo files, or the files under `source` that both read."""
-    try:
-        from imageset_search.datastores.local.importer import import_paths, read_instance
-    except ImportError:
-        return None
-    import pydicom
-
-    folder, paths = (source, importable_files(source)) if source else demo_files(count, seed)
-    instances = [read_instance(path) for path in paths]
-    targets = paths if source else [folder]  # a folder of only these files is walked as the import walks folders
-    read_seconds, import_seconds, store_seconds = [], [], []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        for path in paths:
-            pydicom.dcmread(path, stop_before_pixels=True)
-        read_seconds.append(time.perf_counter() - started)
-        import_seconds.append(timed_into_new_store(lambda store, ds: import_paths(store, ds, targets)))
-        store_seconds.append(timed_into_new_store(lambda store, ds: add_in_batches(store, ds, instances)))
-    count = len(paths)
-    pydicom_rate, import_rate_ = count / statistics.median(read_seconds), count / statistics.median(import_seconds)
-    return {
-        "files": count,
-        "pydicom_files_per_s": round(pydicom_rate, 1),
-        "import_files_per_s": round(import_rate_, 1),
-        "ratio": round(import_rate_ / pydicom_rate, 3),
-        "store_only_instances_per_s": round(count / statistics.median(store_seconds), 1),
-    }
-
-
-def demo_files(count: int, seed: int) -> tuple[Path, list[Path]]:
-    """`count` generated demo files, written once under bench/.cache/."""
-    from imageset_search.datastores.local.demo import write_dicom_files
-
-    folder = CACHE / f"dicom-{count}-seed{seed}"
-    paths = sorted(folder.rglob("*.dcm")) if folder.exists() else []
-    if len(paths) != count:
-        paths = write_dicom_files(folder, count, seed)
-    return folder, paths
-
-
-def importable_files(source: Path) -> list[Path]:
-    """The files under `source` that pydicom reads as they are and the importer imports (no skip)."""
-    import pydicom
-
-    from imageset_search.datastores.local.importer import list_files, read_instance
-
-    kept = []
-    for path in list_files([source]):
-        try:
-            pydicom.dcmread(path, stop_before_pixels=True)
-            read_instance(path)
-        except Exception:  # SkipFile, or whatever pydicom raises on a file it cannot read as it is
-            continue
-        kept.append(path)
-    return kept
-
-
-def timed_into_new_store(work: Callable[[LocalStore, str], object]) -> float:
-    """Seconds `work` takes on a fresh datastore in a scratch store file."""
-    with tempfile.TemporaryDirectory() as scratch, LocalStore(Path(scratch) / "import.sqlite3") as store:
-        datastore_id = store.create_datastore("import")
-        started = time.perf_counter()
-        work(store, datastore_id)
-        return time.perf_counter() - started
-
-
-def add_in_batches(store: LocalStore, datastore_id: str, instances: list, size: int = 200) -> None:
-    """The store's share of an import: instances already read, added in the importer's batch size."""
-    for start in range(0, len(instances), size):
-        store.add_instances(datastore_id, instances[start : start + size])
 
 
 if __name__ == "__main__":
