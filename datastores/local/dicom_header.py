@@ -319,10 +319,11 @@ def _kept_elements(
     leaves out an element whose value pydicom cannot decode. An item may repeat the file's Specific Character Set
     (`character_set`, as vendors' items often do); an item with another one is declined."""
     kept = []
+    dictionary = _dictionary()
     for tag, (vr, raw) in elements.items():
         if not tag & 0xFFFF or vr in BINARY_VRS:
             continue
-        entry = _dictionary().get(tag)
+        entry = dictionary.get(tag)
         keyword = entry[4] if entry else ""
         if not keyword or keyword in STORE_COUNTED:
             continue

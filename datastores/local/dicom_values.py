@@ -101,6 +101,9 @@ def scalar_value(vr: str, value: Any) -> Any:
     return _JSON_CONVERTERS.get(vr, clean_text)(value)
 
 
+_PLAIN_SCALARS = frozenset({str, int, float, type(None)})
+
+
 def element_value(vr: str, value: Any, item_to_json) -> Any:
     """A whole element's value as JSON: one value bare, several as a list, a sequence as a list of item dicts.
 
@@ -109,7 +112,9 @@ def element_value(vr: str, value: Any, item_to_json) -> Any:
     """
     if vr == "SQ":
         return [item_to_json(item) for item in value] or None
-    if isinstance(value, (MutableSequence, tuple)):  # pydicom's MultiValue is a MutableSequence
+    if type(value) in _PLAIN_SCALARS:  # most values: spares the slower abstract-class check below
+        return _JSON_CONVERTERS.get(vr, clean_text)(value) if value is not None else None
+    if isinstance(value, (list, tuple, MutableSequence)):  # pydicom's MultiValue is a MutableSequence
         values = [scalar_value(vr, one) for one in value]
         return values or None
     return scalar_value(vr, value)
