@@ -11,7 +11,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydicom.data import get_charset_files, get_testdata_file, get_testdata_files
+from pydicom.data import get_testdata_file
 from pydicom.datadict import dictionary_VR, tag_for_keyword
 
 from imageset_search.datastores.local import dicom_header, importer
@@ -59,10 +59,22 @@ def both_ways(path: Path, monkeypatch) -> tuple[tuple, tuple]:
 # -- real files -----------------------------------------------------------------------------------------------------
 
 
-def test_pydicom_and_demo_files_read_the_same_either_way(tmp_path, monkeypatch):
-    folders = [Path(get_testdata_files()[0]).parent, Path(get_charset_files()[0]).parent]
+def real_world_folders() -> list[Path]:
+    """The real-world files the test extra installs: pydicom's own test and character-set files, pydicom-data's
+    larger files (vendors' samples, big endian, deflated, JPEG, multi-frame), deid-data's CT, ultrasound and
+    secondary capture files."""
+    import data_store
+    import deid_data.data
+    from pydicom.data.data_manager import DATA_ROOT
+
+    pydicom_data = Path(data_store.__file__).parent / "data"
+    pydicom_own = [Path(DATA_ROOT) / "test_files", Path(DATA_ROOT) / "charset_files"]
+    return [*pydicom_own, pydicom_data, Path(deid_data.data.__file__).parent]
+
+
+def test_real_world_and_demo_files_read_the_same_either_way(tmp_path, monkeypatch):
     demo = write_dicom_files(tmp_path / "demo", 40, seed=3)
-    files = importer.list_files([*folders, tmp_path / "demo"])
+    files = importer.list_files([*real_world_folders(), tmp_path / "demo"])
 
     for path in files:
         fast, slow = both_ways(path, monkeypatch)
@@ -73,6 +85,7 @@ def test_pydicom_and_demo_files_read_the_same_either_way(tmp_path, monkeypatch):
     assert Path(get_testdata_file("CT_small.dcm")) in taken and len(taken) > len(demo) + 50
     assert Path(get_testdata_file("rtplan.dcm")) in taken  # implicit VR little endian
     assert Path(get_testdata_file("MR_small_implicit.dcm")) in taken  # with "US or SS" elements
+    assert len([path for path in taken if "data_store" in path.parts or "deid_data" in path.parts]) > 50
 
 
 def test_a_header_larger_than_the_first_read_is_read_whole(tmp_path, monkeypatch):
