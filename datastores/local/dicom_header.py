@@ -229,8 +229,10 @@ class _Walk:
     def _items(self, position: int, end: int | None) -> tuple[list[dict[int, tuple[str, Any]]], int]:
         """A sequence's items, to `end` or (undefined length) to the sequence delimiter."""
         items = []
+        data = self.source.data
         while end is None or position < end:
-            data = self.source.holding(position + 8)
+            if position + 8 > len(data):
+                data = self.source.holding(position + 8)
             group, number, length = _ITEM_HEAD.unpack_from(data, position)
             tag = group << 16 | number
             if tag == _SEQUENCE_END and end is None:
@@ -238,8 +240,9 @@ class _Walk:
             if tag != _ITEM:
                 raise _Declined
             item, position = self.elements(position + 8, None if length == _UNDEFINED else position + 8 + length)
-            if any(" or " in vr and vr != "OB or OW" for vr, _value in item.values()):
-                raise _Declined  # VRs pydicom settles from the item's ancestors
+            data = self.source.data
+            if self.implicit and any(" or " in vr and vr != "OB or OW" for vr, _value in item.values()):
+                raise _Declined  # VRs pydicom settles from the item's ancestors (explicit VRs are never ambiguous)
             items.append(item)
         if position != end:
             raise _Declined
