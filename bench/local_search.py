@@ -23,8 +23,8 @@ from pathlib import Path
 from import_rate import demo_rate
 
 from imageset_search.datastores.errors import ResourceNotFoundException
-from imageset_search.datastores.local.bulk import BulkImageSet, load_image_sets
-from imageset_search.datastores.local.instants import to_millis
+from imageset_search.datastores.testbed.bulk import BulkImageSet, load_image_sets
+from imageset_search.datastores.instants import to_millis
 from imageset_search.datastores.local.schema import SCHEMA_VERSION
 from imageset_search.datastores.local.store import LocalStore
 

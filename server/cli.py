@@ -9,30 +9,9 @@ import importlib
 import sys
 
 from imageset_search.datastores.errors import DatastoreError
+from imageset_search.server.errors import CommandError
 
 COMMANDS = ["serve", "serve_api", "import_files", "demo_data", "search_image_sets", "search", "demo"]
-
-
-class CommandError(Exception):
-    """A mistake on the command line or in a file it names; the message says what to do instead."""
-
-
-def one_line_errors(parser: argparse.ArgumentParser, exit_code: int) -> None:
-    """Usage mistakes on this sub-command as one line naming the option, never the value (a stray value may be a
-    patient ID), with `exit_code`; unknown options are refused here rather than passed up to the parent parser."""
-
-    def error(message: str):
-        parser.exit(exit_code, f"{parser.prog}: error: {message}; see {parser.prog} --help\n")
-
-    def parse_known_args(args=None, namespace=None):
-        namespace, extras = argparse.ArgumentParser.parse_known_args(parser, args, namespace)
-        if extras:
-            names = [extra.split("=", 1)[0] for extra in extras if extra.startswith("-")]
-            error(f"unknown options: {', '.join(names)}" if names else "a value without an option before it")
-        return namespace, []
-
-    parser.error = error
-    parser.parse_known_args = parse_known_args
 
 
 def common_options() -> argparse.ArgumentParser:
@@ -72,8 +51,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    # Run as `python -m`, this file is __main__, a second copy of the module: the commands raise the package's own
-    # CommandError, so dispatch through the package's main for their errors to be caught.
-    from imageset_search.server.cli import main as package_main
-
-    sys.exit(package_main())
+    sys.exit(main())

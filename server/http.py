@@ -8,7 +8,7 @@ request reaches the MCP app; without the token the server refuses to start.
 import hmac
 import ipaddress
 
-from imageset_search.server.cli import CommandError
+from imageset_search.server.errors import CommandError
 
 
 def is_loopback(host: str) -> bool:

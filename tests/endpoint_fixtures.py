@@ -54,7 +54,7 @@ def aws_env(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def running_endpoint(demo_store):
-    from imageset_search.datastores.local.endpoint import start_endpoint
+    from imageset_search.datastores.testbed.endpoint import start_endpoint
 
     with start_endpoint(demo_store) as endpoint:
         yield endpoint

@@ -12,7 +12,7 @@ from endpoint_fixtures import aws, aws_env, endpoint, image_set_ids, running_end
 from imageset_search.datastores import errors
 from imageset_search.datastores.aws.client import ClientOptions
 from imageset_search.datastores.aws.datastore import AwsDatastore
-from imageset_search.datastores.local.faults import Faults
+from imageset_search.datastores.testbed.faults import Faults
 
 DEMO = "12345678901234567890123456789012"
 DOCUMENTED = "09876543210987654321098765432109"
@@ -227,7 +227,7 @@ def test_bad_retry_settings_are_refused_up_front(options):
 
 
 def test_resolving_the_datastore_when_none_or_several_exist(tmp_path, aws_env):
-    from imageset_search.datastores.local.endpoint import start_endpoint
+    from imageset_search.datastores.testbed.endpoint import start_endpoint
     from imageset_search.datastores.local.store import LocalStore
 
     with LocalStore(tmp_path / "several.sqlite3") as store, start_endpoint(store) as served:

@@ -11,8 +11,8 @@ from awscli.formatter import JSONFormatter, TableFormatter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from imageset_search.server import cli_output
-from imageset_search.server.cli import CommandError
+from imageset_search.server.aws_cli import output as cli_output
+from imageset_search.server.errors import CommandError
 
 SUMMARY = {
     "imageSetId": "09876543210987654321098765432109",

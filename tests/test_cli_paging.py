@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from imageset_search.datastores.errors import InternalServerException
 from imageset_search.datastores.local.records import Instance
 from imageset_search.datastores.local.store import LocalStore
-from imageset_search.server.cli import CommandError
-from imageset_search.server.cli_paging import Position, decode_token, encode_token, search_fingerprint, walk
+from imageset_search.server.errors import CommandError
+from imageset_search.server.aws_cli.paging import Position, decode_token, encode_token, search_fingerprint, walk
 
 DATASTORE = "0123456789abcdef0123456789abcdef"
 IMAGE_SETS = 23

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from imageset_search.datastores.local.demo import build_demo
 from imageset_search.datastores.local.store import LocalStore
 from imageset_search.server.cli import main
-from imageset_search.server.cli_output import iso_timestamps
+from imageset_search.server.aws_cli.output import iso_timestamps
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "search-criteria"

@@ -10,8 +10,8 @@ from datetime import date
 import pytest
 
 from imageset_search.datastores.local.demo import build_demo
-from imageset_search.datastores.local.endpoint import start_endpoint
-from imageset_search.datastores.local.faults import Faults
+from imageset_search.datastores.testbed.endpoint import start_endpoint
+from imageset_search.datastores.testbed.faults import Faults
 from imageset_search.datastores.local.store import LocalStore
 from imageset_search.server.cli import main
 
@@ -112,7 +112,7 @@ def test_debug_logs_the_steps_without_patient_data(capsys, endpoint):
         root.setLevel(level)
         logging.getLogger("imageset_search").setLevel(logging.NOTSET)
     assert code == 0
-    assert "DEBUG imageset_search.server.cli_paging: SearchImageSets page" in err
+    assert "DEBUG imageset_search.server.aws_cli.paging: SearchImageSets page" in err
     assert not [value for value in PHI if value in err]
     assert "SUBJECT08701" in out  # the result itself is what was asked for
 
@@ -174,7 +174,7 @@ def test_the_endpoint_can_come_from_the_environment(capsys, endpoint, monkeypatc
 
 def test_connection_options_reach_the_aws_datastore_as_it_names_them():
     from imageset_search.server.cli import build_parser
-    from imageset_search.server.cli_connection import aws_options
+    from imageset_search.server.aws_cli.connection import aws_options
 
     args = build_parser().parse_args(
         ["search-image-sets", "--region", "eu-west-1", "--profile", "imaging", "--endpoint-url", "https://x.test",

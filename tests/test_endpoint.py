@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from endpoint_fixtures import DUMMY_ENV, aws_env, endpoint, running_endpoint  # noqa: F401
 
 from imageset_search.datastores import errors
-from imageset_search.datastores.local.faults import Faults, RequestRule
+from imageset_search.datastores.testbed.faults import Faults, RequestRule
 
 DEMO = "12345678901234567890123456789012"
 DOCUMENTED = "09876543210987654321098765432109"
@@ -308,7 +308,7 @@ def run_serve_api(tmp_path, arguments):
 
 
 def test_an_ipv6_loopback_endpoint_gives_a_bracketed_url(demo_store):
-    from imageset_search.datastores.local.endpoint import start_endpoint
+    from imageset_search.datastores.testbed.endpoint import start_endpoint
 
     try:
         served = start_endpoint(demo_store, host="::1")
@@ -323,7 +323,7 @@ def test_an_ipv6_loopback_endpoint_gives_a_bracketed_url(demo_store):
 def test_epoch_seconds_on_the_wire_read_back_to_the_same_microsecond_in_botocore(moment):
     from botocore.utils import parse_timestamp
 
-    from imageset_search.datastores.local.endpoint import wire_value
+    from imageset_search.datastores.testbed.endpoint import wire_value
 
     assert parse_timestamp(json.loads(json.dumps(wire_value(moment)))) == moment
 
@@ -345,7 +345,7 @@ class ThreadRecorder:
 
 
 def test_the_store_is_called_from_a_fixed_pool_of_threads_however_many_connections_come(demo_store):
-    from imageset_search.datastores.local.endpoint import STORE_THREADS, start_endpoint
+    from imageset_search.datastores.testbed.endpoint import STORE_THREADS, start_endpoint
 
     recorder = ThreadRecorder(demo_store)
     with start_endpoint(recorder) as served:

@@ -2,9 +2,9 @@
 
 import sqlite3
 
-from test_local_support import make_instance
+from local_instances import make_instance
 
-from imageset_search.datastores.local.bulk import BulkImageSet, load_image_sets
+from imageset_search.datastores.testbed.bulk import BulkImageSet, load_image_sets
 from imageset_search.datastores.local.schema import INDEXES, statements
 from imageset_search.datastores.local.store import LocalStore
 

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_local_support import make_instance
+from local_instances import make_instance
 
 from imageset_search.datastores.errors import ValidationException
 from imageset_search.datastores.local.store import LocalStore

@@ -5,7 +5,7 @@ import random
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from test_local_support import make_instance
+from local_instances import make_instance
 
 from imageset_search.datastores.errors import ResourceNotFoundException, ValidationException
 from imageset_search.datastores.local.store import LocalStore
@@ -457,7 +457,7 @@ def test_pages_do_not_shift_when_image_sets_are_added_between_them(store, ds):
 
 def test_a_narrow_range_reads_its_own_index_and_a_wide_one_the_sort_index(store, ds, monkeypatch):
     from imageset_search.datastores.local import plan
-    from imageset_search.datastores.local.criteria import parse_criteria
+    from imageset_search.datastores.criteria import parse_criteria
 
     for n in range(6):
         add(store, ds, make_instance(series=f"1.{n}", study_date=f"2023010{n + 1}"))

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 import botocore.session
 import pytest
 from botocore.validate import ParamValidator
-from test_local_support import make_instance
+from local_instances import make_instance
 
 from imageset_search.datastores.errors import ConflictException, DatastoreError, ResourceNotFoundException, ValidationException
 from imageset_search.datastores.local.schema import INDEXES, SCHEMA_VERSION, statements

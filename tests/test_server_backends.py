@@ -9,8 +9,8 @@ from mcp_helpers import call, example_criteria, session
 
 from conftest import DOCUMENTED_IMAGE_SET_ID
 from imageset_search.datastores.aws.datastore import AwsDatastore
-from imageset_search.datastores.local.endpoint import start_endpoint
-from imageset_search.datastores.local.faults import Faults
+from imageset_search.datastores.testbed.endpoint import start_endpoint
+from imageset_search.datastores.testbed.faults import Faults
 
 pytestmark = pytest.mark.anyio
 DUMMY_AWS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}

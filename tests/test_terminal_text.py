@@ -4,7 +4,7 @@ whatever a datastore returns (an AWS datastore's values were never cleaned by th
 import os
 
 import pytest
-from test_local_support import make_instance
+from local_instances import make_instance
 
 from imageset_search.datastores.local.store import LocalStore
 from imageset_search.server.cli import main

@@ -3,8 +3,7 @@
 import anyio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from mcp_helpers import call, session, store_summaries, walk
-from test_tool_search import service_walk
+from mcp_helpers import call, service_walk, session, store_summaries, walk
 
 
 QUERIES = [
@@ -56,7 +55,7 @@ def test_a_page_that_shifts_between_calls_resumes_after_the_last_item_delivered(
     the walk goes on after the last image set delivered, wherever it now stands, with no repeat."""
     from datetime import datetime, timedelta, timezone
 
-    from test_local_support import make_instance
+    from local_instances import make_instance
 
     from imageset_search.datastores.local.store import LocalStore
 

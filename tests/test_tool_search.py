@@ -1,15 +1,11 @@
 """search_image_sets through a real in-memory MCP client session over the demo datastore."""
 
 import pytest
-from mcp_helpers import MASKED, call, example_criteria, image_set_ids, session, store_summaries, walk
+from mcp_helpers import MASKED, call, example_criteria, image_set_ids, service_walk, session, store_summaries, walk
 
 from conftest import DOCUMENTED_IMAGE_SET_ID
 
 pytestmark = pytest.mark.anyio
-
-
-def service_walk(store, criteria=None) -> list[str]:
-    return [summary["imageSetId"] for summary in store_summaries(store, criteria)]
 
 
 async def test_tool_is_listed_read_only_with_schemas(demo_store):

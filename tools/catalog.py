@@ -4,34 +4,16 @@ The server registers every entry the same way (strict validation, error mapping,
 result), so adding a tool is adding a `ToolSpec` (tools/spec.py) to CATALOG; nothing here knows about MCP.
 """
 
-from imageset_search.tools import results, search
 from imageset_search.tools.datastore_list import LIST_DATASTORES
 from imageset_search.tools.image_sets import GET_IMAGE_SET, LIST_IMAGE_SET_VERSIONS
 from imageset_search.tools.metadata import GET_IMAGE_SET_METADATA
-from imageset_search.tools.models import SearchArgs
+from imageset_search.tools.search import SEARCH_IMAGE_SETS
 from imageset_search.tools.spec import ToolSpec
 
-SEARCH_DESCRIPTION = """\
-Search medical image sets (one DICOM series each) as AWS HealthImaging's SearchImageSets does, with loose values \
-made exact.
-Searchable: patient_id, accession_number, study_id, study_instance_uid, series_instance_uid (exact, case-sensitive), \
-study_date, created, updated (phrases such as 'last March', 'since June', 'Q3 2021', 'past two weeks', \
-'20230101-20230315', or {from, to}), is_primary. At most two of these run in the datastore; any more, and the \
-refinements modality, body_part, patient_name (any word order and case), study_description (contains), patient_sex \
-and patient_birth_date, are checked here on each result (a long scan stops at a budget and says so).
-Instead of the flat fields you may pass search_criteria: AWS's own searchCriteria JSON, verbatim.
-Results are grouped by study (detail=summary) or AWS's own summaries (detail=full). The result says how each loose \
-value was read (interpreted) and where each criterion ran. When has_more is true, call again with only next_token: \
-it continues exactly where this call stopped, with no duplicates. Read-only."""
-
-SEARCH = ToolSpec(
-    name="search_image_sets",
-    title="Search image sets",
-    description=SEARCH_DESCRIPTION,
-    arguments=SearchArgs,
-    result=results.SearchResult,
-    run=search.search_image_sets,
-    text=results.text,
+CATALOG: tuple[ToolSpec, ...] = (
+    SEARCH_IMAGE_SETS,
+    GET_IMAGE_SET,
+    LIST_IMAGE_SET_VERSIONS,
+    GET_IMAGE_SET_METADATA,
+    LIST_DATASTORES,
 )
-
-CATALOG: tuple[ToolSpec, ...] = (SEARCH, GET_IMAGE_SET, LIST_IMAGE_SET_VERSIONS, GET_IMAGE_SET_METADATA, LIST_DATASTORES)

@@ -5,9 +5,9 @@ from typing import Any
 
 from imageset_search.datastores.protocol import Datastore
 from imageset_search.tools import criteria as criteria_
-from imageset_search.tools import summaries, tokens, values
+from imageset_search.tools import results, summaries, tokens
 from imageset_search.tools.choice import choose_datastore
-from imageset_search.tools.dates import DateParseError, parse_date_range
+from imageset_search.tools.dates import DateParseError, parse_date_range, values
 from imageset_search.tools.errors import SearchError
 from imageset_search.tools.models import DateRange, SearchArgs
 from imageset_search.tools.paginator import Collected, Position, collect
@@ -15,6 +15,7 @@ from imageset_search.tools.planner import Plan, Query, plan
 from imageset_search.tools.refine import Refinements
 from imageset_search.tools.results import ScanReport, SearchResult
 from imageset_search.tools.settings import Settings
+from imageset_search.tools.spec import ToolSpec
 
 
 def _sort(args: SearchArgs) -> dict[str, str] | None:
@@ -100,7 +101,7 @@ def _warnings(collected: Collected, settings: Settings) -> list[str]:
 def search_image_sets(
     datastore: Datastore, args: SearchArgs, settings: Settings, now: datetime | None = None
 ) -> SearchResult:
-    clock = criteria_.Clock.at(settings.tz, now)
+    clock = criteria_.Clock.at(settings.tz, now or settings.now)
     if args.next_token:
         datastore_id, query, position, first_view = _resume(args, clock)
         interpreted = ["continued the search this next_token was issued for"]
@@ -144,3 +145,27 @@ def _result(view, datastore_id, query, the_plan, collected, interpreted, warning
         else None,
         warnings=warnings,
     )
+
+
+SEARCH_DESCRIPTION = """\
+Search medical image sets (one DICOM series each) as AWS HealthImaging's SearchImageSets does, with loose values \
+made exact.
+Searchable: patient_id, accession_number, study_id, study_instance_uid, series_instance_uid (exact, case-sensitive), \
+study_date, created, updated (phrases such as 'last March', 'since June', 'Q3 2021', 'past two weeks', \
+'20230101-20230315', or {from, to}), is_primary. At most two of these run in the datastore; any more, and the \
+refinements modality, body_part, patient_name (any word order and case), study_description (contains), patient_sex \
+and patient_birth_date, are checked here on each result (a long scan stops at a budget and says so).
+Instead of the flat fields you may pass search_criteria: AWS's own searchCriteria JSON, verbatim.
+Results are grouped by study (detail=summary) or AWS's own summaries (detail=full). The result says how each loose \
+value was read (interpreted) and where each criterion ran. When has_more is true, call again with only next_token: \
+it continues exactly where this call stopped, with no duplicates. Read-only."""
+
+SEARCH_IMAGE_SETS = ToolSpec(
+    name="search_image_sets",
+    title="Search image sets",
+    description=SEARCH_DESCRIPTION,
+    arguments=SearchArgs,
+    result=SearchResult,
+    run=search_image_sets,
+    text=results.text,
+)

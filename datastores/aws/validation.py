@@ -10,8 +10,8 @@ fail alike for the same input; only if those rules pass (botocore is stricter) d
 from typing import Any
 
 from imageset_search.datastores.errors import ValidationException
-from imageset_search.datastores.local.criteria import parse_criteria
-from imageset_search.datastores.local.validation import check_int_range, check_token_text, invalid
+from imageset_search.datastores.criteria import parse_criteria
+from imageset_search.datastores.validation import check_int_range, check_token_text, invalid
 
 ID_PATTERN_TEXT = "[0-9a-z]{32}"
 PAGE_LIMIT = 50

@@ -15,7 +15,7 @@ from typing import Any
 
 from imageset_search.datastores.errors import ConflictException
 from imageset_search.datastores.local.records import Instance
-from imageset_search.datastores.local.studytime import study_key
+from imageset_search.datastores.studytime import study_key
 from imageset_search.datastores.local.summary import (
     GroupingKey,
     fill_summary,

@@ -15,7 +15,7 @@ Choices are explicit (INDEXED BY), so plans do not depend on table statistics.
 import sqlite3
 from dataclasses import dataclass
 
-from imageset_search.datastores.local.criteria import ID_COLUMNS, Condition, Query
+from imageset_search.datastores.criteria import ID_COLUMNS, Condition, Query
 
 RANGE_SCAN_LIMIT = 10_000
 SCAN_BUDGET = 20_000

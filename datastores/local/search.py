@@ -13,8 +13,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from imageset_search.datastores.local.criteria import Condition, Query
-from imageset_search.datastores.local.instants import from_millis
+from imageset_search.datastores.criteria import Condition, Query
+from imageset_search.datastores.instants import from_millis
 from imageset_search.datastores.local.plan import Plan, choose_plan
 from imageset_search.datastores.local.tokens import ID_BYTES, pack_id, unpack_id
 

@@ -8,7 +8,7 @@ import gzip
 import json
 from typing import Any
 
-from imageset_search.datastores.local.instants import from_millis
+from imageset_search.datastores.instants import from_millis
 
 ARN_PREFIX = "arn:aws:medical-imaging:local:000000000000:datastore/"
 

@@ -38,15 +38,15 @@ from imageset_search.datastores.errors import (
     ValidationException,
 )
 from imageset_search.datastores.local import tokens
-from imageset_search.datastores.local.criteria import parse_criteria
+from imageset_search.datastores.criteria import parse_criteria
 from imageset_search.datastores.local.ingest import AddResult, add_instances
-from imageset_search.datastores.local.instants import now_millis
+from imageset_search.datastores.instants import now_millis
 from imageset_search.datastores.local.records import Instance
 from imageset_search.datastores.local.schema import BUSY_TIMEOUT_SECONDS, connect, ensure_schema, token_secret
 from imageset_search.datastores.local.search import pack_cursor, read_page, unpack_cursor
 from imageset_search.datastores.local.shapes import datastore_fields, image_set_arn, metadata_document, version_fields
 from imageset_search.datastores.local.summary import check_instance
-from imageset_search.datastores.local.validation import check_int_range, check_token_text, invalid
+from imageset_search.datastores.validation import check_int_range, check_token_text, invalid
 
 __all__ = ["LocalStore", "AddResult"]
 

@@ -10,7 +10,7 @@ whenever another series of the study arrives, so the search computes them when i
 from typing import Any
 
 from imageset_search.datastores.local.records import Instance
-from imageset_search.datastores.local.studytime import study_key
+from imageset_search.datastores.studytime import study_key
 
 SUMMARY_KEYS = (
     "DICOMPatientId",

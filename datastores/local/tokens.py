@@ -12,7 +12,7 @@ import binascii
 import hashlib
 import hmac
 
-from imageset_search.datastores.local.validation import invalid
+from imageset_search.datastores.validation import invalid
 
 SCOPE_BYTES = 6
 MAC_BYTES = 10

@@ -8,7 +8,7 @@ import re
 import sys
 from collections import Counter
 
-from imageset_search.server.cli import CommandError
+from imageset_search.server.errors import CommandError
 
 DEFAULT_DATASTORE = "default"
 LISTED_SKIPS = 50  # past this many, the rest are counted by reason rather than listed

@@ -14,7 +14,7 @@ import sys
 from contextlib import contextmanager
 from typing import Any
 
-from imageset_search.server.cli import CommandError, one_line_errors
+from imageset_search.server.errors import CommandError, one_line_errors
 from imageset_search.server.commands.serve import add_aws_options
 from imageset_search.server.config import env_default, env_name
 from imageset_search.server.terminal_text import printable

@@ -4,7 +4,7 @@ The same options, output (imageSetsMetadataSummaries with ISO-8601 timestamps, a
 remain), error lines and exit codes as the AWS CLI v2 (252 bad parameter, 253 credentials, 254 service error, 255
 unreachable), on the local datastore by default or on AWS. Two things differ on purpose: loose values inside the
 criteria ("last March") are made exact first and echoed on stderr, and the NextToken never re-delivers an item when
---page-size changes between runs (see server.cli_paging).
+--page-size changes between runs (see server.aws_cli.paging).
 """
 
 import os
@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from imageset_search.datastores.errors import CredentialsError, DatastoreError, ServiceUnavailableException
-from imageset_search.server.cli import CommandError, one_line_errors
-from imageset_search.server.cli_paging import RESULT_KEY, Position, decode_token, encode_token, search_fingerprint
-from imageset_search.server.cli_paging import walk
-from imageset_search.server.cli_params import env_help, setting, to_bool, to_int
+from imageset_search.server.errors import CommandError, one_line_errors
+from imageset_search.server.aws_cli.paging import RESULT_KEY, Position, decode_token, encode_token, search_fingerprint
+from imageset_search.server.aws_cli.paging import walk
+from imageset_search.server.aws_cli.params import env_help, setting, to_bool, to_int
 
 OPERATION = "SearchImageSets"
 PAGING_OPTIONS = {"--starting-token": str, "--page-size": to_int, "--max-items": to_int}
@@ -126,7 +126,7 @@ def _exit_code(exc: DatastoreError) -> int:
 
 
 def _run(args) -> int:
-    from imageset_search.server import cli_output, cli_skeleton
+    from imageset_search.server.aws_cli import output as cli_output, skeleton as cli_skeleton
 
     skeleton = setting(args, "--generate-cli-skeleton")
     if skeleton == "input":
@@ -141,8 +141,8 @@ def _run(args) -> int:
     if skeleton == "output":
         cli_output.render(cli_output.iso_timestamps(cli_skeleton.output_skeleton()), output, query=query)
         return 0
-    from imageset_search.server.cli_connection import opened_datastore
-    from imageset_search.server.cli_request import read_request
+    from imageset_search.server.aws_cli.connection import opened_datastore
+    from imageset_search.server.aws_cli.request import read_request
 
     request = read_request(args)
     paging = _paging(args, request)
@@ -155,7 +155,7 @@ def _run(args) -> int:
 
 
 def _output_format(args) -> str:
-    from imageset_search.server.cli_output import OUTPUT_FORMATS
+    from imageset_search.server.aws_cli.output import OUTPUT_FORMATS
 
     output = setting(args, "--output", default="json")
     if output not in OUTPUT_FORMATS:
@@ -234,7 +234,7 @@ def _walked(datastore, request, paging: Paging) -> Printout:
 
 
 def _print(printout: Printout, output: str, query) -> None:
-    from imageset_search.server.cli_output import iso_timestamps, render
+    from imageset_search.server.aws_cli.output import iso_timestamps, render
 
     if output == "text":
         for part in printout.text_parts:

@@ -6,7 +6,7 @@ so a desktop host's `env` block can configure it.
 
 import os
 
-from imageset_search.server.cli import CommandError
+from imageset_search.server.errors import CommandError
 from imageset_search.server.config import env_default, env_name
 
 

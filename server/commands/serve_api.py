@@ -8,7 +8,7 @@ import argparse
 import ipaddress
 import sys
 
-from imageset_search.datastores.local.faults import FAIL_KINDS  # light: the fault rules import nothing heavy
+from imageset_search.datastores.testbed.faults import FAIL_KINDS  # light: the fault rules import nothing heavy
 
 DESCRIPTION = """\
 Serve the local datastore over AWS HealthImaging's REST API (SearchImageSets, GetImageSet, GetImageSetMetadata,
@@ -60,11 +60,11 @@ def register(subparsers, common):
 
 
 def run(args) -> int:
-    from imageset_search.datastores.local.endpoint import start_endpoint
+    from imageset_search.datastores.testbed.endpoint import start_endpoint
     from imageset_search.datastores.local.store import LocalStore
     from imageset_search.server.config import db_path
 
-    from imageset_search.server.cli import CommandError
+    from imageset_search.server.errors import CommandError
 
     faults = build_faults(args)
     path = db_path(args.db)
@@ -88,9 +88,9 @@ def run(args) -> int:
 
 def build_faults(args):
     """The Faults the flags ask for; a malformed rule is a command-line error that says what to send instead."""
-    from imageset_search.datastores.local.endpoint import checked_faults
-    from imageset_search.datastores.local.faults import Faults
-    from imageset_search.server.cli import CommandError
+    from imageset_search.datastores.testbed.endpoint import checked_faults
+    from imageset_search.datastores.testbed.faults import Faults
+    from imageset_search.server.errors import CommandError
 
     try:
         return checked_faults(

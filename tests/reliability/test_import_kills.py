@@ -21,6 +21,8 @@ from imageset_search.datastores.local.importer import import_paths
 from imageset_search.datastores.local.store import LocalStore
 from reliability import integrity
 
+pytestmark = pytest.mark.slow
+
 MOMENTS = 20
 FILES = 48
 CHILD = """

@@ -15,14 +15,14 @@ import pytest
 from mcp import ClientSession, StdioServerParameters, stdio_client
 
 from conftest import DEMO_DATASTORE_ID
-from imageset_search.datastores.local.endpoint import start_endpoint
-from imageset_search.datastores.local.faults import Faults
+from imageset_search.datastores.testbed.endpoint import start_endpoint
+from imageset_search.datastores.testbed.faults import Faults
 from reliability import phi
 from reliability.answers import problem, text_of
 from reliability.generated import Generator
 from reliability.valid import every_known, required
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 GENERATED_PER_TOOL = 60
 

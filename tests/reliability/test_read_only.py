@@ -16,7 +16,7 @@ import pytest
 from endpoint_fixtures import aws_env  # noqa: F401
 from mcp_helpers import session
 
-from imageset_search.datastores.local.endpoint import ROUTES, start_endpoint
+from imageset_search.datastores.testbed.endpoint import ROUTES, start_endpoint
 from imageset_search.datastores.local.store import LocalStore
 from reliability.generated import Generator
 from reliability.valid import VALID, every_known, required

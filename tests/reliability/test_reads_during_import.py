@@ -18,7 +18,7 @@ from imageset_search.datastores.local.demo import write_dicom_files
 from imageset_search.datastores.local.store import LocalStore
 from reliability import integrity
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 FILES = 150
 CHILD = """

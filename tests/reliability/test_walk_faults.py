@@ -13,10 +13,10 @@ from mcp_helpers import session
 
 from conftest import DEMO_DATASTORE_ID
 from imageset_search.datastores.aws.datastore import AwsDatastore
-from imageset_search.datastores.local.faults import Faults, RequestRule
+from imageset_search.datastores.testbed.faults import Faults, RequestRule
 from reliability.answers import problem
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 WALKS = {
     "service filter": ({"study_date": "since 1990", "detail": "full"}, (17, 50, 4)),

@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from imageset_search.datastores.errors import ValidationException
-from imageset_search.server.cli import CommandError
-from imageset_search.server.cli_params import load_cli_input, load_json_object, setting
+from imageset_search.server.errors import CommandError
+from imageset_search.server.aws_cli.params import load_cli_input, load_json_object, setting
 
 INPUT_KEYS = ("datastoreId", "searchCriteria", "maxResults", "nextToken")
 CRITERIA_EXAMPLE = '{"filters": [{"values": [{"DICOMPatientId": "..."}], "operator": "EQUAL"}]}'

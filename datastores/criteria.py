@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from imageset_search.datastores.local.instants import epoch_seconds_to_millis, to_millis
-from imageset_search.datastores.local.studytime import DAY_END, DAY_START, study_key
-from imageset_search.datastores.local.validation import invalid, short
+from imageset_search.datastores.instants import epoch_seconds_to_millis, to_millis
+from imageset_search.datastores.studytime import DAY_END, DAY_START, study_key
+from imageset_search.datastores.validation import invalid, short
 
 ID_COLUMNS = {
     "DICOMPatientId": "patient_id",

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from imageset_search.datastores.errors import InternalServerException
-from imageset_search.server.cli import CommandError
+from imageset_search.server.errors import CommandError
 
 log = logging.getLogger(__name__)
 

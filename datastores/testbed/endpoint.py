@@ -32,8 +32,8 @@ from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from imageset_search.datastores.errors import DatastoreError, ValidationException
-from imageset_search.datastores.local.faults import ANSWERS, Faults
-from imageset_search.datastores.local.validation import invalid
+from imageset_search.datastores.testbed.faults import ANSWERS, Faults
+from imageset_search.datastores.validation import invalid
 from imageset_search.datastores.protocol import Datastore
 
 log = logging.getLogger(__name__)

@@ -8,8 +8,8 @@ import logging
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from imageset_search.server.cli import CommandError
-from imageset_search.server.cli_params import setting, to_bool, to_int
+from imageset_search.server.errors import CommandError
+from imageset_search.server.aws_cli.params import setting, to_bool, to_int
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,5 @@
-"""Hand-built Instance records for the local store's tests (the DICOM importer is tested on its own)."""
+"""Hand-built Instance records for the local store's tests (the DICOM importer is tested on its own): a support
+module, imported by the tests that need it."""
 
 from itertools import count
 

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any, Callable
 
-from imageset_search.server.cli import CommandError
+from imageset_search.server.errors import CommandError
 from imageset_search.server.config import env_default, env_name
 
 FILE_PREFIX = "file://"

@@ -11,7 +11,7 @@ import unicodedata
 from datetime import date, datetime
 from typing import Any, TextIO
 
-from imageset_search.server.cli import CommandError
+from imageset_search.server.errors import CommandError
 from imageset_search.server.terminal_text import printable
 
 OUTPUT_FORMATS = ("json", "text", "table")
