@@ -1,6 +1,6 @@
 """The import rate next to pydicom's header-read rate, per source of a real-world corpus or on generated files.
 
-    python bench/import_rate.py --corpus FOLDER [--repeats 3]
+    python bench/import_rate.py --corpus FOLDER [--repeats 3] [--per-source 1000]
     python bench/import_rate.py [--files 2000] [--seed 7] [--repeats 5]
 
 A corpus folder holds one folder per source (a vendor's QA series, a library's test files); bench/corpus_sources.txt
@@ -37,20 +37,21 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=2000, help="generated demo files, without --corpus")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeats", type=int, default=3, help="runs per measure (medians)")
+    parser.add_argument("--per-source", type=int, help="at most this many files of each source (the first in order)")
     args = parser.parse_args()
     if args.corpus:
-        print(json.dumps(corpus_rates(args.corpus, args.repeats)))
+        print(json.dumps(corpus_rates(args.corpus, args.repeats, args.per_source)))
     else:
         print(json.dumps(demo_rate(args.files, args.seed, args.repeats)))
 
 
-def corpus_rates(corpus: Path, repeats: int) -> dict:
+def corpus_rates(corpus: Path, repeats: int, per_source: int | None = None) -> dict:
     """Each source's rates; the whole corpus's, from the sources' median times added up; and the lowest ratio of a
     source (the slowest vendor's series)."""
     sources = sorted(path for path in corpus.iterdir() if path.is_dir())
     per_source = {}
     for source in sources:
-        paths = importable_files(source)
+        paths = importable_files(source, per_source)
         if paths:
             per_source[source.name] = rates(paths, repeats) | {"mismatches": mismatches(paths)}
             print(source.name, json.dumps(per_source[source.name]), file=sys.stderr)
@@ -119,12 +120,13 @@ def pydicom_decoding_every_value(paths: list[Path]) -> float:
     return time.perf_counter() - started
 
 
-def importable_files(source: Path) -> list[Path]:
-    """The files under `source` that pydicom reads as they are and the importer imports (no skip)."""
+def importable_files(source: Path, limit: int | None = None) -> list[Path]:
+    """The files under `source` (the first `limit` in walk order) that pydicom reads as they are and the importer
+    imports (no skip)."""
     import pydicom
 
     kept = []
-    for path in list_files([source]):
+    for path in list_files([source])[:limit]:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
