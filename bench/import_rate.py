@@ -45,13 +45,13 @@ def main() -> None:
         print(json.dumps(demo_rate(args.files, args.seed, args.repeats)))
 
 
-def corpus_rates(corpus: Path, repeats: int, per_source: int | None = None) -> dict:
+def corpus_rates(corpus: Path, repeats: int, limit: int | None = None) -> dict:
     """Each source's rates; the whole corpus's, from the sources' median times added up; and the lowest ratio of a
     source (the slowest vendor's series)."""
     sources = sorted(path for path in corpus.iterdir() if path.is_dir())
     per_source = {}
     for source in sources:
-        paths = importable_files(source, per_source)
+        paths = importable_files(source, limit)
         if paths:
             per_source[source.name] = rates(paths, repeats) | {"mismatches": mismatches(paths)}
             print(source.name, json.dumps(per_source[source.name]), file=sys.stderr)
