@@ -200,7 +200,10 @@ class SearchArgs(_Strict):
     sort_order: Word | None = Field(
         None, description="DESC (default, newest first) or ASC", json_schema_extra={"enum": ["ASC", "DESC"]}
     )
-    max_items: int = Field(10, ge=1, le=50, description="How many image sets to return in this call (1-50)")
+    max_items: int | None = Field(
+        None, ge=1, le=50, description="How many image sets to return in this call (1-50; default 10, or on a "
+        "continued search that of the call that issued next_token)"
+    )
     next_token: str | None = Field(
         None, max_length=8192, description="The next_token of a previous result: continues that search on its own"
     )
