@@ -5,13 +5,13 @@
 
 A corpus folder holds one folder per source (a vendor's QA series, a library's test files); bench/corpus_sources.txt
 names public repositories and the commits measured, each checked out into a folder of that name. Without --corpus,
-generated demo files are measured. For each source and for the whole corpus, over the files that both pydicom and
-the importer read (no skip): pydicom's `dcmread(stop_before_pixels=True)` rate, the importer's rate (read and stored
-into a fresh store by `import_paths`), their ratio (medians of --repeats runs, measured one after the other on the
-same files in each run), pydicom's rate when it also decodes every value (as an import must; `dcmread` leaves
-sequences of defined length undecoded, most of an enhanced multi-frame header) and the ratio to that, and the
-mismatches: files whose Instance is not the same, value for value and type
-for type, when pydicom reads them with the fast reader switched off. Prints one JSON object last.
+generated demo files are measured. For each source and for the whole corpus (its total from the sources' medians),
+over the files that both pydicom and the importer read (no skip): pydicom's `dcmread(stop_before_pixels=True)` rate,
+the importer's rate (read and stored into a fresh store by `import_paths`), their ratio by the clock and by CPU time
+(medians of --repeats runs, measured one after the other on the same files in each run), pydicom's rate when it also
+decodes every value (as an import must; `dcmread` leaves a sequence of defined length undecoded, most of an enhanced
+multi-frame header) and the ratio to that, and the mismatches: files whose Instance is not the same, value for value
+and type for type, when pydicom reads them with the fast reader switched off. Prints one JSON object last.
 """
 
 import argparse
@@ -61,10 +61,15 @@ def corpus_rates(corpus: Path, repeats: int, limit: int | None = None) -> dict:
         for name in ("pydicom_files_per_s", "import_files_per_s", "pydicom_every_value_files_per_s")
     }
     whole["ratio"] = round(whole["import_files_per_s"] / whole["pydicom_files_per_s"], 3)
+    cpu = {
+        name: sum(measured["cpu_seconds"][name] for measured in per_source.values()) for name in ("pydicom", "import")
+    }
+    whole["ratio_cpu"] = round(cpu["pydicom"] / cpu["import"], 3)
     whole["ratio_to_every_value"] = round(whole["import_files_per_s"] / whole["pydicom_every_value_files_per_s"], 3)
     return {
         "corpus": {"files": files, **whole},
         "lowest_source_ratio": min(measured["ratio"] for measured in per_source.values()),
+        "lowest_source_ratio_cpu": min(measured["ratio_cpu"] for measured in per_source.values()),
         "mismatches": sum(measured["mismatches"] for measured in per_source.values()),
         "sources": per_source,
     }
@@ -82,42 +87,52 @@ def demo_rate(count: int, seed: int, repeats: int) -> dict:
 
 
 def rates(paths: list[Path], repeats: int) -> dict:
-    """Files/s of pydicom's header read and of the import over `paths`, side by side (medians of `repeats`)."""
+    """Files/s of pydicom's header read and of the import over `paths`, side by side (medians of `repeats`), by the
+    clock and by this process's CPU time (steadier on a machine shared with other jobs)."""
     import pydicom
 
-    read_seconds, decode_seconds, import_seconds = [], [], []
-    for _ in range(repeats):
-        started = time.perf_counter()
+    def read() -> None:
         for path in paths:
             pydicom.dcmread(path, stop_before_pixels=True)
-        read_seconds.append(time.perf_counter() - started)
-        decode_seconds.append(pydicom_decoding_every_value(paths))
-        import_seconds.append(timed_into_new_store(lambda store, datastore: import_paths(store, datastore, paths)))
-    pydicom_rate = len(paths) / statistics.median(read_seconds)
-    decoding_rate = len(paths) / statistics.median(decode_seconds)
-    import_rate = len(paths) / statistics.median(import_seconds)
+
+    runs = {"read": [], "every value": [], "import": []}
+    for _ in range(repeats):
+        runs["read"].append(timed(read))
+        runs["every value"].append(timed(lambda: pydicom_decoding_every_value(paths)))
+        with tempfile.TemporaryDirectory() as scratch, LocalStore(Path(scratch) / "import.sqlite3") as store:
+            datastore_id = store.create_datastore("import")  # a fresh store, made before the clock starts
+            runs["import"].append(timed(lambda: import_paths(store, datastore_id, paths)))
+    wall = {name: statistics.median(clock for clock, _cpu in measured) for name, measured in runs.items()}
+    cpu = {name: statistics.median(used for _clock, used in measured) for name, measured in runs.items()}
     return {
         "files": len(paths),
-        "pydicom_files_per_s": round(pydicom_rate, 1),
-        "import_files_per_s": round(import_rate, 1),
-        "ratio": round(import_rate / pydicom_rate, 3),
-        "pydicom_every_value_files_per_s": round(decoding_rate, 1),
-        "ratio_to_every_value": round(import_rate / decoding_rate, 3),
+        "pydicom_files_per_s": round(len(paths) / wall["read"], 1),
+        "import_files_per_s": round(len(paths) / wall["import"], 1),
+        "ratio": round(wall["read"] / wall["import"], 3),
+        "ratio_cpu": round(cpu["read"] / cpu["import"], 3),
+        "pydicom_every_value_files_per_s": round(len(paths) / wall["every value"], 1),
+        "ratio_to_every_value": round(wall["every value"] / wall["import"], 3),
+        "cpu_seconds": {"pydicom": round(cpu["read"], 3), "import": round(cpu["import"], 3)},
     }
 
 
-def pydicom_decoding_every_value(paths: list[Path]) -> float:
-    """Seconds pydicom takes to read the headers and decode every value, sequences' included: what the import needs
-    and `dcmread` alone defers (it leaves a sequence of defined length undecoded until it is asked for)."""
+def timed(work: Callable[[], object]) -> tuple[float, float]:
+    """(seconds by the clock, CPU seconds of this process) that `work()` takes."""
+    clock, cpu = time.perf_counter(), time.process_time()
+    work()
+    return time.perf_counter() - clock, time.process_time() - cpu
+
+
+def pydicom_decoding_every_value(paths: list[Path]) -> None:
+    """pydicom reads the headers and decodes every value, sequences' included: what the import needs and `dcmread`
+    alone defers (it leaves a sequence of defined length undecoded until it is asked for)."""
     import pydicom
 
-    started = time.perf_counter()
     for path in paths:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for element in pydicom.dcmread(path, stop_before_pixels=True).iterall():
                 element.value
-    return time.perf_counter() - started
 
 
 def importable_files(source: Path, limit: int | None = None) -> list[Path]:
@@ -148,15 +163,6 @@ def _pydicom_reading(path: Path):
         return pydicom_instance(path)
     except SkipFile as skip:
         return skip.reason
-
-
-def timed_into_new_store(work: Callable[[LocalStore, str], object]) -> float:
-    """Seconds `work` takes on a fresh datastore in a scratch store file."""
-    with tempfile.TemporaryDirectory() as scratch, LocalStore(Path(scratch) / "import.sqlite3") as store:
-        datastore_id = store.create_datastore("import")
-        started = time.perf_counter()
-        work(store, datastore_id)
-        return time.perf_counter() - started
 
 
 if __name__ == "__main__":
