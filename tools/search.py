@@ -5,6 +5,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from imageset_search.datastores.capabilities import capabilities_of
 from imageset_search.datastores.protocol import Datastore
 from imageset_search.tools import criteria as criteria_
 from imageset_search.tools import results, summaries, tokens
@@ -144,18 +145,27 @@ def search_image_sets(
     )
     if view.detail == "full" and view.fields:
         raise SearchError("fields chooses what detail=summary holds; with detail=full drop fields")
-    the_plan = plan(query)
-    fetch = _fetcher(datastore, datastore_id, the_plan)
+    the_plan = plan(query, capabilities_of(datastore))
+    notes: list[str] = []
+    fetch = _fetcher(datastore, datastore_id, the_plan, notes)
     collected = collect(fetch, position, view.max_items, the_plan.matches, settings.scan_budget)
     following = tokens.encode(secret, datastore_id, query, collected.next, view) if collected.next else None
-    return _result(view, datastore_id, the_plan, collected, following, interpreted, _warnings(collected, settings))
+    warnings = _warnings(collected, settings) + notes
+    return _result(view, datastore_id, the_plan, collected, following, interpreted, warnings)
 
 
-def _fetcher(datastore: Datastore, datastore_id: str, the_plan: Plan):
+def _fetcher(datastore: Datastore, datastore_id: str, the_plan: Plan, notes: list[str]):
+    """The page reader of this plan; a datastore's word on how it searched the pushed refinements (e.g. that it
+    scanned them after all) is gathered into `notes`, once each."""
     criteria = the_plan.service_criteria or None
+    pushed = {"refinements": the_plan.refinements} if the_plan.refinements else {}
 
     def fetch(token: str | None, size: int) -> dict[str, Any]:
-        return datastore.search_image_sets(datastore_id, criteria, max_results=size, next_token=token)
+        page = datastore.search_image_sets(datastore_id, criteria, max_results=size, next_token=token, **pushed)
+        note = page.get("refinementsNote")
+        if note and note not in notes:
+            notes.append(note)
+        return page
 
     return fetch
 
@@ -180,17 +190,13 @@ def _result(view, datastore_id, the_plan, collected, next_token, interpreted, wa
 
 
 SEARCH_DESCRIPTION = """\
-Search medical image sets (one DICOM series each) as AWS HealthImaging's SearchImageSets does, with loose values \
-made exact.
-Searchable: patient_id, accession_number, study_id, study_instance_uid, series_instance_uid (exact, case-sensitive), \
-study_date, created, updated (phrases such as 'last March', 'since June', 'Q3 2021', 'past two weeks', \
-'20230101-20230315', or {from, to}), is_primary. At most two of these run in the datastore; any more, and the \
-refinements modality, body_part, patient_name (any word order and case), study_description (contains), patient_sex \
-and patient_birth_date, are checked here on each result (a long scan stops at a budget and says so).
-Instead of the flat fields you may pass search_criteria: AWS's own searchCriteria JSON, verbatim.
-Results are grouped by study (detail=summary) or AWS's own summaries (detail=full). The result says how each loose \
-value was read (interpreted) and where each criterion ran. When has_more is true, call again with only next_token: \
-it continues exactly where this call stopped, with no duplicates. Read-only."""
+Search medical image sets (one DICOM series each) as AWS HealthImaging's SearchImageSets does.
+Exact, case-sensitive: patient_id, accession_number, study_id, study_instance_uid, series_instance_uid. Dates \
+(study_date, created, updated) take phrases ('last March', 'since 2020', 'Q3 2021') or {from, to}. Checked on each \
+result: modality, body_part, patient_name (words, any order), study_description (contains), patient_sex, \
+patient_birth_date. Or send AWS's searchCriteria JSON as search_criteria instead of these.
+The result says how loose values were read and where each criterion ran. When has_more is true, call again with \
+only next_token: it continues exactly there, with the same max_items, detail and fields. Read-only."""
 
 SEARCH_IMAGE_SETS = ToolSpec(
     name="search_image_sets",

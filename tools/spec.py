@@ -17,4 +17,4 @@ class ToolSpec:
     arguments: type[BaseModel]
     result: type[BaseModel]
     run: Callable[[Datastore, Any, Settings], BaseModel]
-    text: Callable[[Any], str]
+    text: Callable[[Any], str]  # the headline: what was found and how to go on; the server adds the result itself
