@@ -9,6 +9,7 @@ with the fast reader switched off.
 import struct
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydicom.data import get_testdata_file
@@ -162,6 +163,19 @@ def test_a_dicomdir_is_known_by_its_content_whatever_its_file_meta_says(tmp_path
     fast, slow = both_ways(path, monkeypatch)
 
     assert fast == slow == ("skipped", "a DICOMDIR (a folder index, not an instance)")
+
+
+def test_the_us_or_ss_tags_the_reader_settles_are_those_pydicom_settles():
+    """The reader names the few retired "US or SS" tags pydicom leaves unsettled rather than importing pydicom's
+    private list; this checks the two still agree, so a pydicom upgrade that changes its list is noticed."""
+    import pydicom.filewriter
+    from pydicom.datadict import DicomDictionary
+
+    pydicom_settles = getattr(pydicom.filewriter, "_AMBIGUOUS_US_SS_TAGS", None)
+    if pydicom_settles is None:
+        pytest.skip("this pydicom keeps no list of the US or SS tags it settles")
+    ambiguous = {tag for tag, entry in DicomDictionary.items() if entry[0] == "US or SS"}
+    assert ambiguous - dicom_header._UNSETTLED_US_OR_SS == set(pydicom_settles)
 
 
 # -- generated raw bytes ----------------------------------------------------------------------------------------------
