@@ -21,7 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from imageset_search.datastores.local.dicom_instance import DICOMDIR_CLASS_UID, STORE_COUNTED
-from imageset_search.datastores.local.dicom_values import BINARY_VRS, NotDecoded, element_value, raw_value
+from imageset_search.datastores.local.dicom_values import (
+    BINARY_VRS,
+    NotDecoded,
+    element_value,
+    raw_json_value,
+    raw_value,
+)
 from imageset_search.datastores.local.pydicom_reader import quiet_pydicom
 
 FIRST_CHUNK = 64 * 1024
@@ -323,6 +329,7 @@ def _kept_elements(
     (`character_set`, as vendors' items often do); an item with another one is declined."""
     kept = []
     dictionary = _dictionary()
+    encoding = encodings[0]
     for tag, (vr, raw) in elements.items():
         if not tag & 0xFFFF or vr in BINARY_VRS:
             continue
@@ -335,13 +342,18 @@ def _kept_elements(
                 continue
             value = element_value(vr, raw, lambda item: _item_value(item, encodings, character_set))
         else:
-            decoded = _decoded(tag, vr, raw, encodings)
-            if decoded is _UNDECODABLE:
-                continue
             try:
-                value = element_value(vr, decoded, None)
-            except Exception:
-                continue
+                if tag in _LUT_DESCRIPTORS and vr == "SS":
+                    raise NotDecoded("a LUT descriptor pydicom mends")
+                value = raw_json_value(vr, raw, encoding)
+            except NotDecoded:
+                decoded = _pydicom_decoded(tag, vr, raw, encodings)
+                if decoded is _UNDECODABLE:
+                    continue
+                try:
+                    value = element_value(vr, decoded, None)
+                except Exception:
+                    continue
         kept.append((keyword, vr, value))
     return kept
 
@@ -373,6 +385,11 @@ def _decoded(tag: int, vr: str, raw: bytes, encodings: tuple[str, ...]) -> Any:
             return raw_value(vr, raw, encodings[0])
         except NotDecoded:
             pass
+    return _pydicom_decoded(tag, vr, raw, encodings)
+
+
+def _pydicom_decoded(tag: int, vr: str, raw: bytes, encodings: tuple[str, ...]) -> Any:
+    """The element's value as pydicom's own conversion gives it; `_UNDECODABLE` when pydicom raises."""
     from pydicom.dataelem import RawDataElement, convert_raw_data_element
     from pydicom.tag import BaseTag
 
@@ -382,4 +399,3 @@ def _decoded(tag: int, vr: str, raw: bytes, encodings: tuple[str, ...]) -> Any:
             return convert_raw_data_element(element, encoding=list(encodings), ds=None).value
     except Exception:
         return _UNDECODABLE
-
