@@ -6,15 +6,14 @@ read in full (still gzip, as the service sends it), and failures as `datastores.
 Retries and backoff are botocore's (`retry_mode`, `max_attempts`: every attempt counted, the first included).
 """
 
-import re
 from typing import Any
 
+from imageset_search.datastores import healthimaging as service
 from imageset_search.datastores.aws.client import ClientOptions, forget_client, shared_client, start_counting_attempts
 from imageset_search.datastores.aws.errors import Call, aws_errors
 from imageset_search.datastores.errors import CredentialsError, ResourceNotFoundException, ValidationException
 
 RETRY_MODES = ("standard", "adaptive", "legacy")
-DATASTORE_ID = re.compile(r"[0-9a-z]{32}")
 
 
 class AwsDatastore:
@@ -113,7 +112,7 @@ class AwsDatastore:
     def resolve_datastore(self, name_or_id: str | None = None) -> str:
         """The datastore id to search: an id as given; a name looked up among the ACTIVE datastores; nothing, the
         account's only ACTIVE datastore. Otherwise the error lists the ACTIVE ones to choose from."""
-        if name_or_id is not None and DATASTORE_ID.fullmatch(name_or_id):
+        if name_or_id is not None and service.is_id(name_or_id):
             return name_or_id
         active = self._all_datastores("ACTIVE")
         chosen = active if name_or_id is None else [d for d in active if d.get("datastoreName") == name_or_id]
@@ -132,7 +131,7 @@ class AwsDatastore:
     def _all_datastores(self, status: str) -> list[dict[str, Any]]:
         summaries, token = [], None
         while True:
-            page = self.list_datastores(datastore_status=status, max_results=50, next_token=token)
+            page = self.list_datastores(datastore_status=status, max_results=service.PAGE_MAX, next_token=token)
             summaries += page.get("datastoreSummaries", [])
             token = page.get("nextToken")
             if not token:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from imageset_search.datastores import errors
 from imageset_search.datastores.aws.client import attempts_sent
 from imageset_search.datastores.aws.validation import service_rule_error
+from imageset_search.datastores.healthimaging import ID_PATTERN
 
 CREDENTIAL_CODES = {
     "ExpiredToken",
@@ -29,7 +30,7 @@ REFRESH_CREDENTIALS = (
     "refresh them with `aws sso login --profile NAME` (SSO), choose a profile with AWS_PROFILE or --profile, or set "
     "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) in the server's environment"
 )
-RESOURCE_ID = re.compile(r"\b[0-9a-z]{32}\b")
+RESOURCE_ID = re.compile(rf"\b{ID_PATTERN}\b")
 VALUE_IN_REPORT = re.compile(r", value: .*?(?=, type:|, valid |$)", re.MULTILINE)
 
 

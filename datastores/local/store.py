@@ -37,6 +37,7 @@ from imageset_search.datastores.errors import (
     ResourceNotFoundException,
     ValidationException,
 )
+from imageset_search.datastores import healthimaging as service
 from imageset_search.datastores.local import tokens
 from imageset_search.datastores.criteria import parse_criteria
 from imageset_search.datastores.local.ingest import AddResult, add_instances
@@ -46,15 +47,12 @@ from imageset_search.datastores.local.schema import BUSY_TIMEOUT_SECONDS, connec
 from imageset_search.datastores.local.search import pack_cursor, read_page, unpack_cursor
 from imageset_search.datastores.local.shapes import datastore_fields, image_set_arn, metadata_document, version_fields
 from imageset_search.datastores.local.summary import check_instance
-from imageset_search.datastores.validation import check_int_range, check_token_text, invalid
+from imageset_search.datastores.validation import check_id, check_page_size, check_token_text, invalid
 
 __all__ = ["LocalStore", "AddResult"]
 
-ID_PATTERN = re.compile(r"[0-9a-z]{32}")
 NAME_PATTERN = re.compile(r"[A-Za-z0-9._/#-]{1,256}")
 VERSION_PATTERN = re.compile(r"\d+")
-DATASTORE_STATUSES = ("CREATING", "CREATE_FAILED", "ACTIVE", "DELETING", "DELETED")
-MAX_PAGE = 50
 HOW_TO_CREATE = "create one with `imageset-search import PATH --datastore NAME` or `imageset-search demo-data`"
 LISTED_DATASTORES = 10
 
@@ -155,7 +153,7 @@ class LocalStore:
         """A new empty datastore; its id is random unless given. Duplicate ids and names are ConflictExceptions."""
         if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
             raise invalid("datastoreName", "Member must be 1-256 characters from A-Z a-z 0-9 . _ / # -", shown=name)
-        datastore_id = _new_id() if datastore_id is None else _checked_id("datastoreId", datastore_id)
+        datastore_id = _new_id() if datastore_id is None else check_id("datastoreId", datastore_id)
         millis = now_millis(now)
         with self._writing() as connection:
             clash = connection.execute(
@@ -208,7 +206,7 @@ class LocalStore:
 
     def _ds(self, connection: sqlite3.Connection, datastore_id: Any) -> int:
         """The internal key of a datastore id, after checking the id's form."""
-        _checked_id("datastoreId", datastore_id)
+        check_id("datastoreId", datastore_id)
         row = connection.execute("SELECT ds FROM datastores WHERE id = ?", (datastore_id,)).fetchone()
         if row is None:
             raise self._not_found(connection, f"Datastore {datastore_id} does not exist in this local store")
@@ -231,9 +229,9 @@ class LocalStore:
     def list_datastores(
         self, datastore_status: str | None = None, max_results: int | None = None, next_token: str | None = None
     ) -> dict[str, Any]:
-        if datastore_status is not None and datastore_status not in DATASTORE_STATUSES:
+        if datastore_status is not None and datastore_status not in service.DATASTORE_STATUSES:
             raise invalid(
-                "datastoreStatus", f"Member must satisfy enum value set: [{', '.join(DATASTORE_STATUSES)}]", shown=datastore_status
+                "datastoreStatus", f"Member must satisfy enum value set: [{', '.join(service.DATASTORE_STATUSES)}]", shown=datastore_status
             )
         limit = _page_size(max_results)
         scope = f"datastores:{datastore_status}"
@@ -294,7 +292,7 @@ class LocalStore:
         max_results: int | None = None,
         next_token: str | None = None,
     ) -> dict[str, Any]:
-        _checked_id("datastoreId", datastore_id)
+        check_id("datastoreId", datastore_id)
         query = parse_criteria(search_criteria)
         limit = _page_size(max_results)
         scope = f"search:{datastore_id}:{query.canonical()}"
@@ -356,7 +354,7 @@ class LocalStore:
         return response
 
     def _image_set(self, connection: sqlite3.Connection, ds: int, datastore_id: str, image_set_id: Any) -> dict[str, Any]:
-        _checked_id("imageSetId", image_set_id)
+        check_id("imageSetId", image_set_id)
         row = connection.execute(
             "SELECT pk, id, version, created_at, is_primary, series_uid FROM image_sets WHERE ds = ? AND id = ?",
             (ds, image_set_id),
@@ -399,13 +397,7 @@ def _create_private(path: Path) -> None:
 
 def _page_size(max_results: Any) -> int:
     """maxResults as every paginated operation takes it: 1-50, 50 when not given."""
-    return MAX_PAGE if max_results is None else check_int_range("maxResults", max_results, 1, MAX_PAGE)
-
-
-def _checked_id(path: str, value: Any) -> str:
-    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
-        raise invalid(path, "Member must satisfy regular expression pattern: [0-9a-z]{32}", shown=value if isinstance(value, str) else None)
-    return value
+    return service.PAGE_MAX if max_results is None else check_page_size("maxResults", max_results)
 
 
 def _checked_ids(new_id: Callable[[], str]) -> Callable[[], str]:
@@ -413,7 +405,7 @@ def _checked_ids(new_id: Callable[[], str]) -> Callable[[], str]:
 
     def checked() -> str:
         value = new_id()
-        if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
+        if not service.is_id(value):
             raise ValueError("new_id() must return 32 characters from [0-9a-z], such as uuid.uuid4().hex")
         return value
 

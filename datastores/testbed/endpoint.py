@@ -32,6 +32,7 @@ from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from imageset_search.datastores.errors import DatastoreError, ValidationException
+from imageset_search.datastores.healthimaging import PAGE_MAX, PAGE_MIN
 from imageset_search.datastores.testbed.faults import ANSWERS, Faults
 from imageset_search.datastores.validation import invalid
 from imageset_search.datastores.protocol import Datastore
@@ -61,7 +62,7 @@ class Request:
         try:
             return int(value)
         except ValueError:
-            raise invalid(name, "Member must be an integer between 1 and 50") from None
+            raise invalid(name, f"Member must be an integer between {PAGE_MIN} and {PAGE_MAX}") from None
 
     def search_criteria(self) -> dict[str, Any] | None:
         """The body is the bare searchCriteria object; its epoch-second instants become UTC datetimes."""
