@@ -21,6 +21,9 @@ UID_RE = re.compile(UID_PATTERN)
 
 TOKEN_MAX_LENGTH = 8192  # nextToken: 1 to this many ASCII characters
 
+STUDY_DATE_MAX_LENGTH = 36  # DICOMStudyDateAndTime's DICOMStudyDate and DICOMStudyTime strings
+STUDY_TIME_MAX_LENGTH = 56
+
 FILTERS_MAX = 2  # searchCriteria.filters: none (every image set), one or two
 VALUES_MAX = 2  # a filter's values: one for EQUAL, two for BETWEEN
 OPERATORS = ("EQUAL", "BETWEEN")

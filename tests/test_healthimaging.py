@@ -49,6 +49,12 @@ def test_the_id_attributes_their_length_and_the_uid_pattern():
     assert {VALUE.members[name].metadata["pattern"] for name in patterned} == {facts.UID_PATTERN}
 
 
+def test_the_study_date_and_time_lengths():
+    members = VALUE.members["DICOMStudyDateAndTime"].members
+    assert members["DICOMStudyDate"].metadata["max"] == facts.STUDY_DATE_MAX_LENGTH
+    assert members["DICOMStudyTime"].metadata["max"] == facts.STUDY_TIME_MAX_LENGTH
+
+
 def test_the_search_vocabulary():
     assert list(VALUE.members) == list(facts.SEARCH_ATTRIBUTES)
     assert [name for name in VALUE.members if VALUE.members[name].name == "Date"] == list(facts.INSTANT_ATTRIBUTES)
@@ -78,3 +84,22 @@ def test_the_server_starts_without_botocore():
 
     code = "import sys, imageset_search.datastores.healthimaging; print(sorted({'botocore', 'boto3'} & set(sys.modules)))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
+
+
+def test_every_tool_takes_the_shared_arguments_with_the_same_limits():
+    """datastore_id, max_items and next_token mean the same in every tool (search_image_sets once took 64-character
+    datastore ids where the others took 512)."""
+    from imageset_search.tools.catalog import CATALOG
+
+    seen: dict[str, set[str]] = {}
+    for spec in CATALOG:
+        properties = spec.arguments.model_json_schema(by_alias=True)["properties"]
+        for name in ("datastore_id", "max_items", "next_token"):
+            if name in properties:
+                schema = dict(properties[name])
+                for key in ("default", "description", "title"):
+                    schema.pop(key, None)
+                seen.setdefault(name, set()).add(repr(schema))
+    assert set(seen) == {"datastore_id", "max_items", "next_token"}
+    assert all(len(schemas) == 1 for schemas in seen.values()), seen
+    assert "'maxLength': 512" in next(iter(seen["datastore_id"]))

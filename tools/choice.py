@@ -1,17 +1,13 @@
 """Which datastore a call means when it does not say: the configured default, else the only active one."""
 
-import re
-
+from imageset_search.datastores import healthimaging as service
 from imageset_search.datastores.protocol import Datastore
 from imageset_search.tools.errors import SearchError
-
-DATASTORE_ID = re.compile(r"^[0-9a-z]{32}$")
-
 
 def _listing(datastore: Datastore) -> list[dict]:
     summaries, token = [], None
     while True:
-        page = datastore.list_datastores(datastore_status="ACTIVE", max_results=50, next_token=token)
+        page = datastore.list_datastores(datastore_status="ACTIVE", max_results=service.PAGE_MAX, next_token=token)
         summaries += page.get("datastoreSummaries") or []
         token = page.get("nextToken")
         if not token:
@@ -25,7 +21,7 @@ def describe_datastores(found: list[dict]) -> str:
 def choose_datastore(datastore: Datastore, given: str | None, default: str | None) -> str:
     if given is not None and given.strip():
         chosen = given.strip()
-        if not DATASTORE_ID.match(chosen):
+        if not service.is_id(chosen):
             raise SearchError(
                 "datastore_id must be 32 lower-case letters and digits; call list_datastores to see the ids"
             )

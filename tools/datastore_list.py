@@ -10,14 +10,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from imageset_search.datastores.healthimaging import DATASTORE_STATUSES, PAGE_MAX
 from imageset_search.datastores.protocol import Datastore
+from imageset_search.tools.arguments import STRICT, NextTokenArg, PageSizeArg
 from imageset_search.tools.image_sets import datastore_token
-from imageset_search.tools.models import STRICT
 from imageset_search.tools.settings import Settings
 from imageset_search.tools.spec import ToolSpec
 from imageset_search.tools.summaries import iso
 
-STATUSES = ("CREATING", "CREATE_FAILED", "ACTIVE", "DELETING", "DELETED")
 RESOURCE_PAGES = 10  # the datastores resource lists at most this many pages of 50
 
 
@@ -25,13 +25,11 @@ class ListDatastoresArgs(BaseModel):
     """Arguments of list_datastores."""
 
     model_config = STRICT
-    status: Literal[STATUSES] | None = Field(  # type: ignore[valid-type]
+    status: Literal[DATASTORE_STATUSES] | None = Field(  # type: ignore[valid-type]
         None, description="Only datastores in this state, e.g. ACTIVE; omit for all"
     )
-    max_items: int = Field(50, ge=1, le=50, description="How many datastores to return in this call (1-50)")
-    next_token: str | None = Field(
-        None, min_length=1, max_length=8192, description="The next_token of a previous result, to continue the list"
-    )
+    max_items: PageSizeArg = Field(50, description="How many datastores to return in this call (1-50)")
+    next_token: NextTokenArg = Field(None, description="The next_token of a previous result, to continue the list")
 
 
 class DatastoreBrief(BaseModel):
@@ -105,7 +103,7 @@ def datastore_listing(datastore: Datastore, settings: Settings) -> dict[str, Any
     found: list[DatastoreBrief] = []
     token = None
     for _ in range(RESOURCE_PAGES):
-        page = datastore.list_datastores(max_results=50, next_token=token)
+        page = datastore.list_datastores(max_results=PAGE_MAX, next_token=token)
         found += [_brief(datastore, summary) for summary in page.get("datastoreSummaries") or []]
         token = page.get("nextToken") or None
         if token is None:

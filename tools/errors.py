@@ -9,7 +9,7 @@ import functools
 
 from pydantic import ValidationError
 
-from imageset_search.tools.models import VALUE_MEMBERS
+from imageset_search.datastores.healthimaging import SEARCH_ATTRIBUTES
 
 
 class SearchError(ValueError):
@@ -18,7 +18,7 @@ class SearchError(ValueError):
 
 _HINTS = {
     "missing": "is required",
-    "union_member": "each value holds exactly one key, one of: " + ", ".join(VALUE_MEMBERS),
+    "union_member": "each value holds exactly one key, one of: " + ", ".join(SEARCH_ATTRIBUTES),
 }
 
 

@@ -4,71 +4,31 @@ A search result's `image_set_id` and `datastore_id` feed these directly. Both ar
 (GetImageSet / ListImageSetVersions, boto3's shapes) is retold with plain names, ISO-8601 UTC timestamps and empty
 fields dropped. The version list pages with the datastore's own nextToken, so it works the same on AWS and locally.
 
-The argument types that name an image set (`DatastoreIdArg`, `ImageSetIdArg`, `VersionArg`) live here and are
-shared with get_image_set_metadata, so every tool describes and checks them the same way.
+The argument types they share with the other tools live in `tools.arguments`.
 """
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, Field
 
 from imageset_search.datastores.errors import ValidationException
 from imageset_search.datastores.protocol import Datastore
+from imageset_search.tools.arguments import (
+    STRICT,
+    DatastoreIdArg,
+    ImageSetIdArg,
+    NextTokenArg,
+    PageSizeArg,
+    VersionArg,
+    version_id,
+)
 from imageset_search.tools.choice import choose_datastore
 from imageset_search.tools.errors import SearchError
-from imageset_search.tools.models import ID_MAX, STRICT
 from imageset_search.tools.settings import Settings
 from imageset_search.tools.spec import ToolSpec
 from imageset_search.tools.summaries import iso
-
-ID_PATTERN = r"^[0-9a-z]{32}$"
-VERSION_MAX = 2**31 - 1  # far above any real version, and inside what every store's integers hold
-
-
-def _no_bool(value: Any) -> Any:
-    """pydantic would read true as version 1; a version is a number, so a boolean is a mistake to report."""
-    if isinstance(value, bool):
-        raise ValueError("must be a version number such as 2, not true/false")
-    return value
-
-
-def _image_set_id(value: str) -> str:
-    """The id trimmed (hosts sometimes pad it); pydantic's own pattern error would only quote the regex."""
-    trimmed = value.strip()
-    if not re.fullmatch(ID_PATTERN, trimmed):
-        raise ValueError("must be 32 lower-case letters and digits: the image_set_id of a search_image_sets result")
-    return trimmed
-
-
-DatastoreIdArg = Annotated[
-    str | None,
-    Field(
-        max_length=ID_MAX,  # room for a pasted ARN, which choose_datastore then explains; not for megabytes
-        description="32-character datastore id; optional when the server has a default or only one datastore",
-    ),
-]
-ImageSetIdArg = Annotated[
-    str,
-    AfterValidator(_image_set_id),
-    Field(
-        description="The 32-character image_set_id of a search_image_sets result",
-        json_schema_extra={"pattern": ID_PATTERN},
-    ),
-]
-VersionArg = Annotated[
-    Annotated[int, Field(ge=1, le=VERSION_MAX)] | None,
-    BeforeValidator(_no_bool),
-    Field(description="A version number from list_image_set_versions; omit for the latest"),
-]
-
-
-def version_id(version: int | None) -> str | None:
-    """The version as the datastore takes it (versionId is a string of digits)."""
-    return None if version is None else str(version)
-
 
 @contextmanager
 def datastore_token(next_token: str | None, tool: str) -> Iterator[None]:
@@ -177,11 +137,9 @@ class ListVersionsArgs(BaseModel):
     model_config = STRICT
     datastore_id: DatastoreIdArg = None
     image_set_id: ImageSetIdArg
-    max_items: int = Field(10, ge=1, le=50, description="How many versions to return in this call (1-50)")
-    next_token: str | None = Field(
+    max_items: PageSizeArg = Field(10, description="How many versions to return in this call (1-50)")
+    next_token: NextTokenArg = Field(
         None,
-        min_length=1,
-        max_length=8192,
         description="The next_token of a previous result, sent with the same image_set_id, to continue the list",
     )
 

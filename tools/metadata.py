@@ -20,10 +20,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from imageset_search.datastores.errors import InternalServerException
 from imageset_search.datastores.protocol import Datastore
+from imageset_search.tools.arguments import STRICT, DatastoreIdArg, ImageSetIdArg, VersionArg, version_id
 from imageset_search.tools.choice import choose_datastore
 from imageset_search.tools.errors import SearchError, describe_validation_error
-from imageset_search.tools.image_sets import DatastoreIdArg, ImageSetIdArg, VersionArg, version_id
-from imageset_search.tools.models import STRICT
 from imageset_search.tools.settings import Settings
 from imageset_search.tools.spec import ToolSpec
 

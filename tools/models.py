@@ -13,15 +13,15 @@ Every model forbids unknown keys, so a misspelt argument is an error naming it i
 from datetime import datetime
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import BaseModel, Discriminator, Field, Tag, model_validator
 
-STRICT = ConfigDict(extra="forbid", populate_by_name=True)
-ID_MAX = 512
+from imageset_search.datastores import healthimaging as service
+from imageset_search.tools.arguments import STRICT, DatastoreIdArg, NextTokenArg, PageSizeArg
+
 PHRASE_MAX = 200  # a date phrase; longer text is refused before any parsing
 Phrase = Annotated[str, Field(max_length=PHRASE_MAX)]
 Word = Annotated[str, Field(max_length=40)]
 ModalityCode = Annotated[str, Field(min_length=1, max_length=16)]  # DICOM CS values are at most 16 characters
-UID_PATTERN = r"^\s*[0-9.]+\s*$"
 
 
 class _Strict(BaseModel):
@@ -32,9 +32,9 @@ class _Strict(BaseModel):
 
 
 class StudyDateAndTime(_Strict):
-    DICOMStudyDate: str = Field(max_length=36, description="yyyyMMdd (yyyy-MM-dd and yyyy.MM.dd are accepted)")
+    DICOMStudyDate: str = Field(max_length=service.STUDY_DATE_MAX_LENGTH, description="yyyyMMdd (yyyy-MM-dd and yyyy.MM.dd are accepted)")
     DICOMStudyTime: str | None = Field(
-        None, max_length=56, description="HHmmss[.FFFFFF] (HH:mm and HH:mm:ss are accepted); omitted means 000000"
+        None, max_length=service.STUDY_TIME_MAX_LENGTH, description="HHmmss[.FFFFFF] (HH:mm and HH:mm:ss are accepted); omitted means 000000"
     )
 
 
@@ -45,23 +45,23 @@ LooseInstant = Annotated[
 
 
 class PatientIdValue(_Strict):
-    DICOMPatientId: str = Field(max_length=ID_MAX)
+    DICOMPatientId: str = Field(max_length=service.VALUE_MAX_LENGTH)
 
 
 class AccessionNumberValue(_Strict):
-    DICOMAccessionNumber: str = Field(max_length=ID_MAX)
+    DICOMAccessionNumber: str = Field(max_length=service.VALUE_MAX_LENGTH)
 
 
 class StudyIdValue(_Strict):
-    DICOMStudyId: str = Field(max_length=ID_MAX)
+    DICOMStudyId: str = Field(max_length=service.VALUE_MAX_LENGTH)
 
 
 class StudyInstanceUIDValue(_Strict):
-    DICOMStudyInstanceUID: str = Field(max_length=ID_MAX)
+    DICOMStudyInstanceUID: str = Field(max_length=service.VALUE_MAX_LENGTH)
 
 
 class SeriesInstanceUIDValue(_Strict):
-    DICOMSeriesInstanceUID: str = Field(max_length=ID_MAX)
+    DICOMSeriesInstanceUID: str = Field(max_length=service.VALUE_MAX_LENGTH)
 
 
 class CreatedAtValue(_Strict):
@@ -117,19 +117,19 @@ SearchValue = Annotated[
 
 class SearchFilter(_Strict):
     values: list[SearchValue] = Field(
-        min_length=1, max_length=2, description="EQUAL takes one value; BETWEEN two (lower, then upper)"
+        min_length=1, max_length=service.VALUES_MAX, description="EQUAL takes one value; BETWEEN two (lower, then upper)"
     )
-    operator: Literal["EQUAL", "BETWEEN"]
+    operator: Literal[service.OPERATORS]  # type: ignore[valid-type]
 
 
 class Sort(_Strict):
-    sortField: Literal["updatedAt", "createdAt", "DICOMStudyDateAndTime"]
-    sortOrder: Literal["ASC", "DESC"]
+    sortField: Literal[service.SORT_FIELDS]  # type: ignore[valid-type]
+    sortOrder: Literal[service.SORT_ORDERS]  # type: ignore[valid-type]
 
 
 class SearchCriteria(_Strict):
     filters: list[SearchFilter] | None = Field(
-        None, min_length=1, max_length=2, description="at most two filters, combined with AND; omit for all"
+        None, min_length=1, max_length=service.FILTERS_MAX, description="at most two filters, combined with AND; omit for all"
     )
     sort: Sort | None = None
 
@@ -165,14 +165,12 @@ CRITERIA_FIELDS = ID_FIELDS + DATE_FIELDS + ("is_primary",) + REFINEMENT_FIELDS
 class SearchArgs(_Strict):
     """Arguments of search_image_sets."""
 
-    datastore_id: str | None = Field(
-        None, max_length=64, description="32-character datastore id; optional when the server has a default or only one datastore"
-    )
-    patient_id: str | None = Field(None, max_length=ID_MAX, description="DICOM PatientID, exact (case-sensitive)")
-    accession_number: str | None = Field(None, max_length=ID_MAX, description="DICOM AccessionNumber, exact")
-    study_id: str | None = Field(None, max_length=ID_MAX, description="DICOM StudyID, exact")
-    study_instance_uid: str | None = Field(None, max_length=ID_MAX, description="StudyInstanceUID, digits and dots")
-    series_instance_uid: str | None = Field(None, max_length=ID_MAX, description="SeriesInstanceUID, digits and dots")
+    datastore_id: DatastoreIdArg = None
+    patient_id: str | None = Field(None, max_length=service.VALUE_MAX_LENGTH, description="DICOM PatientID, exact (case-sensitive)")
+    accession_number: str | None = Field(None, max_length=service.VALUE_MAX_LENGTH, description="DICOM AccessionNumber, exact")
+    study_id: str | None = Field(None, max_length=service.VALUE_MAX_LENGTH, description="DICOM StudyID, exact")
+    study_instance_uid: str | None = Field(None, max_length=service.VALUE_MAX_LENGTH, description="StudyInstanceUID, digits and dots")
+    series_instance_uid: str | None = Field(None, max_length=service.VALUE_MAX_LENGTH, description="SeriesInstanceUID, digits and dots")
     study_date: DateInput | None = Field(None, description="When the study was performed (DICOM StudyDate)")
     created: InstantInput | None = Field(None, description="When the image set was created in the datastore")
     updated: InstantInput | None = Field(None, description="When the image set was last updated in the datastore")
@@ -182,10 +180,10 @@ class SearchArgs(_Strict):
     )
     body_part: str | None = Field(None, max_length=128, description="Body part examined, e.g. CHEST; case-insensitive")
     patient_name: str | None = Field(
-        None, max_length=ID_MAX, description="Patient name words in any order and case ('Huel Melissa', 'Huel^Melissa')"
+        None, max_length=service.VALUE_MAX_LENGTH, description="Patient name words in any order and case ('Huel Melissa', 'Huel^Melissa')"
     )
     study_description: str | None = Field(
-        None, max_length=ID_MAX, description="Text the study description contains, case-insensitive"
+        None, max_length=service.VALUE_MAX_LENGTH, description="Text the study description contains, case-insensitive"
     )
     patient_sex: Literal["F", "M", "O"] | None = Field(None, description="DICOM PatientSex")
     patient_birth_date: DateInput | None = Field(None, description="Patient birth date or range, e.g. '1920s'")
@@ -200,9 +198,9 @@ class SearchArgs(_Strict):
     sort_order: Word | None = Field(
         None, description="DESC (default, newest first) or ASC", json_schema_extra={"enum": ["ASC", "DESC"]}
     )
-    max_items: int = Field(10, ge=1, le=50, description="How many image sets to return in this call (1-50)")
-    next_token: str | None = Field(
-        None, max_length=8192, description="The next_token of a previous result: continues that search on its own"
+    max_items: PageSizeArg = Field(10, description="How many image sets to return in this call (1-50)")
+    next_token: NextTokenArg = Field(
+        None, description="The next_token of a previous result: continues that search on its own"
     )
     detail: Literal["summary", "full"] | None = Field(
         None,

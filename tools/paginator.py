@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from imageset_search.datastores.errors import DatastoreError
+from imageset_search.datastores.healthimaging import PAGE_MAX
 from imageset_search.tools.errors import SearchError
 from imageset_search.tools.refine import Predicate, Summary
 from imageset_search.tools.settings import SCAN_BUDGET
 
-SERVICE_PAGE_MAX = 50
 
 FetchPage = Callable[[str | None, int], dict[str, Any]]
 
@@ -59,7 +59,7 @@ class Collected:
 
 
 def _page_size(want: int, filtering: bool) -> int:
-    return SERVICE_PAGE_MAX if filtering else max(1, min(SERVICE_PAGE_MAX, want))
+    return PAGE_MAX if filtering else max(1, min(PAGE_MAX, want))
 
 
 def collect(

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from imageset_search.datastores.errors import InternalServerException
+from imageset_search.datastores.healthimaging import NON_AGGREGATE_KEYS
 from imageset_search.server.errors import CommandError
 
 log = logging.getLogger(__name__)
 
 TOKEN_VERSION = 1
 RESULT_KEY = "imageSetsMetadataSummaries"
-NON_AGGREGATE_KEYS = ("sort",)  # botocore's paginators-1.sdk-extras.json for SearchImageSets
 _CHECK_SALT = b"imageset-search cli resume token"
 _START_OVER = "leave --starting-token out to start from the beginning"
 

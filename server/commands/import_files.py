@@ -4,15 +4,14 @@ The summary says what happened in counts and lists the files left out with the r
 the user's own, a patient's name or ID read from a file never is printed.
 """
 
-import re
 import sys
 from collections import Counter
 
+from imageset_search.datastores.healthimaging import is_id
 from imageset_search.server.errors import CommandError
 
 DEFAULT_DATASTORE = "default"
 LISTED_SKIPS = 50  # past this many, the rest are counted by reason rather than listed
-_DATASTORE_ID = re.compile(r"^[0-9a-z]{32}$")
 
 
 def register(subparsers, common) -> None:
@@ -62,7 +61,7 @@ def open_or_create(store, name_or_id: str) -> tuple[str, bool]:
     try:
         return store.resolve_datastore(name_or_id), False
     except ResourceNotFoundException:
-        if _DATASTORE_ID.match(name_or_id):
+        if is_id(name_or_id):
             raise CommandError(
                 f"no datastore has id {name_or_id}; give an existing datastore's id, or a name to create a new one"
             ) from None
