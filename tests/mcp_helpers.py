@@ -4,6 +4,7 @@ import json
 from contextlib import asynccontextmanager
 from zoneinfo import ZoneInfo
 
+from conftest import DEMO_NOW
 from mcp import Client
 
 from imageset_search.server.app import create_server
@@ -13,6 +14,8 @@ MASKED = "Error executing tool search_image_sets"
 
 
 def demo_server(store, **settings):
+    """The MCP server over `store`; loose dates are read as of DEMO_NOW unless `now` is given."""
+    settings.setdefault("now", DEMO_NOW)
     return create_server(store, Settings(tz=ZoneInfo(settings.pop("tz", "UTC")), **settings))
 
 

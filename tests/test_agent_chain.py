@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from conftest import DEMO_TODAY
 
 from imageset_search.datastores.local.demo import KINDS, Patient, Series, Study, Upload, build_demo, write_upload
 from imageset_search.datastores.local.importer import read_instance
@@ -52,7 +53,7 @@ def chain_db(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     folder = tmp_path_factory.mktemp("chain")
     ids = {}
     with LocalStore(folder / "chain.sqlite3") as store:
-        datastore_id = build_demo(store, image_sets=40, seed=3)
+        datastore_id = build_demo(store, image_sets=40, seed=3, today=DEMO_TODAY)
         for index, (label, upload) in enumerate(_uploads()):
             instances = [read_instance(path) for path in write_upload(folder / "dicom", index, upload)]
             (ids[label],) = store.add_instances(datastore_id, instances, now=upload.at).image_set_ids

@@ -1,9 +1,9 @@
 """The importer's fast reader gives exactly what pydicom's reading gives, on real files and on generated raw bytes.
 
 The fast reader walks explicit VR little endian headers itself and declines everything else to pydicom; whatever it
-reads must come out as the same Instance (same values, same Python types), the same skip reason and the same series
-key as when pydicom reads the file. Each test reads every file both ways: as the importer does, and with the fast
-reader switched off.
+reads must come out as the same Instance (same values, same Python types, the same series UID that groups it) and
+the same skip reason as when pydicom reads the file. Each test reads every file both ways: as the importer does, and
+with the fast reader switched off.
 """
 
 import struct
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pydicom.data import get_charset_files, get_testdata_file, get_testdata_files
 from pydicom.datadict import dictionary_VR, tag_for_keyword
 
-from imageset_search.datastores.local import importer
+from imageset_search.datastores.local import dicom_header, importer
 from imageset_search.datastores.local.demo import write_dicom_files
 
 CT_IMAGE_STORAGE = b"1.2.840.10008.5.1.4.1.1.2"
@@ -41,12 +41,18 @@ def reading(path: Path):
     return typed([getattr(instance, name) for name in instance.__dataclass_fields__])
 
 
+def fast_read(path: Path):
+    """The elements the fast reader decodes from a file; None when it declines the file or one of its values."""
+    header = dicom_header.fast_header(path)
+    return dicom_header.fast_elements(header) if header is not None else None
+
+
 def both_ways(path: Path, monkeypatch) -> tuple[tuple, tuple]:
-    """(reading, series key) as the importer reads the file, and the same with the fast reader switched off."""
-    fast = reading(path), importer._series_uid(path)
+    """The reading as the importer reads the file, and the same with the fast reader switched off."""
+    fast = reading(path)
     with monkeypatch.context() as patched:
         patched.setattr(importer, "fast_header", lambda path: None)
-        slow = reading(path), importer._series_uid(path)
+        slow = reading(path)
     return fast, slow
 
 
@@ -62,7 +68,7 @@ def test_pydicom_and_demo_files_read_the_same_either_way(tmp_path, monkeypatch):
         fast, slow = both_ways(path, monkeypatch)
         assert fast == slow, path.name
     # the comparison is not vacuous: the fast reader itself read these
-    taken = [path for path in files if importer.fast_instance_elements(path) is not None]
+    taken = [path for path in files if fast_read(path) is not None]
     assert set(demo) <= set(taken)
     assert Path(get_testdata_file("CT_small.dcm")) in taken and len(taken) > len(demo) + 50
     assert Path(get_testdata_file("rtplan.dcm")) in taken  # implicit VR little endian
@@ -70,13 +76,13 @@ def test_pydicom_and_demo_files_read_the_same_either_way(tmp_path, monkeypatch):
 
 
 def test_a_header_larger_than_the_first_read_is_read_whole(tmp_path, monkeypatch):
-    comments = b"x" * (3 * importer._FIRST_CHUNK)
+    comments = b"x" * (3 * dicom_header.FIRST_CHUNK)
     path = tmp_path / "long.dcm"
     path.write_bytes(dicom_file(required_uids() + element("TextValue", comments) + pixel_data(1000)))
 
     fast, slow = both_ways(path, monkeypatch)
 
-    assert importer.fast_header(path) is not None
+    assert dicom_header.fast_header(path) is not None
     assert fast == slow and importer.read_instance(path).instance["TextValue"] == comments.decode()
 
 
@@ -93,7 +99,7 @@ def test_files_the_fast_reader_declines_are_read_by_pydicom(tmp_path, monkeypatc
     for name, data in cases.items():
         path = tmp_path / f"{name}.dcm"
         path.write_bytes(data)
-        assert importer.fast_instance_elements(path) is None, name
+        assert fast_read(path) is None, name
         fast, slow = both_ways(path, monkeypatch)
         assert fast == slow, name
 
@@ -109,7 +115,7 @@ def test_rare_values_in_a_fast_read_file_are_decoded_by_pydicom_one_by_one(tmp_p
     for name, body in cases.items():
         path = tmp_path / f"{name}.dcm"
         path.write_bytes(dicom_file(required_uids(b"ISO 2022 IR 6\\ISO 2022 IR 87") + body))
-        assert importer.fast_instance_elements(path) is not None, name
+        assert fast_read(path) is not None, name
         fast, slow = both_ways(path, monkeypatch)
         assert fast == slow, name
     assert importer.read_instance(tmp_path / "AT.dcm").instance["FrameIncrementPointer"] == "00181063"

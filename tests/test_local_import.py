@@ -18,11 +18,10 @@ from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
 from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian
 
-from imageset_search.datastores.local import dicom_values
+from imageset_search.datastores.local import dicom_values, importer
 from imageset_search.datastores.local.importer import (
     SkipFile,
     import_paths,
-    in_series_order,
     list_files,
     read_instance,
 )
@@ -332,7 +331,7 @@ def test_one_bad_file_never_stops_the_import(store, datastore, tmp_path):
         ("2.dcm", "not a DICOM file"),
         ("3.dcm", "no SeriesInstanceUID"),
     ]
-    assert seen == [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4)]  # (0, 4) before the series scan
+    assert seen == [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4)]  # (0, 4) before the first file is read
 
 
 def test_same_series_imported_again_with_new_instances_becomes_version_2(store, datastore, tmp_path):
@@ -380,14 +379,27 @@ def test_a_series_is_not_split_across_batches_even_when_its_files_interleave(sto
     assert report.skipped == [(str(tmp_path / "in" / "03-c.txt"), "not a DICOM file")]
 
 
-def test_files_are_read_series_by_series_in_the_order_series_are_first_met(tmp_path):
-    a1 = write_dicom(tmp_path / "1.dcm", SeriesInstanceUID="1.2.3.4.5")
-    b1 = write_dicom(tmp_path / "2.dcm", SeriesInstanceUID="1.2.3.4.6")
-    text = tmp_path / "3.txt"
-    text.write_text("not dicom")
-    a2 = write_dicom(tmp_path / "4.dcm", SeriesInstanceUID="1.2.3.4.5")
+def test_each_file_is_read_once_and_stored_series_by_series(store, datastore, tmp_path, monkeypatch):
+    """Interleaved series are stored whole, one call per series, in the order series are first met; each header is
+    walked once for both."""
+    write_dicom(tmp_path / "in" / "1.dcm", SeriesInstanceUID="1.2.3.4.5", SOPInstanceUID="1.2.3.4.5.1")
+    write_dicom(tmp_path / "in" / "2.dcm", SeriesInstanceUID="1.2.3.4.6", SOPInstanceUID="1.2.3.4.6.1")
+    (tmp_path / "in" / "3.txt").write_text("not dicom")
+    write_dicom(tmp_path / "in" / "4.dcm", SeriesInstanceUID="1.2.3.4.5", SOPInstanceUID="1.2.3.4.5.2")
+    walked, stored = [], []
+    walk, add = importer.fast_header, store.add_instances
+    monkeypatch.setattr(importer, "fast_header", lambda path: walked.append(path.name) or walk(path))
+    monkeypatch.setattr(store, "add_instances", lambda *args, **kw: stored.append(args[1]) or add(*args, **kw))
 
-    assert in_series_order([a1, b1, text, a2]) == [a1, a2, b1, text]
+    report = import_paths(store, datastore, [tmp_path / "in"], batch_size=1)
+
+    assert walked == ["1.dcm", "2.dcm", "3.txt", "4.dcm"]
+    assert [[instance.sop_instance_uid for instance in batch] for batch in stored] == [
+        ["1.2.3.4.5.1", "1.2.3.4.5.2"],
+        ["1.2.3.4.6.1"],
+    ]
+    assert (report.instances_added, report.image_sets_created) == (3, 2)
+    assert {summary["version"] for summary in summaries(store, datastore)} == {1}
 
 
 def test_no_patient_value_reaches_the_log(tmp_path, caplog):

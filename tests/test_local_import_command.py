@@ -135,14 +135,42 @@ def test_a_long_list_of_skipped_files_is_cut_short_and_counted_by_reason():
 def test_demo_data_builds_and_rebuilds_the_demo_datastore(tmp_path):
     db = tmp_path / "demo.sqlite3"
 
-    first = cli("demo-data", "--db", db, "--image-sets", 12, "--seed", 4)
-    second = cli("demo-data", "--db", db, "--image-sets", 12, "--seed", 4)
+    first = cli("demo-data", "--db", db, "--image-sets", 12, "--seed", 4, "--today", "2026-06-01")
+    second = cli("demo-data", "--db", db, "--image-sets", 12, "--seed", 4, "--today", "2026-06-01")
     bad = cli("demo-data", "--db", db, "--image-sets", "zero")
+    bad_day = cli("demo-data", "--db", db, "--today", "1 June")
 
     assert first.returncode == second.returncode == 0
-    assert first.stdout.startswith(f"Built datastore 'demo' ({DEMO_DATASTORE_ID}) with 12 image sets (seed 4)")
+    assert first.stdout.startswith(
+        f"Built datastore 'demo' ({DEMO_DATASTORE_ID}) with 12 image sets (seed 4, today 2026-06-01)"
+    )
     assert bad.returncode == 2 and "give 1 or more" in bad.stderr
+    assert bad_day.returncode == 2 and "YYYY-MM-DD" in bad_day.stderr and "1 June" not in bad_day.stderr
     with LocalStore(db) as store:
         page = store.search_image_sets(DEMO_DATASTORE_ID, max_results=50)
     assert len(page["imageSetsMetadataSummaries"]) == 12 and "nextToken" not in page
     assert DOCUMENTED_IMAGE_SET_ID in {summary["imageSetId"] for summary in page["imageSetsMetadataSummaries"]}
+
+
+def test_demo_data_with_the_same_seed_size_and_today_builds_the_same_store(tmp_path):
+    """A demo store can be rebuilt exactly (for a bug report): every stored row is the same, on any day it is built."""
+
+    def build(name, today):
+        db = tmp_path / f"{name}.sqlite3"
+        assert cli("demo-data", "--db", db, "--image-sets", 15, "--seed", 2, "--today", today).returncode == 0
+        with LocalStore(db) as store:
+            return [summary_row for summary_row in _all_summaries(store)]
+
+    first, again, later = build("first", "2024-02-29"), build("again", "2024-02-29"), build("later", "2028-02-29")
+
+    assert first == again and len(first) == 15
+    assert first != later  # --today moves the timestamps
+
+
+def _all_summaries(store):
+    found, token = [], None
+    while True:
+        page = store.search_image_sets(DEMO_DATASTORE_ID, max_results=50, next_token=token)
+        found += page["imageSetsMetadataSummaries"]
+        if not (token := page.get("nextToken")):
+            return found

@@ -10,22 +10,29 @@ from imageset_search.datastores.local.importer import import_paths
 from imageset_search.datastores.local.store import LocalStore
 from reliability import integrity
 
-# Imports in small batches; a third of the way in it says so (the parent then kills it), and two thirds of the way
-# in it stops to wait, so the kill always lands before the end: while it reads, or inside a transaction.
+# Imports in small batches. Every file is read before the first batch is stored, so the child reports batches: after
+# the third is stored it says so (the parent then kills it), and after the sixth it stops to wait, so the kill always
+# lands while batches are being stored: inside a transaction or between two.
 CHILD = """
 import sys, time
 from imageset_search.datastores.local.importer import import_paths
 from imageset_search.datastores.local.store import LocalStore
 
 db, datastore_id, folder = sys.argv[1:4]
+store = LocalStore(db)
+add, batches = store.add_instances, []
 
-def progress(done, total):
-    if done == total // 3:
-        print("a third done", flush=True)
-    if done == 2 * total // 3:
+def add_and_report(*args, **kwargs):
+    result = add(*args, **kwargs)
+    batches.append(result)
+    if len(batches) == 3:
+        print("three batches stored", flush=True)
+    if len(batches) == 6:
         time.sleep(600)
+    return result
 
-import_paths(LocalStore(db), datastore_id, [folder], batch_size=5, progress=progress)
+store.add_instances = add_and_report
+import_paths(store, datastore_id, [folder], batch_size=5)
 print("finished", flush=True)
 """
 
@@ -43,7 +50,7 @@ def test_killed_import_leaves_whole_image_sets_and_a_rerun_completes_it(tmp_path
         [sys.executable, "-c", CHILD, str(db), datastore_id, str(source)], stdout=subprocess.PIPE, text=True
     )
     try:
-        assert child.stdout.readline().strip() == "a third done"
+        assert child.stdout.readline().strip() == "three batches stored"
         os.kill(child.pid, signal.SIGKILL)
     finally:
         child.kill()

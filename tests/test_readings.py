@@ -11,10 +11,10 @@ from botocore.serialize import create_serializer
 from botocore.validate import ParamValidator
 
 from imageset_search.tools.dates import DateParseError
-from imageset_search.tools.readings import (
+from imageset_search.tools.dates.readings import (
     OPEN_INSTANT_END, OPEN_INSTANT_START, read_instant_range, read_study_date, today_in,
 )
-from imageset_search.tools.values import NormalizeError
+from imageset_search.tools.dates.values import NormalizeError
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = timezone.utc

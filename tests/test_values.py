@@ -3,7 +3,7 @@ rule and never contains the value (values can be patient data)."""
 
 import pytest
 
-from imageset_search.tools.values import (
+from imageset_search.tools.dates.values import (
     NormalizeError, clean_id, clean_uid, dicom_date, dicom_time, sort_field, sort_order,
 )
 

@@ -1,8 +1,9 @@
 """From validated arguments (either shape) to exact criteria: one `Criterion` per filter, each with its plain words.
 
 AWS's searchCriteria may carry loose values here ("DICOMStudyDateAndTime": "last March"); the flat fields always
-may. The normalizer (`tools.readings`, `tools.values`) makes them exact; this module applies it filter by filter and
-keeps what was read, so the planner can decide where each filter runs and the result can say what was searched.
+may. The normalizer (the `tools.dates` package: its `readings` and `values`) makes them exact; this module applies it
+filter by filter and keeps what was read, so the planner can decide where each filter runs and the result can say
+what was searched.
 """
 
 from dataclasses import dataclass
@@ -12,8 +13,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from imageset_search.tools import readings, values
-from imageset_search.tools.dates import DateParseError
+from imageset_search.tools.dates import DateParseError, readings, values
 from imageset_search.tools.errors import SearchError, describe_validation_error
 from imageset_search.tools.models import DateRange, SearchArgs, SearchCriteria, SearchFilter, StudyDateAndTime
 

@@ -5,9 +5,9 @@ from typing import Any
 
 from imageset_search.datastores.protocol import Datastore
 from imageset_search.tools import criteria as criteria_
-from imageset_search.tools import results, summaries, tokens, values
+from imageset_search.tools import results, summaries, tokens
 from imageset_search.tools.choice import choose_datastore
-from imageset_search.tools.dates import DateParseError, parse_date_range
+from imageset_search.tools.dates import DateParseError, parse_date_range, values
 from imageset_search.tools.errors import SearchError
 from imageset_search.tools.models import DateRange, SearchArgs
 from imageset_search.tools.paginator import Collected, Position, collect
@@ -101,7 +101,7 @@ def _warnings(collected: Collected, settings: Settings) -> list[str]:
 def search_image_sets(
     datastore: Datastore, args: SearchArgs, settings: Settings, now: datetime | None = None
 ) -> SearchResult:
-    clock = criteria_.Clock.at(settings.tz, now)
+    clock = criteria_.Clock.at(settings.tz, now or settings.now)
     if args.next_token:
         datastore_id, query, position, first_view = _resume(args, clock)
         interpreted = ["continued the search this next_token was issued for"]

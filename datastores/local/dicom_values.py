@@ -67,21 +67,25 @@ def to_float(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def _at_text(value: Any) -> str:
+    return f"{int(value):08X}"
+
+
+# VR -> how one value becomes JSON; any VR not named here is text, trimmed.
+_JSON_CONVERTERS = {
+    **dict.fromkeys(INTEGER_VRS, to_int),
+    **dict.fromkeys(FLOAT_VRS, to_float),
+    "DA": normalize_date,
+    "TM": normalize_time,
+    "AT": _at_text,
+}
+
+
 def scalar_value(vr: str, value: Any) -> Any:
     """One value of an element as JSON: numbers as numbers, DA/TM normalized, text and names trimmed strings."""
     if value is None:
         return None
-    if vr in INTEGER_VRS:
-        return to_int(value)
-    if vr in FLOAT_VRS:
-        return to_float(value)
-    if vr == "DA":
-        return normalize_date(value)
-    if vr == "TM":
-        return normalize_time(value)
-    if vr == "AT":
-        return f"{int(value):08X}"
-    return clean_text(value)
+    return _JSON_CONVERTERS.get(vr, clean_text)(value)
 
 
 def element_value(vr: str, value: Any, item_to_json) -> Any:
@@ -101,16 +105,12 @@ def element_value(vr: str, value: Any, item_to_json) -> Any:
 # -- raw element bytes, decoded as pydicom decodes them ---------------------------------------------------------------
 # The importer's fast reader hands over an element's raw bytes; `raw_value` returns what pydicom's own conversion
 # would (plain str/int/float/list in place of pydicom's UID, IS, DSfloat, PersonName and MultiValue, which
-# `element_value` treats alike), so both readers import identical values. What it does not reproduce exactly it
-# declines with `NotDecoded`, and the importer lets pydicom read that file instead.
+# `element_value` treats alike), so both readers import identical values. As in pydicom's `values.converters`, one
+# table says how each VR is converted. What a converter does not reproduce exactly it declines with `NotDecoded`, and
+# pydicom converts that value instead.
 
-_NUMBER_FORMATS = {"US": "H", "SS": "h", "UL": "L", "SL": "l", "FL": "f", "FD": "d", "SV": "q", "UV": "Q"}
-_TEXT_VRS = frozenset({"SH", "LO", "UC", "PN"})  # split on backslashes, decoded with the file's character set
-_SINGLE_TEXT_VRS = frozenset({"ST", "LT", "UT"})  # the file's character set, never split
-_PLAIN_VRS = frozenset({"AS", "CS", "DA", "DT", "TM", "UI"})  # ASCII by the standard, read as pydicom reads them
 _IS_TEXT = re.compile(r"^ *[+-]?[0-9]+ *$")
 _DS_TEXT = re.compile(r"^ *[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)? *$")
-_DEFAULT_ENCODING = "iso8859"  # pydicom's name for the default repertoire, which Python reads as Latin-1
 
 
 class NotDecoded(Exception):
@@ -124,34 +124,74 @@ def raw_value(vr: str, data: bytes, encoding: str) -> Any:
     """
     if not data:
         return None  # every VR's empty value becomes None in `element_value`
-    if vr in _NUMBER_FORMATS:
-        return _numbers(_NUMBER_FORMATS[vr], data)
-    if vr in _TEXT_VRS:
-        if vr == "PN":
-            return _one_or_many([_person_name(part) for part in _text(data.rstrip(b"\x00 "), encoding).split("\\")])
-        return _one_or_many([part.rstrip("\x00 ") for part in _text(data, encoding).split("\\")])
-    if vr in _SINGLE_TEXT_VRS:
-        return _text(data, encoding).rstrip("\x00 ")
-    text = data.decode("latin-1")
-    if vr in _PLAIN_VRS:
-        return _one_or_many(text.rstrip(" \x00").split("\\"))
-    if vr == "AE":
-        return _one_or_many([part.strip() for part in text.split("\\")])
-    if vr == "UR":
-        return text.rstrip()
-    if vr == "IS":
-        return _one_or_many([_checked(part, _IS_TEXT) for part in text.rstrip(" \x00").split("\\")])
-    if vr == "DS":
-        return _one_or_many([_checked(part, _DS_TEXT) for part in text.strip().rstrip(" \x00").split("\\")])
-    raise NotDecoded(vr)
+    convert = _RAW_CONVERTERS.get(vr)
+    if convert is None:
+        raise NotDecoded(vr)
+    return convert(data, encoding)
 
 
-def _numbers(code: str, data: bytes) -> Any:
+def _numbers(code: str):
+    """The converter of a binary number VR: `code` is its struct format character."""
     size = struct.calcsize(f"<{code}")
-    if len(data) % size:
-        raise NotDecoded("length is not a multiple of the value size")
-    values = struct.unpack(f"<{len(data) // size}{code}", data)
-    return values[0] if len(values) == 1 else list(values)
+
+    def convert(data: bytes, _encoding: str) -> Any:
+        if len(data) % size:
+            raise NotDecoded("length is not a multiple of the value size")
+        values = struct.unpack(f"<{len(data) // size}{code}", data)
+        return values[0] if len(values) == 1 else list(values)
+
+    return convert
+
+
+def _texts(data: bytes, encoding: str) -> Any:
+    """SH, LO, UC: the file's character set, split on backslashes."""
+    return _one_or_many([part.rstrip("\x00 ") for part in _text(data, encoding).split("\\")])
+
+
+def _names(data: bytes, encoding: str) -> Any:
+    """PN: as `_texts`, each name printed as pydicom's PersonName prints it."""
+    return _one_or_many([_person_name(part) for part in _text(data.rstrip(b"\x00 "), encoding).split("\\")])
+
+
+def _single_text(data: bytes, encoding: str) -> str:
+    """ST, LT, UT: the file's character set, never split."""
+    return _text(data, encoding).rstrip("\x00 ")
+
+
+def _plain(data: bytes, _encoding: str) -> Any:
+    """AS, CS, DA, DT, TM, UI: ASCII by the standard, read as pydicom reads them."""
+    return _one_or_many(data.decode("latin-1").rstrip(" \x00").split("\\"))
+
+
+def _application_entities(data: bytes, _encoding: str) -> Any:
+    return _one_or_many([part.strip() for part in data.decode("latin-1").split("\\")])
+
+
+def _uri(data: bytes, _encoding: str) -> str:
+    return data.decode("latin-1").rstrip()
+
+
+def _integer_strings(data: bytes, _encoding: str) -> Any:
+    return _one_or_many([_checked(part, _IS_TEXT) for part in data.decode("latin-1").rstrip(" \x00").split("\\")])
+
+
+def _decimal_strings(data: bytes, _encoding: str) -> Any:
+    text = data.decode("latin-1").strip().rstrip(" \x00")
+    return _one_or_many([_checked(part, _DS_TEXT) for part in text.split("\\")])
+
+
+_RAW_CONVERTERS = {
+    **{vr: _numbers(code) for vr, code in {"US": "H", "SS": "h", "UL": "L", "SL": "l", "FL": "f", "FD": "d",
+                                           "SV": "q", "UV": "Q"}.items()},
+    **dict.fromkeys(("SH", "LO", "UC"), _texts),
+    "PN": _names,
+    **dict.fromkeys(("ST", "LT", "UT"), _single_text),
+    **dict.fromkeys(("AS", "CS", "DA", "DT", "TM", "UI"), _plain),
+    "AE": _application_entities,
+    "UR": _uri,
+    "IS": _integer_strings,
+    "DS": _decimal_strings,
+}  # fmt: skip
 
 
 def _text(data: bytes, encoding: str) -> str:

@@ -6,6 +6,8 @@ few loose queries through a real in-process MCP client session, printing for eac
 
 import json
 
+from imageset_search.server.commands.demo_data import add_today_option, demo_today
+
 # The AWS CLI page's four criteria, as in examples/search-criteria/ (a test keeps the two equal): inlined because an
 # installed package has no examples/ folder.
 CLI_EXAMPLES = [
@@ -38,6 +40,7 @@ def register(subparsers, common) -> None:
         description=__doc__.splitlines()[0],
     )
     parser.add_argument("--timezone", help="IANA zone that 'today' is read in (default: local)")
+    add_today_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -63,17 +66,24 @@ def _show(title: str, arguments: dict, content: dict, text: str) -> None:
         )
 
 
-async def _run_all(store, tz) -> None:
+async def _run_all(store, tz, now) -> None:
     from mcp import Client
 
     from imageset_search.server.app import create_server
     from imageset_search.tools.settings import Settings
 
-    async with Client(create_server(store, Settings(tz=tz))) as client:
+    async with Client(create_server(store, Settings(tz=tz, now=now))) as client:
         for title, arguments in _examples() + LOOSE:
             result = await client.call_tool("search_image_sets", arguments)
             text = "\n".join(part.text for part in result.content if part.type == "text")
             _show(title, arguments, result.structured_content or {}, text)
+
+
+def _noon(day, zone):
+    """The instant a pinned demo day reads loose phrases at: noon there, after every timestamp the demo holds."""
+    from datetime import datetime, time
+
+    return datetime.combine(day, time(12), zone)
 
 
 def run(args) -> int:
@@ -84,12 +94,13 @@ def run(args) -> int:
     from imageset_search.datastores.local.store import LocalStore
     from imageset_search.server.config import db_path, timezone
 
-    path = db_path(args.db)
+    path, zone = db_path(args.db), timezone(args.timezone)
+    today = demo_today(args, zone)
     with LocalStore(path) as store:
         try:
             store.get_datastore(DEMO_DATASTORE_ID)
         except ResourceNotFoundException:
-            print(f"Building the demo datastore in {path} ...")
-            build_demo(store)
-        anyio.run(_run_all, store, timezone(args.timezone))
+            print(f"Building the demo datastore in {path} (today {today:%Y-%m-%d}) ...")
+            build_demo(store, today=today)
+        anyio.run(_run_all, store, zone, _noon(today, zone) if args.today else None)
     return 0

@@ -6,13 +6,14 @@ carries them all, so a crash would also end every later call.
 """
 
 import pytest
+from conftest import DEMO_TODAY
 from mcp_helpers import session
 
 from reliability.answers import Tally, problem
 from reliability.generated import Generator
 from reliability.valid import VALID
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 CALLS = 10_000
 
@@ -24,7 +25,7 @@ def small_store(tmp_path_factory):
     from imageset_search.datastores.local.store import LocalStore
 
     with LocalStore(tmp_path_factory.mktemp("small") / "small.sqlite3") as store:
-        build_demo(store, image_sets=30, seed=3)
+        build_demo(store, image_sets=30, seed=3, today=DEMO_TODAY)
         yield store
 
 

@@ -16,6 +16,8 @@ import pytest
 from conftest import DEMO_DATASTORE_ID
 from reliability import phi
 
+pytestmark = pytest.mark.slow
+
 SOAK = Path(__file__).resolve().parents[2] / "bench" / "soak.py"
 GROWTH_SHARE, GROWTH_MB = 0.2, 10  # RSS may end at most 20% + 10 MB above its level after the warm-up
 

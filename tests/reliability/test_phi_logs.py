@@ -22,7 +22,7 @@ from reliability.answers import problem, text_of
 from reliability.generated import Generator
 from reliability.valid import every_known, required
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 GENERATED_PER_TOOL = 60
 

@@ -18,7 +18,7 @@ from imageset_search.datastores.local.demo import write_dicom_files
 from imageset_search.datastores.local.store import LocalStore
 from reliability import integrity
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 FILES = 150
 CHILD = """
@@ -27,7 +27,10 @@ from imageset_search.datastores.local.importer import import_paths
 from imageset_search.datastores.local.store import LocalStore
 
 db, datastore_id, folder = sys.argv[1:4]
-import_paths(LocalStore(db), datastore_id, [folder], batch_size=3, progress=lambda done, total: time.sleep(0.004))
+store = LocalStore(db)
+add = store.add_instances
+store.add_instances = lambda *args, **kwargs: time.sleep(0.02) or add(*args, **kwargs)  # slow, so reads overlap it
+import_paths(store, datastore_id, [folder], batch_size=3)
 """
 
 

@@ -13,7 +13,7 @@ import random
 import pytest
 from mcp_helpers import call, session
 
-from conftest import DEMO_DATASTORE_ID
+from conftest import DEMO_DATASTORE_ID, DEMO_TODAY
 from reliability.answers import problem
 
 pytestmark = pytest.mark.anyio
@@ -115,7 +115,7 @@ def other_file_tokens(tmp_path_factory) -> list[str]:
     from imageset_search.datastores.local.store import LocalStore
 
     store = LocalStore(tmp_path_factory.mktemp("other") / "other.sqlite3")
-    build_demo(store, image_sets=40, seed=5)
+    build_demo(store, image_sets=40, seed=5, today=DEMO_TODAY)
     service = store.search_image_sets(DEMO_DATASTORE_ID, None, max_results=2)["nextToken"]
     yield [service], store
     store.close()

@@ -16,7 +16,7 @@ from imageset_search.datastores.aws.datastore import AwsDatastore
 from imageset_search.datastores.testbed.faults import Faults, RequestRule
 from reliability.answers import problem
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 WALKS = {
     "service filter": ({"study_date": "since 1990", "detail": "full"}, (17, 50, 4)),

@@ -9,8 +9,8 @@ first occurrence on or after the range's start ("from Nov to March" said in Sept
 from collections import namedtuple
 from datetime import date, timedelta
 
-from .date_calendar import Span, add_months, month_end, month_span, valid_day, year_span
-from .date_errors import DateParseError
+from .calendar import Span, add_months, month_end, month_span, valid_day, year_span
+from .errors import DateParseError
 
 LOOKBACK_YEARS = 40
 LOOKBACK_MONTHS = 480

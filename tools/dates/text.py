@@ -10,8 +10,8 @@ import re
 
 from datetime import date
 
-from .date_calendar import closest_century
-from .date_numbers import spell_numbers
+from .calendar import closest_century
+from .numbers import spell_numbers
 
 _SUBSTITUTIONS = [
     (re.compile(r"[\u2010-\u2015\u2212]"), "-"),

@@ -1,8 +1,8 @@
 """The grammar of one date expression: a phrase that names a day, or a whole unit of days, on its own.
 
-Each rule is a regex over the normalized phrase (see date_text) and a function that turns the match into either a
+Each rule is a regex over the normalized phrase (see text) and a function that turns the match into either a
 span (two inclusive dates) or a Partial (fields still to be placed in time, such as "March" or "the 15th"). Ranges and
-open bounds ("from A to B", "since X") are built from these in date_bounds. Rules are tried in order; the first that
+open bounds ("from A to B", "since X") are built from these in bounds. Rules are tried in order; the first that
 matches and reads wins. A rule returns None when its pattern matched but the values do not make a date in that sense,
 so the next rule may try.
 """
@@ -10,11 +10,11 @@ so the next rule may try.
 import re
 from datetime import date, timedelta
 
-from . import date_calendar as cal
-from .date_errors import DateParseError
-from .date_partial import Partial, resolve
-from .date_regex import LazyPattern
-from .date_words import (
+from . import calendar as cal
+from .errors import DateParseError
+from .partial import Partial, resolve
+from .regex import LazyPattern
+from .words import (
     COUNT, DAY, DURATION, HOLIDAY, HOLIDAYS, LAST, MON, MONTHS, NEXT, ORD, ORDINAL_DAY, ORDINAL_WORDS, RELATIVE,
     SEASON, SEP, UNIT, UNIT_WORDS, WD, WEEKDAYS, YEAR4, count_value, relative_step,
 )

@@ -64,10 +64,10 @@ Conventions (the rules of tests/data/dates/CONVENTIONS.md; where readings differ
 import re
 from datetime import date, datetime
 
-from .date_bounds import OPEN_FORMS, read_both_open, read_open, read_range
-from .date_errors import DateParseError
-from .date_grammar import RULES, read_span
-from .date_text import normalize
+from .bounds import OPEN_FORMS, read_both_open, read_open, read_range
+from .errors import DateParseError
+from .grammar import RULES, read_span
+from .text import normalize
 
 __all__ = ["DateParseError", "parse_date_range"]
 

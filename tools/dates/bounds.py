@@ -10,12 +10,12 @@ first read whole ("2018-7-17", "Sep-2012") and only split into a range when it d
 import re
 from datetime import date, timedelta
 
-from .date_calendar import Span, week_span, year_span
-from .date_errors import DateParseError
-from .date_grammar import Reading, duration, is_month, is_year, moved, read, read_span
-from .date_partial import Partial, as_partial, earliest_on_or_after, exact_span, latest_on_or_before
-from .date_regex import LazyPattern
-from .date_words import DURATION, alternatives
+from .calendar import Span, week_span, year_span
+from .errors import DateParseError
+from .grammar import Reading, duration, is_month, is_year, moved, read, read_span
+from .partial import Partial, as_partial, earliest_on_or_after, exact_span, latest_on_or_before
+from .regex import LazyPattern
+from .words import DURATION, alternatives
 
 Bounds = tuple[date | None, date | None]
 

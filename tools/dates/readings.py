@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from .date_errors import DateParseError
-from .dates import parse_date_range
+from .errors import DateParseError
+from .phrases import parse_date_range
 from .values import NormalizeError, dicom_date, dicom_time
 
 OPEN_STUDY_START = ("19000101", "000000")
