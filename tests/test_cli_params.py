@@ -5,8 +5,9 @@ import json
 
 import pytest
 
+from imageset_search.server.config import to_bool
 from imageset_search.server.errors import CommandError
-from imageset_search.server.aws_cli.params import load_cli_input, load_json_object, read_param_text, setting, to_bool
+from imageset_search.server.aws_cli.params import load_cli_input, load_json_object, read_param_text, setting
 from imageset_search.server.aws_cli.skeleton import input_skeleton, operation_model
 
 CRITERIA = {"filters": [{"values": [{"DICOMPatientId": "SUBJECT08701"}], "operator": "EQUAL"}]}

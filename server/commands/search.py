@@ -14,9 +14,9 @@ import sys
 from contextlib import contextmanager
 from typing import Any
 
-from imageset_search.server.errors import CommandError, one_line_errors
 from imageset_search.server.commands.serve import add_aws_options
-from imageset_search.server.config import env_default, env_name
+from imageset_search.server.config import env_default, env_name, to_bool
+from imageset_search.server.errors import CommandError, one_line_errors
 
 EXIT_USAGE = 2
 CRITERIA_FLAGS = (
@@ -101,12 +101,10 @@ def _env_option(group, option: str, text: str, **kwargs) -> None:
 
 
 def _yes_no(text: str) -> bool:
-    lowered = text.strip().lower()
-    if lowered in ("true", "yes", "1"):
-        return True
-    if lowered in ("false", "no", "0"):
-        return False
-    raise argparse.ArgumentTypeError("give true or false")
+    try:
+        return to_bool(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("give true or false") from None
 
 
 def _whole_number(text: str) -> int:

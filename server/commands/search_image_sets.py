@@ -16,7 +16,8 @@ from imageset_search.datastores.errors import CredentialsError, DatastoreError, 
 from imageset_search.server.errors import CommandError, one_line_errors
 from imageset_search.server.aws_cli.paging import RESULT_KEY, Position, decode_token, encode_token, search_fingerprint
 from imageset_search.server.aws_cli.paging import walk
-from imageset_search.server.aws_cli.params import env_help, setting, to_bool, to_int
+from imageset_search.server.aws_cli.params import env_help, setting, to_int
+from imageset_search.server.config import to_bool
 
 OPERATION = "SearchImageSets"
 PAGING_OPTIONS = {"--starting-token": str, "--page-size": to_int, "--max-items": to_int}
