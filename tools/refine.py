@@ -6,8 +6,10 @@ no filter for, and AWS filters beyond the two a request may carry, evaluated her
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Callable
+
+from imageset_search.datastores.instants import to_millis
 
 Summary = dict[str, Any]
 Predicate = Callable[[Summary], bool]
@@ -99,8 +101,7 @@ def _study_key(inner: dict[str, Any]) -> tuple[str, str]:
 
 def _millis(value: Any) -> int:
     if isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-        return int(moment.timestamp() * 1000 // 1)
+        return to_millis(value)
     return int(float(value) * 1000 // 1)
 
 

@@ -33,9 +33,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from imageset_search.datastores.errors import DatastoreError, ValidationException
 from imageset_search.datastores.healthimaging import PAGE_MAX, PAGE_MIN
+from imageset_search.datastores.instants import aware
 from imageset_search.datastores.testbed.faults import ANSWERS, Faults
-from imageset_search.datastores.validation import invalid
 from imageset_search.datastores.protocol import Datastore
+from imageset_search.datastores.validation import invalid
 
 log = logging.getLogger(__name__)
 
@@ -160,8 +161,7 @@ def _is_number(value: Any) -> bool:
 def wire_value(value: Any) -> Any:
     """JSON for what json cannot encode itself: datetimes as epoch seconds, exact to the microsecond."""
     if isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-        micros = (moment - EPOCH) // timedelta(microseconds=1)
+        micros = (aware(value) - EPOCH) // timedelta(microseconds=1)
         return micros // 10**6 if micros % 10**6 == 0 else micros / 10**6  # int / int rounds once, correctly
     raise TypeError(f"cannot send a {type(value).__name__} as JSON")
 
