@@ -15,7 +15,7 @@ from imageset_search.datastores.protocol import Datastore
 from imageset_search.tools.arguments import STRICT, NextTokenArg, PageSizeArg
 from imageset_search.tools.image_sets import datastore_token
 from imageset_search.tools.settings import Settings
-from imageset_search.tools.spec import ToolSpec
+from imageset_search.tools.spec import ToolResult, ToolSpec
 from imageset_search.tools.summaries import iso
 
 RESOURCE_PAGES = 10  # the datastores resource lists at most this many pages of 50
@@ -41,7 +41,7 @@ class DatastoreBrief(BaseModel):
     image_set_count: int | None = Field(None, description="image sets it holds, where the datastore can tell")
 
 
-class DatastoreListing(BaseModel):
+class DatastoreListing(ToolResult):
     count: int = Field(description="datastores in this result")
     datastores: list[DatastoreBrief]
     default_datastore_id: str | None = Field(
@@ -49,10 +49,6 @@ class DatastoreListing(BaseModel):
     )
     has_more: bool = Field(description="true: call again with next_token for more")
     next_token: str | None = None
-
-    def compact(self) -> dict[str, Any]:
-        """The structured content: empty fields dropped."""
-        return self.model_dump(mode="json", exclude_none=True)
 
 
 def _count(datastore: Datastore, summary: dict[str, Any]) -> int | None:

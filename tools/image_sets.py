@@ -27,7 +27,7 @@ from imageset_search.tools.arguments import (
 from imageset_search.tools.choice import choose_datastore
 from imageset_search.tools.errors import SearchError
 from imageset_search.tools.settings import Settings
-from imageset_search.tools.spec import ToolSpec
+from imageset_search.tools.spec import ToolResult, ToolSpec
 from imageset_search.tools.summaries import iso
 
 @contextmanager
@@ -69,7 +69,7 @@ class GetImageSetArgs(BaseModel):
     version: VersionArg = None
 
 
-class ImageSetInfo(BaseModel):
+class ImageSetInfo(ToolResult):
     datastore_id: str
     image_set_id: str
     version: int = Field(description="the version these properties are of")
@@ -83,10 +83,6 @@ class ImageSetInfo(BaseModel):
     storage_tier: str | None = None
     forced: bool | None = Field(None, description="true: this version was made with overrides.forced")
     message: str | None = Field(None, description="the datastore's message about this version, if any")
-
-    def compact(self) -> dict[str, Any]:
-        """The structured content: empty fields dropped."""
-        return self.model_dump(mode="json", exclude_none=True)
 
 
 def get_image_set(datastore: Datastore, args: GetImageSetArgs, settings: Settings) -> ImageSetInfo:
@@ -154,7 +150,7 @@ class VersionBrief(BaseModel):
     message: str | None = None
 
 
-class ImageSetVersions(BaseModel):
+class ImageSetVersions(ToolResult):
     datastore_id: str
     image_set_id: str
     is_primary: bool | None = None
@@ -163,10 +159,6 @@ class ImageSetVersions(BaseModel):
     versions: list[VersionBrief] = Field(description="in the datastore's order (the local one: newest first)")
     has_more: bool = Field(description="true: call again with next_token for more")
     next_token: str | None = Field(None, description="send it with the same image_set_id to continue")
-
-    def compact(self) -> dict[str, Any]:
-        """The structured content: empty fields dropped."""
-        return self.model_dump(mode="json", exclude_none=True)
 
 
 def _version_brief(properties: dict[str, Any]) -> VersionBrief:

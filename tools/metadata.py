@@ -24,7 +24,7 @@ from imageset_search.tools.arguments import STRICT, DatastoreIdArg, ImageSetIdAr
 from imageset_search.tools.choice import choose_datastore
 from imageset_search.tools.errors import SearchError, describe_validation_error
 from imageset_search.tools.settings import Settings
-from imageset_search.tools.spec import ToolSpec
+from imageset_search.tools.spec import ToolResult, ToolSpec
 
 MAX_INSTANCES = 500
 MAX_ATTRIBUTES = 32
@@ -144,7 +144,7 @@ class SeriesSummary(BaseModel):
     instances: list[InstanceBrief] | None = Field(None, description="this series' part of the listed instances")
 
 
-class MetadataSummary(BaseModel):
+class MetadataSummary(ToolResult):
     datastore_id: str
     image_set_id: str
     version: int = Field(description="the version summarized; pass it back to page on through the same one")
@@ -159,10 +159,6 @@ class MetadataSummary(BaseModel):
     next_instance_offset: int | None = None
     not_found: list[str] | None = Field(None, description="asked-for attributes present nowhere in the image set")
     warnings: list[str] | None = None
-
-    def compact(self) -> dict[str, Any]:
-        """The structured content: empty fields dropped."""
-        return self.model_dump(mode="json", exclude_none=True)
 
 
 # --- reading the document ------------------------------------------------------------------------------------------

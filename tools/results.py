@@ -4,6 +4,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from imageset_search.datastores.wording import counted
+from imageset_search.tools.spec import ToolResult
+
 
 class ImageSetBrief(BaseModel):
     image_set_id: str
@@ -39,7 +42,7 @@ class ScanReport(BaseModel):
     finished: bool = Field(description="false: more remain to scan; continue with next_token")
 
 
-class SearchResult(BaseModel):
+class SearchResult(ToolResult):
     datastore_id: str
     count: int = Field(description="image sets in this result")
     has_more: bool = Field(description="true: call again with next_token for more")
@@ -52,19 +55,11 @@ class SearchResult(BaseModel):
     scan: ScanReport | None = None
     warnings: list[str] = Field(default_factory=list)
 
-    def compact(self) -> dict[str, Any]:
-        """The structured content: empty fields dropped."""
-        return self.model_dump(mode="json", exclude_none=True)
-
-
-def _counted(number: int, one: str, many: str) -> str:
-    return f"{number} {one if number == 1 else many}"
-
 
 def text(result: SearchResult) -> str:
     """A few lines for the model: the count, what was searched and how to go on; never the results again."""
-    studies = f" in {_counted(len(result.studies), 'study', 'studies')}" if result.studies is not None else ""
-    lines = [f"Found {_counted(result.count, 'image set', 'image sets')}{studies} in datastore {result.datastore_id}."]
+    studies = f" in {counted(len(result.studies), 'study', 'studies')}" if result.studies is not None else ""
+    lines = [f"Found {counted(result.count, 'image set')}{studies} in datastore {result.datastore_id}."]
     lines += [f"Read: {line}" for line in result.interpreted]
     lines.append("Searched by the datastore: " + "; ".join(result.searched_by_service) + ".")
     if result.filtered_here:

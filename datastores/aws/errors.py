@@ -13,6 +13,7 @@ from imageset_search.datastores import errors
 from imageset_search.datastores.aws.client import attempts_sent
 from imageset_search.datastores.aws.validation import service_rule_error
 from imageset_search.datastores.healthimaging import ID_PATTERN
+from imageset_search.datastores.wording import counted
 
 CREDENTIAL_CODES = {
     "ExpiredToken",
@@ -73,7 +74,7 @@ def from_client_error(exc, call: Call) -> errors.DatastoreError:
     status, attempts = meta.get("HTTPStatusCode", 500), meta.get("RetryAttempts", 0) + 1
     if code in THROTTLING_CODES or status == 429:
         return errors.ThrottlingException(
-            f"{call.operation} was throttled after {attempts_text(attempts)}; retry later or lower the request rate"
+            f"{call.operation} was throttled after {counted(attempts, 'attempt')}; retry later or lower the request rate"
         )
     if code in CREDENTIAL_CODES:
         return errors.CredentialsError(f"AWS did not accept the credentials ({code}): {REFRESH_CREDENTIALS}")
@@ -87,14 +88,10 @@ def from_client_error(exc, call: Call) -> errors.DatastoreError:
     kind = errors.ERROR_CLASSES.get(code)
     if kind in (errors.InternalServerException, errors.ServiceUnavailableException) or status >= 500:
         kind = errors.ServiceUnavailableException if status == 503 else errors.InternalServerException
-        return kind(f"{call.operation} failed on the service side after {attempts_text(attempts)} ({code}): {message}")
+        return kind(f"{call.operation} failed on the service side after {counted(attempts, 'attempt')} ({code}): {message}")
     if kind is not None:
         return kind(message)
     return errors.ValidationException(f"{call.operation} was rejected ({code or status}): {message}")
-
-
-def attempts_text(count: int) -> str:
-    return f"{count} attempt" if count == 1 else f"{count} attempts"
 
 
 def _naming_datastore(message: str, call: Call) -> str:
@@ -124,7 +121,7 @@ def from_botocore_error(exc, call: Call) -> errors.DatastoreError:
         )
     if isinstance(exc, (bx.ConnectionError, bx.HTTPClientError, bx.IncompleteReadError)):
         return errors.ServiceUnavailableException(
-            f"{call.operation} got no answer from {call.endpoint} after {attempts_text(attempts_sent())} "
+            f"{call.operation} got no answer from {call.endpoint} after {counted(attempts_sent(), 'attempt')} "
             f"({type(exc).__name__}): check the network and the endpoint URL, or raise --read-timeout"
         )
     return errors.InternalServerException(f"{call.operation} failed in the AWS client ({type(exc).__name__}): {exc}")

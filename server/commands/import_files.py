@@ -8,6 +8,7 @@ import sys
 from collections import Counter
 
 from imageset_search.datastores.healthimaging import is_id
+from imageset_search.datastores.wording import counted
 from imageset_search.server.errors import CommandError
 
 DEFAULT_DATASTORE = "default"
@@ -72,10 +73,10 @@ def summary(report, name: str, datastore_id: str, created: bool) -> str:
     """One paragraph of counts, then each skipped file with its reason."""
     where = f"new datastore {name!r}" if created else f"datastore {name!r}"
     lines = [
-        f"Imported {_count(report.instances_added, 'instance')} from {_count(report.files_seen, 'file')} into "
-        f"{where} ({datastore_id}): {_count(report.image_sets_created, 'image set')} created, "
-        f"{report.image_sets_updated} updated, {_count(report.duplicates, 'instance')} already stored, "
-        f"{_count(len(report.skipped), 'file')} skipped."
+        f"Imported {counted(report.instances_added, 'instance')} from {counted(report.files_seen, 'file')} into "
+        f"{where} ({datastore_id}): {counted(report.image_sets_created, 'image set')} created, "
+        f"{report.image_sets_updated} updated, {counted(report.duplicates, 'instance')} already stored, "
+        f"{counted(len(report.skipped), 'file')} skipped."
     ]
     lines += [f"  skipped {path}: {reason}" for path, reason in report.skipped[:LISTED_SKIPS]]
     rest = Counter(reason for _path, reason in report.skipped[LISTED_SKIPS:])
@@ -83,8 +84,6 @@ def summary(report, name: str, datastore_id: str, created: bool) -> str:
     return "\n".join(lines)
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 class ProgressLine:
