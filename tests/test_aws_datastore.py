@@ -224,23 +224,3 @@ def test_importing_and_constructing_loads_no_boto3():
 def test_bad_retry_settings_are_refused_up_front(options):
     with pytest.raises(errors.ValidationException):
         AwsDatastore(**options)
-
-
-def test_resolving_the_datastore_when_none_or_several_exist(tmp_path, aws_env):
-    from imageset_search.datastores.testbed.endpoint import start_endpoint
-    from imageset_search.datastores.local.store import LocalStore
-
-    with LocalStore(tmp_path / "several.sqlite3") as store, start_endpoint(store) as served:
-        remote = AwsDatastore(endpoint_url=served.url, region="us-east-1")
-        assert isinstance(failure(remote.resolve_datastore), errors.ResourceNotFoundException)
-        first = store.create_datastore("first")
-        assert remote.resolve_datastore() == first
-        second = store.create_datastore("second")
-        error = failure(remote.resolve_datastore)
-        assert isinstance(error, errors.ValidationException)
-        assert first in error.message and second in error.message and "--datastore-id" in error.message
-        assert remote.resolve_datastore("second") == second
-        assert remote.resolve_datastore(first) == first
-        for unknown in ("third", ""):
-            missing = failure(lambda: remote.resolve_datastore(unknown))
-            assert isinstance(missing, errors.ResourceNotFoundException) and second in missing.message

@@ -208,9 +208,6 @@ def test_image_set_operations_match(demo_store, aws):
         "datastores-bad-status": lambda d: d.list_datastores(datastore_status="GONE"),
         "datastore": lambda d: d.get_datastore(DEMO),
         "datastore-unknown": lambda d: d.get_datastore("f" * 32),
-        "resolve-only": lambda d: d.resolve_datastore(),
-        "resolve-name": lambda d: d.resolve_datastore("demo"),
-        "resolve-id": lambda d: d.resolve_datastore(DEMO),
     }
     for name, call in calls.items():
         direct, through_aws = both(demo_store, aws, call)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from imageset_search.datastores.healthimaging import DATASTORE_STATUSES, PAGE_MAX
 from imageset_search.datastores.protocol import Datastore
 from imageset_search.tools.arguments import STRICT, NextTokenArg, PageSizeArg
+from imageset_search.tools.choice import implied_datastore
 from imageset_search.tools.image_sets import datastore_token
 from imageset_search.tools.settings import Settings
 from imageset_search.tools.spec import ToolResult, ToolSpec
@@ -70,11 +71,9 @@ def _brief(datastore: Datastore, summary: dict[str, Any]) -> DatastoreBrief:
 
 
 def _default(found: list[DatastoreBrief], settings: Settings, complete: bool) -> str | None:
-    """What choose_datastore would pick for a call without datastore_id: the configured one, else the only one."""
-    if settings.default_datastore_id:
-        return settings.default_datastore_id
+    """What choose_datastore would pick for a call without datastore_id, when this listing shows every datastore."""
     active = [brief.datastore_id for brief in found if brief.status == "ACTIVE"]
-    return active[0] if complete and len(active) == 1 else None
+    return implied_datastore(settings.default_datastore_id, active if complete else [])
 
 
 def list_datastores(datastore: Datastore, args: ListDatastoresArgs, settings: Settings) -> DatastoreListing:

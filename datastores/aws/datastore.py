@@ -8,10 +8,9 @@ Retries and backoff are botocore's (`retry_mode`, `max_attempts`: every attempt 
 
 from typing import Any
 
-from imageset_search.datastores import healthimaging as service
 from imageset_search.datastores.aws.client import ClientOptions, forget_client, shared_client, start_counting_attempts
 from imageset_search.datastores.aws.errors import Call, aws_errors
-from imageset_search.datastores.errors import CredentialsError, ResourceNotFoundException, ValidationException
+from imageset_search.datastores.errors import CredentialsError, ValidationException
 
 RETRY_MODES = ("standard", "adaptive", "legacy")
 
@@ -108,34 +107,6 @@ class AwsDatastore:
 
     def get_datastore(self, datastore_id: str) -> dict[str, Any]:
         return self._call("GetDatastore", datastore_id, datastoreId=datastore_id)
-
-    def resolve_datastore(self, name_or_id: str | None = None) -> str:
-        """The datastore id to search: an id as given; a name looked up among the ACTIVE datastores; nothing, the
-        account's only ACTIVE datastore. Otherwise the error lists the ACTIVE ones to choose from."""
-        if name_or_id is not None and service.is_id(name_or_id):
-            return name_or_id
-        active = self._all_datastores("ACTIVE")
-        chosen = active if name_or_id is None else [d for d in active if d.get("datastoreName") == name_or_id]
-        if len(chosen) == 1:
-            return chosen[0]["datastoreId"]
-        listed = ", ".join(f"{d['datastoreId']} ({d.get('datastoreName', '')})" for d in active)
-        if not active:
-            raise ResourceNotFoundException(
-                "no ACTIVE HealthImaging datastore in this account and region: check --region and --profile, "
-                "or create one with `aws medical-imaging create-datastore`"
-            )
-        if name_or_id is not None:
-            raise ResourceNotFoundException(f"no ACTIVE datastore is named {name_or_id[:256]!r}; the ACTIVE ones: {listed}")
-        raise ValidationException(f"{len(active)} ACTIVE datastores; pass --datastore-id with one of: {listed}")
-
-    def _all_datastores(self, status: str) -> list[dict[str, Any]]:
-        summaries, token = [], None
-        while True:
-            page = self.list_datastores(datastore_status=status, max_results=service.PAGE_MAX, next_token=token)
-            summaries += page.get("datastoreSummaries", [])
-            token = page.get("nextToken")
-            if not token:
-                return summaries
 
     @property
     def client(self):
