@@ -66,7 +66,8 @@ class Query:
 
 
 def parse_criteria(criteria: Any) -> Query:
-    """The Query a `searchCriteria` (None or {} for every image set) asks for; ValidationException if it breaks a rule."""
+    """The Query a `searchCriteria` (None or {} for every image set) asks for; ValidationException if it breaks a
+    rule."""
     if criteria is None:
         criteria = {}
     path = "searchCriteria"
@@ -106,7 +107,9 @@ def _parse_filter(path: str, item: Any) -> Condition:
             raise invalid(path, f"Member must have the key {key!r}")
     operator = item["operator"]
     if operator not in service.OPERATORS:
-        raise invalid(f"{path}.operator", f"Member must satisfy enum value set: [{', '.join(service.OPERATORS)}]", shown=operator)
+        raise invalid(
+            f"{path}.operator", f"Member must satisfy enum value set: [{', '.join(service.OPERATORS)}]", shown=operator
+        )
     values = item["values"]
     if not isinstance(values, list) or not 1 <= len(values) <= service.VALUES_MAX:
         raise invalid(f"{path}.values", "Member must be a list of 1 to 2 values, each an object with one attribute")
@@ -119,11 +122,15 @@ def _parse_filter(path: str, item: Any) -> Condition:
 def _single_attribute(path: str, value: Any) -> str:
     """The one attribute a union value sets; it must set exactly one, from the union's members."""
     if not isinstance(value, dict) or len(value) != 1:
-        raise invalid(path, f"Member must be an object with exactly one of the keys [{', '.join(service.SEARCH_ATTRIBUTES)}]")
+        raise invalid(
+            path, f"Member must be an object with exactly one of the keys [{', '.join(service.SEARCH_ATTRIBUTES)}]"
+        )
     (attribute,) = value
     if attribute not in service.SEARCH_ATTRIBUTES:
         raise invalid(
-            path, f"Member must have exactly one of the keys [{', '.join(service.SEARCH_ATTRIBUTES)}]; {short(attribute)!r} is not one"
+            path,
+            f"Member must have exactly one of the keys [{', '.join(service.SEARCH_ATTRIBUTES)}]; "
+            f"{short(attribute)!r} is not one",
         )
     return attribute
 
@@ -152,7 +159,9 @@ def _parse_equal(path: str, attributes: list[str], values: list[dict]) -> Condit
 
 def _parse_between(path: str, attributes: list[str], values: list[dict]) -> Condition:
     if len(values) != 2:
-        raise invalid(f"{path}.values", "Member must have exactly 2 values (lower bound, then upper) when operator is BETWEEN")
+        raise invalid(
+            f"{path}.values", "Member must have exactly 2 values (lower bound, then upper) when operator is BETWEEN"
+        )
     if attributes[0] != attributes[1]:
         raise invalid(f"{path}.values", "Member must use the same attribute in both values of a BETWEEN")
     attribute = attributes[0]
@@ -167,11 +176,15 @@ def _parse_between(path: str, attributes: list[str], values: list[dict]) -> Cond
         low, high = (_instant(p, attribute, v[attribute]) for p, v in zip(paths, values))
         column = INSTANT_COLUMNS[attribute]
     else:
-        (low_date, low_time), (high_date, high_time) = (_study_date_and_time(p, v[attribute]) for p, v in zip(paths, values))
+        (low_date, low_time), (high_date, high_time) = (
+            _study_date_and_time(p, v[attribute]) for p, v in zip(paths, values)
+        )
         low, high = study_key(low_date, low_time or DAY_START), study_key(high_date, high_time or DAY_START)
         column = "study_dt"
     if low > high:
-        raise invalid(f"{path}.values", f"Member must list the lower {attribute} bound first: the first value is after the second")
+        raise invalid(
+            f"{path}.values", f"Member must list the lower {attribute} bound first: the first value is after the second"
+        )
     return Condition(column, low, high)
 
 
@@ -182,7 +195,9 @@ def _id_value(path: str, attribute: str, raw: Any) -> str:
         raise invalid(path, f"Member must have length less than or equal to {service.VALUE_MAX_LENGTH}", name=attribute)
     if attribute in service.UID_ATTRIBUTES and not service.UID_RE.fullmatch(raw):
         raise invalid(
-            path, f"Member must satisfy regular expression pattern: {service.UID_PATTERN} (digits and dots only)", name=attribute
+            path,
+            f"Member must satisfy regular expression pattern: {service.UID_PATTERN} (digits and dots only)",
+            name=attribute,
         )
     return raw
 
@@ -209,7 +224,11 @@ def _instant_millis(raw: Any) -> int | None:
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         return epoch_seconds_to_millis(raw)
     if isinstance(raw, str):
-        return epoch_seconds_to_millis(float(raw)) if _looks_numeric(raw) else to_millis(datetime.fromisoformat(raw.strip()))
+        return (
+            epoch_seconds_to_millis(float(raw))
+            if _looks_numeric(raw)
+            else to_millis(datetime.fromisoformat(raw.strip()))
+        )
     return None
 
 
@@ -220,13 +239,20 @@ def _looks_numeric(text: str) -> bool:
 def _study_date_and_time(path: str, raw: Any) -> tuple[str, str | None]:
     """(yyyyMMdd, HHmmss[.FFFFFF] or None) from a DICOMStudyDateAndTime value; an empty time counts as absent."""
     if not isinstance(raw, dict):
-        raise invalid(path, "Member must be an object with DICOMStudyDate (yyyyMMdd) and optional DICOMStudyTime (HHmmss[.FFFFFF])")
+        raise invalid(
+            path,
+            "Member must be an object with DICOMStudyDate (yyyyMMdd) and optional DICOMStudyTime (HHmmss[.FFFFFF])",
+        )
     _reject_unknown_keys(path, raw, ["DICOMStudyDate", "DICOMStudyTime"])
     if "DICOMStudyDate" not in raw:
         raise invalid(path, "Member must have the key 'DICOMStudyDate' (yyyyMMdd)")
     date = raw["DICOMStudyDate"]
     if not isinstance(date, str) or not STUDY_DATE_PATTERN.fullmatch(date) or not _real_date(date):
-        raise invalid(f"{path}.DICOMStudyDate", "Member must be a real date as 8 digits yyyyMMdd, e.g. 20230115", name="DICOMStudyDate")
+        raise invalid(
+            f"{path}.DICOMStudyDate",
+            "Member must be a real date as 8 digits yyyyMMdd, e.g. 20230115",
+            name="DICOMStudyDate",
+        )
     time = raw.get("DICOMStudyTime")
     if time is None or time == "":
         return date, None
@@ -257,7 +283,11 @@ def _parse_sort(sort: Any) -> tuple[str, str]:
             raise invalid(path, f"Member must have both sortField and sortOrder; {key} is missing")
     field, order = sort["sortField"], sort["sortOrder"]
     if not isinstance(field, str) or field not in service.SORT_FIELDS:
-        raise invalid(f"{path}.sortField", f"Member must satisfy enum value set: [{', '.join(service.SORT_FIELDS)}]", shown=field)
+        raise invalid(
+            f"{path}.sortField", f"Member must satisfy enum value set: [{', '.join(service.SORT_FIELDS)}]", shown=field
+        )
     if order not in service.SORT_ORDERS:
-        raise invalid(f"{path}.sortOrder", f"Member must satisfy enum value set: [{', '.join(service.SORT_ORDERS)}]", shown=order)
+        raise invalid(
+            f"{path}.sortOrder", f"Member must satisfy enum value set: [{', '.join(service.SORT_ORDERS)}]", shown=order
+        )
     return field, order

@@ -20,7 +20,9 @@ def invalid(path: str, constraint: str, shown: Any = None, name: str | None = No
         subject = f"The {name} value"
     else:
         subject = "Value"
-    return ValidationException(f"1 validation error detected: {subject} at '{path}' failed to satisfy constraint: {constraint}")
+    return ValidationException(
+        f"1 validation error detected: {subject} at '{path}' failed to satisfy constraint: {constraint}"
+    )
 
 
 def short(value: Any) -> str:
@@ -48,7 +50,8 @@ def check_token_text(path: str, value: Any) -> str:
     if not isinstance(value, str) or not 1 <= len(value) <= service.TOKEN_MAX_LENGTH or not value.isascii():
         raise invalid(
             path,
-            f"Member must be a string of 1 to {service.TOKEN_MAX_LENGTH} ASCII characters, as returned by the previous page",
+            f"Member must be a string of 1 to {service.TOKEN_MAX_LENGTH} ASCII characters, "
+            "as returned by the previous page",
         )
     return value
 

@@ -72,7 +72,11 @@ def test_a_read_timeout_is_service_unavailable(endpoint, aws_env):
     endpoint.faults = Faults(fail="1-", fail_kind="hang", hang_seconds=5)
     error = failure(lambda: impatient.search_image_sets(DEMO, BY_PATIENT))
     assert isinstance(error, errors.ServiceUnavailableException)
-    assert "after 1 attempt " in error.message and "ReadTimeoutError" in error.message and "--read-timeout" in error.message
+    assert (
+        "after 1 attempt " in error.message
+        and "ReadTimeoutError" in error.message
+        and "--read-timeout" in error.message
+    )
 
 
 def test_latency_beyond_the_read_timeout_is_a_timeout_too(endpoint, aws_env):
@@ -170,7 +174,9 @@ def test_botocores_own_report_is_used_without_the_values_when_the_service_rules_
 
 
 def test_a_custom_endpoint_turns_host_prefix_injection_off_and_counts_every_attempt(aws_env):
-    local = AwsDatastore(endpoint_url="http://127.0.0.1:9", region="eu-west-1", connect_timeout=2, read_timeout=4, max_attempts=5)
+    local = AwsDatastore(
+        endpoint_url="http://127.0.0.1:9", region="eu-west-1", connect_timeout=2, read_timeout=4, max_attempts=5
+    )
     config = local.client.meta.config
     assert config.inject_host_prefix is False
     assert config.retries == {"mode": "standard", "total_max_attempts": 5}

@@ -35,7 +35,9 @@ def store(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def every_id(store):
-    return [summary["imageSetId"] for summary in store.search_image_sets(DATASTORE, CRITERIA)["imageSetsMetadataSummaries"]]
+    return [
+        summary["imageSetId"] for summary in store.search_image_sets(DATASTORE, CRITERIA)["imageSetsMetadataSummaries"]
+    ]
 
 
 def run_walk(store, steps):
@@ -64,8 +66,11 @@ def test_resuming_delivers_every_image_set_once_in_order(store, every_id, max_it
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(st.integers(1, 9), st.one_of(st.none(), st.integers(1, 12))), min_size=IMAGE_SETS,
-                max_size=IMAGE_SETS))
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 9), st.one_of(st.none(), st.integers(1, 12))), min_size=IMAGE_SETS, max_size=IMAGE_SETS
+    )
+)
 def test_any_mix_of_max_items_and_page_sizes_delivers_exactly_once(store, every_id, steps):
     assert run_walk(store, steps) == every_id
 
@@ -139,9 +144,12 @@ def test_fingerprint_ignores_key_order_but_not_values():
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(0, len(TOKEN) - 1), st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=.!"))
+@given(
+    st.integers(0, len(TOKEN) - 1),
+    st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=.!"),
+)
 def test_any_edit_of_a_token_is_refused_or_changes_nothing(index, character):
-    edited = TOKEN[:index] + character + TOKEN[index + 1:]
+    edited = TOKEN[:index] + character + TOKEN[index + 1 :]
     try:
         position = decode_token(edited, FINGERPRINT)
     except CommandError as refused:

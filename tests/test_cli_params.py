@@ -46,7 +46,9 @@ def test_only_an_object_will_do(text, kind):
 
 def test_cli_input_accepts_exactly_the_skeleton_keys():
     keys = tuple(input_skeleton())
-    assert load_cli_input(json.dumps({"datastoreId": "x", "searchCriteria": CRITERIA}), keys)["searchCriteria"] == CRITERIA
+    assert (
+        load_cli_input(json.dumps({"datastoreId": "x", "searchCriteria": CRITERIA}), keys)["searchCriteria"] == CRITERIA
+    )
     with pytest.raises(CommandError, match='Unknown parameter in --cli-input-json: "SearchCriteria"'):
         load_cli_input(json.dumps({"SearchCriteria": CRITERIA}), keys)
 

@@ -59,10 +59,15 @@ def test_search_answers_json_with_epoch_seconds_and_a_page_token(endpoint):
     assert len(page["imageSetsMetadataSummaries"]) == 3 and page["nextToken"]
     assert all(isinstance(s["createdAt"], (int, float)) for s in page["imageSetsMetadataSummaries"])
     status, _, body = send(
-        endpoint, "POST", f"/datastore/{DEMO}/searchImageSets?maxResults=3&nextToken={quote(page['nextToken'], safe='')}", b"{}"
+        endpoint,
+        "POST",
+        f"/datastore/{DEMO}/searchImageSets?maxResults=3&nextToken={quote(page['nextToken'], safe='')}",
+        b"{}",
     )
     following = json.loads(body)["imageSetsMetadataSummaries"]
-    assert status == 200 and following[0]["imageSetId"] not in {s["imageSetId"] for s in page["imageSetsMetadataSummaries"]}
+    assert status == 200 and following[0]["imageSetId"] not in {
+        s["imageSetId"] for s in page["imageSetsMetadataSummaries"]
+    }
 
 
 def test_epoch_seconds_in_the_request_body_are_instants(endpoint):

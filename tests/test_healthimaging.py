@@ -82,7 +82,9 @@ def test_the_server_starts_without_botocore():
     import subprocess
     import sys
 
-    code = "import sys, imageset_search.datastores.healthimaging; print(sorted({'botocore', 'boto3'} & set(sys.modules)))"
+    code = (
+        "import sys, imageset_search.datastores.healthimaging; print(sorted({'botocore', 'boto3'} & set(sys.modules)))"
+    )
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
 
 

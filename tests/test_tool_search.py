@@ -172,7 +172,8 @@ async def test_token_alone_continues_and_criteria_must_match(demo_store):
         assert not is_error, text
         _, text, is_error = await call(client, {"next_token": token, "study_date": "since 2000"})
         assert is_error and "differ" in text
-        _, text, is_error = await call(client, {"next_token": token[:-3] + ("A" if token[-3] != "A" else "B") + token[-2:]})
+        damaged = token[:-3] + ("A" if token[-3] != "A" else "B") + token[-2:]
+        _, text, is_error = await call(client, {"next_token": damaged})
         assert is_error and "next_token is not valid" in text
 
 

@@ -32,9 +32,13 @@ class _Strict(BaseModel):
 
 
 class StudyDateAndTime(_Strict):
-    DICOMStudyDate: str = Field(max_length=service.STUDY_DATE_MAX_LENGTH, description="yyyyMMdd (yyyy-MM-dd and yyyy.MM.dd are accepted)")
+    DICOMStudyDate: str = Field(
+        max_length=service.STUDY_DATE_MAX_LENGTH, description="yyyyMMdd (yyyy-MM-dd and yyyy.MM.dd are accepted)"
+    )
     DICOMStudyTime: str | None = Field(
-        None, max_length=service.STUDY_TIME_MAX_LENGTH, description="HHmmss[.FFFFFF] (HH:mm and HH:mm:ss are accepted); omitted means 000000"
+        None,
+        max_length=service.STUDY_TIME_MAX_LENGTH,
+        description="HHmmss[.FFFFFF] (HH:mm and HH:mm:ss are accepted); omitted means 000000",
     )
 
 
@@ -117,7 +121,9 @@ SearchValue = Annotated[
 
 class SearchFilter(_Strict):
     values: list[SearchValue] = Field(
-        min_length=1, max_length=service.VALUES_MAX, description="EQUAL takes one value; BETWEEN two (lower, then upper)"
+        min_length=1,
+        max_length=service.VALUES_MAX,
+        description="EQUAL takes one value; BETWEEN two (lower, then upper)",
     )
     operator: Literal[service.OPERATORS]  # type: ignore[valid-type]
 
@@ -129,7 +135,10 @@ class Sort(_Strict):
 
 class SearchCriteria(_Strict):
     filters: list[SearchFilter] | None = Field(
-        None, min_length=1, max_length=service.FILTERS_MAX, description="at most two filters, combined with AND; omit for all"
+        None,
+        min_length=1,
+        max_length=service.FILTERS_MAX,
+        description="at most two filters, combined with AND; omit for all",
     )
     sort: Sort | None = None
 
@@ -166,11 +175,19 @@ class SearchArgs(_Strict):
     """Arguments of search_image_sets."""
 
     datastore_id: DatastoreIdArg = None
-    patient_id: str | None = Field(None, max_length=service.VALUE_MAX_LENGTH, description="DICOM PatientID, exact (case-sensitive)")
-    accession_number: str | None = Field(None, max_length=service.VALUE_MAX_LENGTH, description="DICOM AccessionNumber, exact")
+    patient_id: str | None = Field(
+        None, max_length=service.VALUE_MAX_LENGTH, description="DICOM PatientID, exact (case-sensitive)"
+    )
+    accession_number: str | None = Field(
+        None, max_length=service.VALUE_MAX_LENGTH, description="DICOM AccessionNumber, exact"
+    )
     study_id: str | None = Field(None, max_length=service.VALUE_MAX_LENGTH, description="DICOM StudyID, exact")
-    study_instance_uid: str | None = Field(None, max_length=service.VALUE_MAX_LENGTH, description="StudyInstanceUID, digits and dots")
-    series_instance_uid: str | None = Field(None, max_length=service.VALUE_MAX_LENGTH, description="SeriesInstanceUID, digits and dots")
+    study_instance_uid: str | None = Field(
+        None, max_length=service.VALUE_MAX_LENGTH, description="StudyInstanceUID, digits and dots"
+    )
+    series_instance_uid: str | None = Field(
+        None, max_length=service.VALUE_MAX_LENGTH, description="SeriesInstanceUID, digits and dots"
+    )
     study_date: DateInput | None = Field(None, description="When the study was performed (DICOM StudyDate)")
     created: InstantInput | None = Field(None, description="When the image set was created in the datastore")
     updated: InstantInput | None = Field(None, description="When the image set was last updated in the datastore")
@@ -180,7 +197,9 @@ class SearchArgs(_Strict):
     )
     body_part: str | None = Field(None, max_length=128, description="Body part examined, e.g. CHEST; case-insensitive")
     patient_name: str | None = Field(
-        None, max_length=service.VALUE_MAX_LENGTH, description="Patient name words in any order and case ('Huel Melissa', 'Huel^Melissa')"
+        None,
+        max_length=service.VALUE_MAX_LENGTH,
+        description="Patient name words in any order and case ('Huel Melissa', 'Huel^Melissa')",
     )
     study_description: str | None = Field(
         None, max_length=service.VALUE_MAX_LENGTH, description="Text the study description contains, case-insensitive"

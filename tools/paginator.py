@@ -4,8 +4,9 @@ A position is (the service token of the page being read, that page's size, how m
 a mark of the last one). Resuming re-reads that same page at that same size and continues after the marked item, so
 no item is delivered twice and none is skipped, whatever `max_items` the next call asks for: the flaw of botocore's
 own resume tokens, which re-read the page at the new size. The mark also finds the place when the page shifted in
-between, and refuses a token whose item is not on the page (another datastore file with the same id). A page fully consumed moves the position to the next page at offset 0, where any size may
-follow. Client-side matching stops at a scan budget per call and hands back a position that resumes the scan.
+between, and refuses a token whose item is not on the page (another datastore file with the same id). A page fully
+consumed moves the position to the next page at offset 0, where any size may follow. Client-side matching stops at a
+scan budget per call and hands back a position that resumes the scan.
 """
 
 import zlib
@@ -94,7 +95,9 @@ def collect(
             return out
 
 
-def _after(token: str | None, size: int, consumed: list[Summary], length: int, following: str | None) -> Position | None:
+def _after(
+    token: str | None, size: int, consumed: list[Summary], length: int, following: str | None
+) -> Position | None:
     """The position after the `consumed` items of a page: mid-page, the next page, or the end."""
     if len(consumed) < length:
         return Position(token, size, len(consumed), item_mark(consumed[-1]))

@@ -4,8 +4,9 @@ A token is enough on its own to continue (the model need not repeat the criteria
 holds no server state), and is tamper-evident: a keyed checksum over the body turns any mutation, truncation or
 foreign string into a clear error instead of another query's results. Layout, base64url without padding: version
 byte, the datastore id in 21 bytes, the place in the page (6 bytes), the service token as raw bytes (kind, length,
-bytes), the query as compact JSON (raw-deflated when that is shorter), an 8-byte BLAKE2b tag. Attribute names travel as one-letter codes and instants
-as epoch milliseconds (the service's own precision): tokens stay near 150 characters on the local datastore.
+bytes), the query as compact JSON (raw-deflated when that is shorter), an 8-byte BLAKE2b tag. Attribute names travel
+as one-letter codes and instants as epoch milliseconds (the service's own precision): tokens stay near 150
+characters on the local datastore.
 """
 
 import base64
@@ -44,6 +45,7 @@ _REFINEMENT_KEYS = {
     "modality": "m", "body_part": "b", "patient_name": "n", "study_description": "t", "patient_sex": "x",
     "birth_date": "y",
 }  # fmt: skip
+
 
 @dataclass(frozen=True)
 class View:

@@ -74,7 +74,8 @@ def from_client_error(exc, call: Call) -> errors.DatastoreError:
     status, attempts = meta.get("HTTPStatusCode", 500), meta.get("RetryAttempts", 0) + 1
     if code in THROTTLING_CODES or status == 429:
         return errors.ThrottlingException(
-            f"{call.operation} was throttled after {counted(attempts, 'attempt')}; retry later or lower the request rate"
+            f"{call.operation} was throttled after {counted(attempts, 'attempt')}; "
+            "retry later or lower the request rate"
         )
     if code in CREDENTIAL_CODES:
         return errors.CredentialsError(f"AWS did not accept the credentials ({code}): {REFRESH_CREDENTIALS}")
@@ -88,7 +89,9 @@ def from_client_error(exc, call: Call) -> errors.DatastoreError:
     kind = errors.ERROR_CLASSES.get(code)
     if kind in (errors.InternalServerException, errors.ServiceUnavailableException) or status >= 500:
         kind = errors.ServiceUnavailableException if status == 503 else errors.InternalServerException
-        return kind(f"{call.operation} failed on the service side after {counted(attempts, 'attempt')} ({code}): {message}")
+        return kind(
+            f"{call.operation} failed on the service side after {counted(attempts, 'attempt')} ({code}): {message}"
+        )
     if kind is not None:
         return kind(message)
     return errors.ValidationException(f"{call.operation} was rejected ({code or status}): {message}")
@@ -129,8 +132,15 @@ def from_botocore_error(exc, call: Call) -> errors.DatastoreError:
 
 def _credential_errors(bx) -> tuple[type, ...]:
     """botocore's ways of having no usable credentials (LoginError, for `aws login`, exists in newer botocore only)."""
-    kinds = (bx.NoCredentialsError, bx.PartialCredentialsError, bx.CredentialRetrievalError, bx.TokenRetrievalError,
-             bx.NoAuthTokenError, bx.ProfileNotFound, bx.SSOError)
+    kinds = (
+        bx.NoCredentialsError,
+        bx.PartialCredentialsError,
+        bx.CredentialRetrievalError,
+        bx.TokenRetrievalError,
+        bx.NoAuthTokenError,
+        bx.ProfileNotFound,
+        bx.SSOError,
+    )
     return kinds + ((bx.LoginError,) if hasattr(bx, "LoginError") else ())
 
 

@@ -100,7 +100,8 @@ class LocalStore:
             connection = connect(self.path, self.busy_timeout)
         except sqlite3.Error as error:
             raise InternalServerException(
-                f"Cannot open the local datastore file {self.path} ({error}): pass --db with a writable SQLite file path"
+                f"Cannot open the local datastore file {self.path} ({error}): "
+                "pass --db with a writable SQLite file path"
             ) from None
         with self._lock:
             self._opened.append(connection)
@@ -190,7 +191,8 @@ class LocalStore:
             if name_or_id is None:
                 return self._only_datastore(connection)
             row = connection.execute(
-                "SELECT id FROM datastores WHERE id = ? OR name = ? ORDER BY id = ? DESC", (name_or_id, name_or_id, name_or_id)
+                "SELECT id FROM datastores WHERE id = ? OR name = ? ORDER BY id = ? DESC",
+                (name_or_id, name_or_id, name_or_id),
             ).fetchone()
             if row:
                 return row[0]
@@ -231,7 +233,9 @@ class LocalStore:
     ) -> dict[str, Any]:
         if datastore_status is not None and datastore_status not in service.DATASTORE_STATUSES:
             raise invalid(
-                "datastoreStatus", f"Member must satisfy enum value set: [{', '.join(service.DATASTORE_STATUSES)}]", shown=datastore_status
+                "datastoreStatus",
+                f"Member must satisfy enum value set: [{', '.join(service.DATASTORE_STATUSES)}]",
+                shown=datastore_status,
             )
         limit = _page_size(max_results)
         scope = f"datastores:{datastore_status}"
@@ -339,12 +343,15 @@ class LocalStore:
         scope = f"versions:{datastore_id}:{image_set_id}"
         below = None
         if next_token is not None:
-            below = int.from_bytes(self._signer.read(tokens.VERSIONS, scope, check_token_text("nextToken", next_token)), "big")
+            below = int.from_bytes(
+                self._signer.read(tokens.VERSIONS, scope, check_token_text("nextToken", next_token)), "big"
+            )
         with self._reading() as connection:
             ds = self._ds(connection, datastore_id)
             image_set = self._image_set(connection, ds, datastore_id, image_set_id)
             rows = connection.execute(
-                "SELECT version, updated_at FROM versions WHERE image_set = ? AND version < ? ORDER BY version DESC LIMIT ?",
+                "SELECT version, updated_at FROM versions WHERE image_set = ? AND version < ? "
+                "ORDER BY version DESC LIMIT ?",
                 (image_set["pk"], image_set["version"] + 1 if below is None else below, limit + 1),
             ).fetchall()
         listed = [version_fields(image_set, v, u, status_key="ImageSetWorkflowStatus") for v, u in rows[:limit]]
@@ -353,7 +360,9 @@ class LocalStore:
             response["nextToken"] = self._signer.issue(tokens.VERSIONS, scope, rows[limit - 1][0].to_bytes(4, "big"))
         return response
 
-    def _image_set(self, connection: sqlite3.Connection, ds: int, datastore_id: str, image_set_id: Any) -> dict[str, Any]:
+    def _image_set(
+        self, connection: sqlite3.Connection, ds: int, datastore_id: str, image_set_id: Any
+    ) -> dict[str, Any]:
         check_id("imageSetId", image_set_id)
         row = connection.execute(
             "SELECT pk, id, version, created_at, is_primary, series_uid FROM image_sets WHERE ds = ? AND id = ?",
@@ -372,7 +381,8 @@ class LocalStore:
         else:
             raise invalid("versionId", "Member must be a version number as a string of digits, e.g. '1'")
         row = connection.execute(
-            "SELECT version, updated_at, levels FROM versions WHERE image_set = ? AND version = ?", (image_set["pk"], number)
+            "SELECT version, updated_at, levels FROM versions WHERE image_set = ? AND version = ?",
+            (image_set["pk"], number),
         ).fetchone()
         if row is None:
             raise ResourceNotFoundException(

@@ -39,7 +39,9 @@ def check_instance(position: int, instance: Any) -> None:
             raise ValueError(f"{where} has no {name}: every instance needs its SOP and series UIDs")
     unknown = sorted(set(instance.tags) - set(DICOM_TAGS))
     if unknown:
-        raise ValueError(f"{where} has tags the summary does not know: {', '.join(unknown)}; use records.Instance's keys")
+        raise ValueError(
+            f"{where} has tags the summary does not know: {', '.join(unknown)}; use records.Instance's keys"
+        )
     series_number = instance.tags.get("DICOMSeriesNumber")
     if series_number is not None and (isinstance(series_number, bool) or not isinstance(series_number, int)):
         raise ValueError(f"{where} has a DICOMSeriesNumber that is not an integer")

@@ -134,7 +134,9 @@ ROUTES = [
             r.query.get("datastoreStatus"), r.integer("maxResults"), r.query.get("nextToken")
         ),
     ),
-    route("GetDatastore", "GET", "/datastore/{datastoreId}", lambda store, r: store.get_datastore(r.path["datastoreId"])),
+    route(
+        "GetDatastore", "GET", "/datastore/{datastoreId}", lambda store, r: store.get_datastore(r.path["datastoreId"])
+    ),
 ]
 
 
@@ -250,8 +252,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.rfile.read(int(length))
         self.close_connection = True  # the body is left unread, so this connection cannot carry another request
         self.send_error_json(
-            400, "ValidationException", f"Content-Length must be a byte count up to {MAX_BODY_BYTES}: "
-            "the only body any operation takes is a searchCriteria object of a few kilobytes"
+            400,
+            "ValidationException",
+            f"Content-Length must be a byte count up to {MAX_BODY_BYTES}: "
+            "the only body any operation takes is a searchCriteria object of a few kilobytes",
         )
         return None
 
@@ -279,7 +283,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         except Exception as exc:  # a bug in the store must still answer in AWS's shape, without its details
             log.error("%s failed in the datastore: %s", candidate.operation, type(exc).__name__)
-            self.send_error_json(500, "InternalServerException", f"{candidate.operation} failed inside the local datastore")
+            self.send_error_json(
+                500, "InternalServerException", f"{candidate.operation} failed inside the local datastore"
+            )
             return
         log.info("%s -> 200", candidate.operation)
         if isinstance(result, bytes):  # GetImageSetMetadata: the gzip blob, sent as AWS sends it
@@ -302,7 +308,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def lose_connection(self, action: str, hang_seconds: float):
-        """"drop" closes at once; "hang" first stays silent for `hang_seconds` (or until the endpoint stops)."""
+        """ "drop" closes at once; "hang" first stays silent for `hang_seconds` (or until the endpoint stops)."""
         if action == "hang":
             self.server.stopping.wait(hang_seconds)
         self.close_connection = True

@@ -89,8 +89,13 @@ def _add_connection_options(parser) -> None:
     _option(parser, "--profile", "the AWS profile from your credentials file", metavar="NAME")
     _option(parser, "--cli-read-timeout", "socket read timeout in seconds (default 60; 0 keeps the default)", type=int,
             metavar="SECONDS")
-    _option(parser, "--cli-connect-timeout", "socket connect timeout in seconds (default 60; 0 keeps the default)", type=int,
-            metavar="SECONDS")
+    _option(
+        parser,
+        "--cli-connect-timeout",
+        "socket connect timeout in seconds (default 60; 0 keeps the default)",
+        type=int,
+        metavar="SECONDS",
+    )
     _flag(parser, "--no-verify-ssl", "do not verify TLS certificates")
     _option(parser, "--ca-bundle", "the CA bundle to verify TLS certificates with", metavar="PATH")
 
@@ -105,8 +110,9 @@ def run(args) -> int:
     except CommandError as exc:
         return _fail(str(exc), EXIT_BAD_PARAMETER)
     except DatastoreError as exc:
-        return _fail(f"An error occurred ({exc.code}) when calling the {OPERATION} operation: {exc.message}",
-                     _exit_code(exc))
+        return _fail(
+            f"An error occurred ({exc.code}) when calling the {OPERATION} operation: {exc.message}", _exit_code(exc)
+        )
 
 
 def _quiet_stdout() -> None:
@@ -226,8 +232,9 @@ def _walked(datastore, request, paging: Paging) -> Printout:
         max_items=paging.max_items,
     )
     whole = {RESULT_KEY: result.items, **result.first_page}
-    parts = [{**(result.first_page if number == 0 else {}), RESULT_KEY: page} for number, page in
-             enumerate(result.pages)]
+    parts = [
+        {**(result.first_page if number == 0 else {}), RESULT_KEY: page} for number, page in enumerate(result.pages)
+    ]
     if result.resume is not None:
         whole["NextToken"] = encode_token(result.resume, paging.fingerprint)
         parts.append({"NextToken": {"NextToken": whole["NextToken"]}})

@@ -74,7 +74,8 @@ def run(args) -> int:
         endpoint = start_endpoint(LocalStore(path), host=args.host, port=args.port, faults=faults)
     except OSError as exc:
         raise CommandError(
-            f"cannot listen on {args.host}:{args.port} ({exc.strerror or exc}): pick another --port (0 picks a free one)"
+            f"cannot listen on {args.host}:{args.port} ({exc.strerror or exc}): "
+            "pick another --port (0 picks a free one)"
         ) from None
     if not is_loopback(args.host):
         print(f"warning: {args.host} is not loopback, and this endpoint accepts any signature", file=sys.stderr)
