@@ -1,8 +1,9 @@
 """examples/agent_chain.py run as a real process: it starts the stdio server itself and chains two tools.
 
-The store is a small demo datastore plus one patient whose studies are placed relative to today (written as DICOM
-and imported): CTs in March and September of last year, an MR in November of last year, and a CT the year before,
-so "last year" finds three studies and the newest CT is September's, whatever day the test runs.
+The store is a small demo datastore plus one patient (written as DICOM and imported): CTs in March and September of
+YEAR, an MR in November of YEAR, and a CT the year before, so a search of YEAR finds three studies and the newest CT is
+September's. YEAR is fixed, not "last year": the server is another process, with its own clock, so a phrase relative
+to today would tie the test to the day (and to a run that crosses New Year).
 """
 
 import json
@@ -21,18 +22,18 @@ from imageset_search.datastores.local.store import LocalStore
 SCRIPT = Path(__file__).resolve().parent.parent / "examples" / "agent_chain.py"
 PATIENT = Patient("CHAIN-PAT-1", "Chain^Test", "19600101", "M")
 CT_CHEST, CT_ABDOMEN, CT_HEAD, MR_BRAIN = KINDS[0], KINDS[1], KINDS[2], KINDS[3]
-LAST_YEAR = datetime.now(UTC).year - 1
+YEAR = 2025
 PATIENT_UID = "2.25.77"  # the root of this patient's study UIDs
 
 
 def _uploads() -> list[tuple[str, Upload]]:
     """(label, upload) of each series of the patient; labels name the ones the test looks for."""
     plan = [
-        ("march", CT_CHEST, f"{LAST_YEAR}0303", 1, 2),
-        ("september", CT_ABDOMEN, f"{LAST_YEAR}0909", 1, 3),
-        ("september-2", CT_ABDOMEN, f"{LAST_YEAR}0909", 2, 1),
-        ("november-mr", MR_BRAIN, f"{LAST_YEAR}1111", 1, 1),
-        ("older", CT_HEAD, f"{LAST_YEAR - 1}0606", 1, 1),
+        ("march", CT_CHEST, f"{YEAR}0303", 1, 2),
+        ("september", CT_ABDOMEN, f"{YEAR}0909", 1, 3),
+        ("september-2", CT_ABDOMEN, f"{YEAR}0909", 2, 1),
+        ("november-mr", MR_BRAIN, f"{YEAR}1111", 1, 1),
+        ("older", CT_HEAD, f"{YEAR - 1}0606", 1, 1),
     ]
     uploads, studies = [], {}
     for label, kind, day, number, instances in plan:
@@ -43,7 +44,7 @@ def _uploads() -> list[tuple[str, Upload]]:
                                  kind.study_descriptions[0], kind)  # fmt: skip
         series = Series(studies[key], f"{studies[key].uid}.{number}", number, kind.series_descriptions[0])
         sop_uids = tuple(f"{series.uid}.{i}" for i in range(1, instances + 1))
-        uploads.append((label, Upload(datetime(LAST_YEAR, 12, 1, tzinfo=UTC), series, sop_uids)))
+        uploads.append((label, Upload(datetime(YEAR, 12, 1, tzinfo=UTC), series, sop_uids)))
     return uploads
 
 
@@ -61,8 +62,8 @@ def chain_db(tmp_path_factory) -> tuple[Path, dict[str, str]]:
 
 
 RUNS = {
-    "newest": ("--page-size", "2"),
-    "no-ct": ("--study-date", f"November {LAST_YEAR}"),
+    "newest": ("--page-size", "2", "--study-date", str(YEAR)),
+    "no-ct": ("--study-date", f"November {YEAR}"),
     "tool-error": ("--page-size", "0"),
     "server-stops": ("--timezone", "Not/AZone"),
 }
@@ -84,14 +85,14 @@ def runs(chain_db) -> dict[str, subprocess.CompletedProcess]:
     return done
 
 
-def test_the_chain_finds_last_years_studies_and_reads_the_newest_ct(chain_db, runs):
+def test_the_chain_finds_a_years_studies_and_reads_the_newest_ct(chain_db, runs):
     ids, done = chain_db[1], runs["newest"]
     assert done.returncode == 0, done.stderr
     outcome = json.loads(done.stdout.splitlines()[-1])
     assert outcome["studies"] == 3 and outcome["pages"] == 2  # four image sets, two per page
-    assert outcome["newest_ct"] == {"image_set_id": ids["september"], "study_date": f"{LAST_YEAR}0909",
+    assert outcome["newest_ct"] == {"image_set_id": ids["september"], "study_date": f"{YEAR}0909",
                                     "instance_count": 3}  # fmt: skip
-    assert f"{LAST_YEAR}-01-01 to {LAST_YEAR}-12-31" in done.stdout  # it said what "last year" was read as
+    assert f"{YEAR}-01-01 to {YEAR}-12-31" in done.stdout  # it said what the year was read as
     assert "get_image_set_metadata" in done.stdout and "instance 3: 2x2" in done.stdout
     assert PATIENT_UID not in done.stdout  # no study, series or instance UIDs printed
     assert PATIENT.patient_id not in done.stderr and PATIENT.name not in done.stderr
