@@ -74,10 +74,10 @@ def timezone(name: str | None = None):
 
 
 def _system_zone_name() -> str | None:
-    """The IANA name /etc/localtime points at, where it is a link into a zoneinfo folder."""
+    """The machine's IANA zone name as tzlocal finds it on each platform; None when it cannot tell."""
+    import tzlocal
+
     try:
-        target = os.path.realpath("/etc/localtime")
-    except OSError:
+        return tzlocal.get_localzone_name()
+    except Exception:  # tzlocal raises its own and zoneinfo's errors for a misconfigured machine: fall back to UTC
         return None
-    marker = "zoneinfo/"
-    return target.split(marker, 1)[1] if marker in target else None

@@ -36,3 +36,29 @@ def test_yes_no_words():
     assert [to_bool(word) for word in ("0", "FALSE", "no", "off")] == [False] * 4
     with pytest.raises(ValueError):
         to_bool("y")
+
+
+def test_without_a_setting_the_zone_is_the_machines_as_tzlocal_names_it(monkeypatch):
+    import tzlocal
+    from zoneinfo import ZoneInfo
+
+    from imageset_search.server.config import timezone
+
+    monkeypatch.delenv("TZ", raising=False)
+    monkeypatch.delenv("IMAGESET_SEARCH_TIMEZONE", raising=False)
+    assert timezone() == ZoneInfo(tzlocal.get_localzone_name())
+
+
+def test_a_machine_whose_zone_cannot_be_told_reads_dates_in_utc(monkeypatch):
+    import tzlocal
+    from zoneinfo import ZoneInfo
+
+    from imageset_search.server.config import timezone
+
+    def broken():
+        raise LookupError("no zone configured")
+
+    monkeypatch.delenv("TZ", raising=False)
+    monkeypatch.delenv("IMAGESET_SEARCH_TIMEZONE", raising=False)
+    monkeypatch.setattr(tzlocal, "get_localzone_name", broken)
+    assert timezone() == ZoneInfo("UTC")

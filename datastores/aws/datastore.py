@@ -116,12 +116,14 @@ class AwsDatastore:
     def _call(self, operation: str, datastore_id: str | None, read=None, **params: Any) -> dict[str, Any]:
         """One boto3 call with the unset parameters left out (boto3 rejects None) and ResponseMetadata dropped;
         `read` finishes the response inside the error mapping (a streamed body can still fail)."""
+        from botocore import xform_name  # boto3's method names; imported here to keep botocore out of start-up
+
         sent = {name: value for name, value in params.items() if value is not None}
         endpoint = self.options.endpoint_url or f"HealthImaging in {self.options.region or 'the configured region'}"
         start_counting_attempts()
         try:
             with aws_errors(Call(operation, datastore_id, endpoint, sent)):
-                response = getattr(self.client, _snake(operation))(**sent)
+                response = getattr(self.client, xform_name(operation))(**sent)
                 if read:
                     response = read(response)
         except CredentialsError:
@@ -140,7 +142,3 @@ def _read_blob(response: dict[str, Any]) -> dict[str, Any]:
     finally:
         blob.close()
 
-
-def _snake(operation: str) -> str:
-    """`SearchImageSets` -> `search_image_sets`, boto3's method name."""
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in operation).lstrip("_")
