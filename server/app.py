@@ -11,6 +11,8 @@ import json
 import logging
 import threading
 import traceback
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from types import UnionType
 from typing import Annotated, Any, Callable, Union, get_args, get_origin
 
@@ -49,7 +51,8 @@ class RawArguments(ArgModelBase):
 
 
 class LazyDatastore:
-    """Builds the datastore on first use (boto3 and SQLite stay out of `initialize`), once, for every session."""
+    """Builds the datastore on first use (boto3 and SQLite stay out of `initialize`), once, for every session, and
+    closes it when the server stops (the local store holds SQLite connections); a later call opens it again."""
 
     def __init__(self, factory: Callable[[], Datastore]):
         self._factory = factory
@@ -61,6 +64,26 @@ class LazyDatastore:
             if self._datastore is None:
                 self._datastore = self._factory()
             return self._datastore
+
+    def close(self) -> None:
+        with self._lock:
+            datastore, self._datastore = self._datastore, None
+        close = getattr(datastore, "close", None)
+        if callable(close):
+            close()
+
+
+def _closing(lazy: LazyDatastore):
+    """The server's lifespan: whatever datastore it opened is closed when it stops (end of stdio, HTTP shutdown)."""
+
+    @asynccontextmanager
+    async def lifespan(_server: MCPServer) -> AsyncIterator[dict[str, Any]]:
+        try:
+            yield {}
+        finally:
+            lazy.close()
+
+    return lifespan
 
 
 JSON_TEXT_MAX = 100_000  # longer JSON-in-a-string is left for validation to refuse, unparsed
@@ -196,19 +219,22 @@ def _add_resources(server: MCPServer, datastore: LazyDatastore, settings: Settin
 
 
 def create_server(datastore: Datastore | Callable[[], Datastore], settings: Settings) -> MCPServer:
-    """The MCP server over one datastore (or a factory for it, called on first use)."""
+    """The MCP server over one datastore (or a factory for it, called on first use). A datastore handed in stays
+    the caller's to close; one the server builds from a factory, it closes when it stops."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
         release = version("imageset-search-mcp")
     except PackageNotFoundError:
         release = "0"
-    lazy = LazyDatastore(datastore if callable(datastore) else lambda: datastore)
+    owned = callable(datastore)
+    lazy = LazyDatastore(datastore if owned else lambda: datastore)
     server = MCPServer(
         "imageset-search",
         version=release,
         instructions=INSTRUCTIONS,
         tools=[_tool(spec, lazy, settings) for spec in CATALOG],
+        lifespan=_closing(lazy) if owned else None,
     )
     for template in load_prompts():
         server.add_prompt(_prompt(template))
