@@ -3,12 +3,19 @@ version, a page size and a next_token the same way, with the service's limits fr
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from imageset_search.datastores import healthimaging as service
 
 STRICT = ConfigDict(extra="forbid", populate_by_name=True)
 VERSION_MAX = 2**31 - 1  # far above any real version, and inside what every store's integers hold
+
+
+class ToolArguments(BaseModel):
+    """The base of every tool's argument model: strict (an unknown key is an error naming it), and the vocabulary a
+    misspelt key is compared with (tools.errors reads the names of every subclass, so it needs no catalog)."""
+
+    model_config = STRICT
 
 
 def _no_bool(value: Any) -> Any:

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from imageset_search.datastores.healthimaging import DATASTORE_STATUSES, PAGE_MAX
 from imageset_search.datastores.protocol import Datastore
-from imageset_search.tools.arguments import STRICT, NextTokenArg, PageSizeArg
+from imageset_search.tools.arguments import NextTokenArg, PageSizeArg, ToolArguments
 from imageset_search.tools.choice import implied_datastore
 from imageset_search.tools.image_sets import datastore_token
 from imageset_search.tools.settings import Settings
@@ -22,10 +22,9 @@ from imageset_search.tools.summaries import iso
 RESOURCE_PAGES = 10  # the datastores resource lists at most this many pages of 50
 
 
-class ListDatastoresArgs(BaseModel):
+class ListDatastoresArgs(ToolArguments):
     """Arguments of list_datastores."""
 
-    model_config = STRICT
     status: Literal[DATASTORE_STATUSES] | None = Field(  # type: ignore[valid-type]
         None, description="Only datastores in this state, e.g. ACTIVE; omit for all"
     )

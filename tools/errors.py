@@ -10,6 +10,7 @@ import functools
 from pydantic import ValidationError
 
 from imageset_search.datastores.healthimaging import SEARCH_ATTRIBUTES
+from imageset_search.tools.arguments import ToolArguments
 
 
 class SearchError(ValueError):
@@ -29,11 +30,13 @@ _COUNTS = {
 }
 
 
-@functools.cache
 def _known_keys() -> frozenset[str]:
     """Every argument and key name the tools' input schemas hold: the vocabulary a misspelt key is compared with."""
-    from imageset_search.tools.catalog import CATALOG
+    return _names_in(tuple(ToolArguments.__subclasses__()))
 
+
+@functools.cache
+def _names_in(models: tuple[type[ToolArguments], ...]) -> frozenset[str]:
     found: set[str] = set()
 
     def collect(node):
@@ -45,8 +48,8 @@ def _known_keys() -> frozenset[str]:
             for value in node:
                 collect(value)
 
-    for spec in CATALOG:
-        collect(spec.arguments.model_json_schema(by_alias=True))
+    for model in models:
+        collect(model.model_json_schema(by_alias=True))
     return frozenset(found)
 
 

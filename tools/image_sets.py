@@ -16,11 +16,11 @@ from pydantic import BaseModel, Field
 from imageset_search.datastores.errors import ValidationException
 from imageset_search.datastores.protocol import Datastore
 from imageset_search.tools.arguments import (
-    STRICT,
     DatastoreIdArg,
     ImageSetIdArg,
     NextTokenArg,
     PageSizeArg,
+    ToolArguments,
     VersionArg,
     version_id,
 )
@@ -60,10 +60,9 @@ def _forced(properties: dict[str, Any]) -> bool | None:
 # --- get_image_set -------------------------------------------------------------------------------------------------
 
 
-class GetImageSetArgs(BaseModel):
+class GetImageSetArgs(ToolArguments):
     """Arguments of get_image_set."""
 
-    model_config = STRICT
     datastore_id: DatastoreIdArg = None
     image_set_id: ImageSetIdArg
     version: VersionArg = None
@@ -127,10 +126,9 @@ def image_set_text(result: ImageSetInfo) -> str:
 # --- list_image_set_versions ---------------------------------------------------------------------------------------
 
 
-class ListVersionsArgs(BaseModel):
+class ListVersionsArgs(ToolArguments):
     """Arguments of list_image_set_versions."""
 
-    model_config = STRICT
     datastore_id: DatastoreIdArg = None
     image_set_id: ImageSetIdArg
     max_items: PageSizeArg = Field(10, description="How many versions to return in this call (1-50)")

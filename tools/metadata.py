@@ -20,7 +20,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from imageset_search.datastores.errors import InternalServerException
 from imageset_search.datastores.protocol import Datastore
-from imageset_search.tools.arguments import STRICT, DatastoreIdArg, ImageSetIdArg, VersionArg, version_id
+from imageset_search.tools.arguments import DatastoreIdArg, ImageSetIdArg, ToolArguments, VersionArg, version_id
 from imageset_search.tools.choice import choose_datastore
 from imageset_search.tools.errors import SearchError, describe_validation_error
 from imageset_search.tools.settings import Settings
@@ -75,10 +75,9 @@ def dicom_keywords(keywords: list[str] | None) -> list[str] | None:
 Keyword = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9]{0,63}$")]
 
 
-class MetadataArgs(BaseModel):
+class MetadataArgs(ToolArguments):
     """Arguments of get_image_set_metadata."""
 
-    model_config = STRICT
     datastore_id: DatastoreIdArg = None
     image_set_id: ImageSetIdArg
     version: VersionArg = None

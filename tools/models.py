@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, Discriminator, Field, Tag, model_validator
 
 from imageset_search.datastores import healthimaging as service
-from imageset_search.tools.arguments import STRICT, DatastoreIdArg, NextTokenArg, PageSizeArg
+from imageset_search.tools.arguments import STRICT, DatastoreIdArg, NextTokenArg, PageSizeArg, ToolArguments
 
 PHRASE_MAX = 200  # a date phrase; longer text is refused before any parsing
 Phrase = Annotated[str, Field(max_length=PHRASE_MAX)]
@@ -171,7 +171,7 @@ REFINEMENT_FIELDS = ("modality", "body_part", "patient_name", "study_description
 CRITERIA_FIELDS = ID_FIELDS + DATE_FIELDS + ("is_primary",) + REFINEMENT_FIELDS
 
 
-class SearchArgs(_Strict):
+class SearchArgs(ToolArguments):
     """Arguments of search_image_sets."""
 
     datastore_id: DatastoreIdArg = None
