@@ -3,6 +3,7 @@
 Every method takes and returns AWS HealthImaging's wire shapes exactly as boto3 does (request keys in camelCase,
 `searchCriteria` as AWS takes it, timestamps in responses as timezone-aware UTC datetimes), so the tools have one
 path and the local datastore can stand in for the service anywhere. Errors are those of `datastores.errors`.
+One method is not AWS's: `token_secret`, the key the tools sign their continuation tokens with (`datastores.tokens`).
 """
 
 from typing import Any, Protocol
@@ -45,3 +46,6 @@ class Datastore(Protocol):
 
     def get_datastore(self, datastore_id: str) -> dict[str, Any]:
         """GetDatastore: {"datastoreProperties": {...}}."""
+
+    def token_secret(self) -> bytes:
+        """The secret that signs continuation tokens over this datastore; never in the source, never shown."""

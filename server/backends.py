@@ -16,8 +16,9 @@ def open_datastore(backend: str = "local", db: str | Path | None = None, **aws_o
         return LocalStore(db_path(str(db) if db else None))
     if backend == "aws":
         from imageset_search.datastores.aws.datastore import AwsDatastore
+        from imageset_search.server.config import token_secret_path
 
-        return AwsDatastore(**aws_options)
+        return AwsDatastore(**{"token_secret_file": token_secret_path(), **aws_options})
     raise ValueError(f"unknown backend {backend!r}: use 'local' or 'aws'")
 
 

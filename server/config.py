@@ -42,15 +42,28 @@ def switch(value: bool | str | None, option: str) -> bool:
         raise CommandError(f"{env_name(option)}: {exc}") from None
 
 
+def _user_dir(windows: tuple[str, str], xdg: tuple[str, str]) -> Path:
+    """This program's folder under a per-user base: (variable, fallback under the home folder) on Windows and on
+    XDG systems; Application Support on macOS, which keeps data and settings together."""
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "imageset-search"
+    variable, fallback = windows if sys.platform == "win32" else xdg
+    return Path(os.environ.get(variable) or Path.home() / fallback) / "imageset-search"
+
+
 def user_data_dir() -> Path:
     """The per-user data folder of this platform (XDG on Linux, Application Support on macOS, LOCALAPPDATA)."""
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "imageset-search"
+    return _user_dir(("LOCALAPPDATA", "AppData/Local"), ("XDG_DATA_HOME", ".local/share"))
+
+
+def user_config_dir() -> Path:
+    """The per-user config folder of this platform (XDG on Linux, Application Support on macOS, APPDATA)."""
+    return _user_dir(("APPDATA", "AppData/Roaming"), ("XDG_CONFIG_HOME", ".config"))
+
+
+def token_secret_path() -> Path:
+    """Where the AWS backend keeps the secret that signs its continuation tokens (created 0600 on first use)."""
+    return user_config_dir() / "token-secret"
 
 
 def db_path(option_value: str | None = None) -> Path:

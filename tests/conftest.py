@@ -4,6 +4,7 @@ Nothing may depend on the day the tests run: every demo store is built as of DEM
 tests read loose dates ("last year") as of DEMO_NOW, noon of that day, after every timestamp the demo holds.
 """
 
+import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -18,6 +19,19 @@ DOCUMENTED_IMAGE_SET_ID = "09876543210987654321098765432109"
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "search-criteria"
 DEMO_TODAY = date(2026, 6, 1)
 DEMO_NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_config_folder(tmp_path_factory):
+    """The AWS backend keeps its token secret in the user's config folder: tests (and the servers they start) keep
+    theirs in a folder of their own, never in the developer's home."""
+    before = os.environ.get("XDG_CONFIG_HOME")
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("config"))
+    yield
+    if before is None:
+        os.environ.pop("XDG_CONFIG_HOME", None)
+    else:
+        os.environ["XDG_CONFIG_HOME"] = before
 
 
 @pytest.fixture(scope="session")

@@ -33,14 +33,18 @@ async def call(client, arguments: dict, tool: str = "search_image_sets"):
 
 
 async def walk(client, arguments: dict, sizes) -> list[str]:
-    """Image set ids of a whole walk, calling with each max_items of `sizes` in turn (cycling)."""
-    found, token, turn = [], None, 0
+    """Image set ids of a whole walk, calling with each max_items of `sizes` in turn (cycling). A size of None sends
+    no max_items: the first call then takes the default (10), a continued one that of the call before it."""
+    found, token, turn, kept = [], None, 0, 10
     while True:
         size = sizes[turn % len(sizes)]
         turn += 1
-        args = {"next_token": token, "max_items": size} if token else dict(arguments, max_items=size)
+        args = {"next_token": token} if token else dict(arguments)
+        if size is not None:
+            args["max_items"] = kept = size
         content, text, is_error = await call(client, args)
         assert not is_error, text
+        assert content["count"] == kept or not content["has_more"] or "scan" in content, (content["count"], kept)
         found += image_set_ids(content)
         token = content.get("next_token")
         assert content["has_more"] == (token is not None)

@@ -113,7 +113,7 @@ def test_debug_logs_the_steps_without_patient_data(capsys, endpoint):
         root.setLevel(level)
         logging.getLogger("imageset_search").setLevel(logging.NOTSET)
     assert code == 0
-    assert "DEBUG imageset_search.server.aws_cli.paging: SearchImageSets page" in err
+    assert "DEBUG imageset_search.server.commands.search_image_sets: SearchImageSets page" in err
     assert not [value for value in PHI if value in err]
     assert "SUBJECT08701" in out  # the result itself is what was asked for
 

@@ -89,19 +89,20 @@ def test_the_server_starts_without_botocore():
 
 
 def test_every_tool_takes_the_shared_arguments_with_the_same_limits():
-    """datastore_id, max_items and next_token mean the same in every tool (search_image_sets once took 64-character
-    datastore ids where the others took 512)."""
+    """datastore_id means the same in every tool (search_image_sets once took 64-character ids where the others
+    took 512), and max_items and next_token have the service's limits everywhere."""
     from imageset_search.tools.catalog import CATALOG
 
-    seen: dict[str, set[str]] = {}
+    def limits(schema: dict) -> dict:
+        branches = schema.get("anyOf", [schema])
+        return {key: value for branch in branches for key, value in branch.items() if key.startswith(("max", "min"))}
+
+    found: dict[str, list[dict]] = {"datastore_id": [], "max_items": [], "next_token": []}
     for spec in CATALOG:
         properties = spec.arguments.model_json_schema(by_alias=True)["properties"]
-        for name in ("datastore_id", "max_items", "next_token"):
+        for name, seen in found.items():
             if name in properties:
-                schema = dict(properties[name])
-                for key in ("default", "description", "title"):
-                    schema.pop(key, None)
-                seen.setdefault(name, set()).add(repr(schema))
-    assert set(seen) == {"datastore_id", "max_items", "next_token"}
-    assert all(len(schemas) == 1 for schemas in seen.values()), seen
-    assert "'maxLength': 512" in next(iter(seen["datastore_id"]))
+                seen.append(limits(properties[name]))
+    assert found["datastore_id"] and all(seen == {"maxLength": 512} for seen in found["datastore_id"])
+    assert found["max_items"] and all(seen == {"minimum": 1, "maximum": 50} for seen in found["max_items"])
+    assert found["next_token"] and all(seen["maxLength"] == 8192 for seen in found["next_token"])

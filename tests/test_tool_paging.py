@@ -25,7 +25,7 @@ def refined_expectation(store, modality: str) -> list[str]:
     return [s["imageSetId"] for s in store_summaries(store) if s["DICOMTags"].get("DICOMSeriesModality") == modality]
 
 
-sizes = st.lists(st.integers(min_value=1, max_value=50), min_size=1, max_size=6)
+sizes = st.lists(st.one_of(st.none(), st.integers(min_value=1, max_value=50)), min_size=1, max_size=6)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -75,3 +75,37 @@ def test_a_page_that_shifts_between_calls_resumes_after_the_last_item_delivered(
         delivered, rest = anyio.run(run)
     assert not set(delivered) & set(rest)
     assert len(delivered) + len(rest) == 8 - 1  # the moved image set now stands before the place: not seen again
+
+
+async def continue_alone(store, first_call: dict, *more: dict) -> list[dict]:
+    """The first call's result, then each further call's, each sending next_token with only what `more` adds."""
+    async with session(store) as client:
+        content, text, is_error = await call(client, first_call)
+        results = [content]
+        for extra in more:
+            assert not is_error and content["next_token"], text
+            content, text, is_error = await call(client, {"next_token": content["next_token"], **extra})
+            results.append(content)
+    assert not is_error, text
+    return results
+
+
+def test_a_continuation_keeps_max_items_and_detail_of_the_call_that_issued_it(demo_store):
+    first, second, third = anyio.run(continue_alone, demo_store, {"max_items": 3, "detail": "full"}, {}, {})
+    assert [result["count"] for result in (first, second, third)] == [3, 3, 3]
+    assert all("image_sets" in result and "studies" not in result for result in (second, third))
+
+
+def test_a_continuation_keeps_the_fields_of_the_call_that_issued_it(demo_store):
+    fields = ["image_set_id", "patient_id"]
+    _, second = anyio.run(continue_alone, demo_store, {"max_items": 4, "fields": fields}, {})
+    assert second["count"] == 4
+    for study in second["studies"]:
+        assert set(study) <= {"patient_id", "image_sets"}
+        assert all(set(image_set) == {"image_set_id"} for image_set in study["image_sets"])
+
+
+def test_what_a_continuation_names_again_holds_from_then_on(demo_store):
+    results = anyio.run(continue_alone, demo_store, {"max_items": 3}, {"max_items": 5, "detail": "full"}, {})
+    assert [result["count"] for result in results] == [3, 5, 5]
+    assert "studies" in results[0] and "image_sets" in results[2]

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, Discriminator, Field, Tag, model_validator
 
 from imageset_search.datastores import healthimaging as service
-from imageset_search.tools.arguments import STRICT, DatastoreIdArg, NextTokenArg, PageSizeArg, ToolArguments
+from imageset_search.tools.arguments import STRICT, DatastoreIdArg, PageSizeArg, ToolArguments
 
 PHRASE_MAX = 200  # a date phrase; longer text is refused before any parsing
 Phrase = Annotated[str, Field(max_length=PHRASE_MAX)]
@@ -217,9 +217,15 @@ class SearchArgs(ToolArguments):
     sort_order: Word | None = Field(
         None, description="DESC (default, newest first) or ASC", json_schema_extra={"enum": ["ASC", "DESC"]}
     )
-    max_items: PageSizeArg = Field(10, description="How many image sets to return in this call (1-50)")
-    next_token: NextTokenArg = Field(
-        None, description="The next_token of a previous result: continues that search on its own"
+    max_items: PageSizeArg | None = Field(
+        None,
+        description="How many image sets to return in this call (1-50; default 10, or on a continued search that of "
+        "the call that issued next_token)",
+    )
+    next_token: str | None = Field(  # an empty one gets the token codec's own error, not pydantic's
+        None,
+        max_length=service.TOKEN_MAX_LENGTH,
+        description="The next_token of a previous result: continues that search on its own",
     )
     detail: Literal["summary", "full"] | None = Field(
         None,

@@ -3,13 +3,15 @@
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
+
 from imageset_search.datastores.protocol import Datastore
 from imageset_search.tools import criteria as criteria_
 from imageset_search.tools import results, summaries, tokens
 from imageset_search.tools.choice import choose_datastore
 from imageset_search.tools.dates import DateParseError, parse_date_range, values
 from imageset_search.tools.errors import SearchError
-from imageset_search.tools.models import DateRange, SearchArgs
+from imageset_search.tools.models import DateRange, SearchArgs, SearchCriteria
 from imageset_search.tools.paginator import Collected, Position, collect
 from imageset_search.tools.planner import Plan, Query, plan
 from imageset_search.tools.refine import Refinements
@@ -69,8 +71,33 @@ def _asks_anything(args: SearchArgs) -> bool:
     return bool(args.criteria_fields()) or args.search_criteria is not None or bool(args.sort_by or args.sort_order)
 
 
-def _resume(args: SearchArgs, clock: criteria_.Clock) -> tuple[str, Query, Position, tokens.View]:
-    datastore_id, query, position, view = tokens.decode(args.next_token or "")
+def _checked(query: Query, view: tokens.View, clock: criteria_.Clock) -> None:
+    """What a decoded token says, put through the models and limits of a fresh call before any work is done: a token
+    is signed, but a leaked secret must not buy a query (or a page) that no caller could have asked for."""
+    refinements, birth = query.refinements, query.refinements.birth_date
+    attributes = [criterion.attribute for criterion in query.criteria]
+    if len(attributes) > 2 and len(set(attributes)) < len(attributes):  # counted before any reading
+        raise SearchError(tokens.INVALID)  # search_criteria holds two filters; the flat fields one per attribute
+    try:
+        args = SearchArgs.model_validate({
+            "modality": list(refinements.modality) or None, "body_part": refinements.body_part,
+            "patient_name": refinements.patient_name, "study_description": refinements.study_description,
+            "patient_sex": refinements.patient_sex,
+            "patient_birth_date": {"from": birth[0], "to": birth[1]} if birth is not None else None,
+            "max_items": view.max_items, "detail": view.detail, "fields": list(view.fields) if view.fields else None,
+        })  # fmt: skip
+        filters = [SearchCriteria.model_validate({"filters": [criterion.filter]}) for criterion in query.criteria]
+        criteria = tuple(found for one in filters for found in criteria_.from_aws(one, clock))
+        again = Query(criteria, _refinements(args, clock.today), query.sort)
+    except (ValidationError, SearchError):
+        raise SearchError(tokens.INVALID) from None
+    if tokens.pack_query(again) != tokens.pack_query(query):
+        raise SearchError(tokens.INVALID)
+
+
+def _resume(args: SearchArgs, clock: criteria_.Clock, secret: bytes) -> tuple[str, Query, Position, tokens.View]:
+    datastore_id, query, position, view = tokens.decode(secret, args.next_token or "")
+    _checked(query, view, clock)
     if args.datastore_id and args.datastore_id.strip() != datastore_id:
         raise SearchError("next_token belongs to another datastore than datastore_id; send next_token alone")
     if _asks_anything(args):
@@ -102,20 +129,26 @@ def search_image_sets(
     datastore: Datastore, args: SearchArgs, settings: Settings, now: datetime | None = None
 ) -> SearchResult:
     clock = criteria_.Clock.at(settings.tz, now or settings.now)
-    if args.next_token:
-        datastore_id, query, position, first_view = _resume(args, clock)
+    secret = datastore.token_secret()
+    if args.next_token is not None:
+        datastore_id, query, position, first_view = _resume(args, clock, secret)
         interpreted = ["continued the search this next_token was issued for"]
     else:
         datastore_id = choose_datastore(datastore, args.datastore_id, settings.default_datastore_id)
         query, position, first_view = tokens.canonical(build_query(args, clock)), Position(), tokens.View()
         interpreted = [line for criterion in query.criteria for line in criterion.read]
-    view = tokens.View(args.detail or first_view.detail, tuple(args.fields) if args.fields else first_view.fields)
+    view = tokens.View(
+        args.detail or first_view.detail,
+        tuple(args.fields) if args.fields else first_view.fields,
+        args.max_items or first_view.max_items,
+    )
     if view.detail == "full" and view.fields:
         raise SearchError("fields chooses what detail=summary holds; with detail=full drop fields")
     the_plan = plan(query)
     fetch = _fetcher(datastore, datastore_id, the_plan)
-    collected = collect(fetch, position, args.max_items, the_plan.matches, settings.scan_budget)
-    return _result(view, datastore_id, query, the_plan, collected, interpreted, _warnings(collected, settings))
+    collected = collect(fetch, position, view.max_items, the_plan.matches, settings.scan_budget)
+    following = tokens.encode(secret, datastore_id, query, collected.next, view) if collected.next else None
+    return _result(view, datastore_id, the_plan, collected, following, interpreted, _warnings(collected, settings))
 
 
 def _fetcher(datastore: Datastore, datastore_id: str, the_plan: Plan):
@@ -127,14 +160,13 @@ def _fetcher(datastore: Datastore, datastore_id: str, the_plan: Plan):
     return fetch
 
 
-def _result(view, datastore_id, query, the_plan, collected, interpreted, warnings) -> SearchResult:
+def _result(view, datastore_id, the_plan, collected, next_token, interpreted, warnings) -> SearchResult:
     items = collected.items
-    following = collected.next
     return SearchResult(
         datastore_id=datastore_id,
         count=len(items),
-        has_more=following is not None,
-        next_token=tokens.encode(datastore_id, query, following, view) if following is not None else None,
+        has_more=next_token is not None,
+        next_token=next_token,
         studies=summaries.grouped(items, view.fields) if view.detail == "summary" else None,
         image_sets=[summaries.full(item) for item in items] if view.detail == "full" else None,
         interpreted=interpreted,

@@ -1,17 +1,17 @@
-"""The search tool's continuation token: the whole query plus the paginator's position, opaque and compact.
+"""The search tool's next_token and the search-image-sets command's NextToken, in the one codec (datastores.tokens).
 
-A token is enough on its own to continue (the model need not repeat the criteria), survives a server restart (it
-holds no server state), and is tamper-evident: a keyed checksum over the body turns any mutation, truncation or
-foreign string into a clear error instead of another query's results. Layout, base64url without padding: version
-byte, the datastore id in 21 bytes, the place in the page (6 bytes), the service token as raw bytes (kind, length,
-bytes), the query as compact JSON (raw-deflated when that is shorter), an 8-byte BLAKE2b tag. Attribute names travel
-as one-letter codes and instants as epoch milliseconds (the service's own precision): tokens stay near 150
-characters on the local datastore.
+A tool token holds the whole query plus the paginator's position and the view, so it is enough on its own to
+continue, holds no server state (it survives a restart) and is signed with the datastore's secret (never in the
+source), so a forged or altered token is refused before anything is read. Payload: the datastore id in 21 bytes,
+max_items (1 byte), the place in the page (6 bytes), the service token (kind, length, bytes), then the query and the
+rest of the view as compact JSON (raw-deflated when that is shorter). Attribute names travel as one-letter codes and
+instants as epoch milliseconds (the service's own precision): tokens stay under 200 characters on the local
+datastore. What a token says is still checked as a fresh call's arguments are (`tools.search`): a secret can leak.
+
+A command token holds only the position: like the AWS CLI's, it is sent back with the same criteria, to which its
+scope binds it.
 """
 
-import base64
-import binascii
-import hashlib
 import json
 import struct
 import zlib
@@ -19,28 +19,24 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
+from imageset_search.datastores import healthimaging as service
+from imageset_search.datastores.instants import aware
+from imageset_search.datastores.tokens import (
+    CLI_RESUME, ID_BYTES, MAC_BYTES, SCOPE_BYTES, TOOL_SEARCH, TokenError, TokenSigner, from_b64url, pack_id,
+    pack_text, unpack_id, unpack_text,
+)  # fmt: skip
 from imageset_search.tools.criteria import Criterion
 from imageset_search.tools.errors import SearchError
 from imageset_search.tools.paginator import Position
 from imageset_search.tools.planner import Query
 from imageset_search.tools.refine import Refinements
 
-VERSION = 2
-_DATASTORE_BYTES = 21  # 36**32 < 256**21
-_PLACE_BYTES = 6  # page size, offset (both at most 50) and the 32-bit mark of the last item consumed
-_KEY = b"imageset-search-mcp/next_token/v1"
-_TAG_BYTES = 8
-_ATTRIBUTES = (
-    "DICOMPatientId", "DICOMAccessionNumber", "DICOMStudyId", "DICOMStudyInstanceUID", "DICOMSeriesInstanceUID",
-    "createdAt", "updatedAt", "DICOMStudyDateAndTime", "isPrimary",
-)  # fmt: skip
-_CODES = {name: chr(ord("a") + index) for index, name in enumerate(_ATTRIBUTES)}
+_PLACE = struct.Struct(">BBI")  # page size, offset (both at most 50) and the 32-bit mark of the last item consumed
+DEFAULT_MAX_ITEMS = 10
+_CODES = {name: chr(ord("a") + index) for index, name in enumerate(service.SEARCH_ATTRIBUTES)}  # order is format
 _NAMES = {code: name for name, code in _CODES.items()}
-_OPERATORS = ("EQUAL", "BETWEEN")
 _TIME_SHORTHANDS = {"000000": "0", "235959.999999": "9"}  # the bounds every date range has
 _TIME_LONGHANDS = {short: clock for clock, short in _TIME_SHORTHANDS.items()}
-_SORT_FIELDS = ("updatedAt", "createdAt", "DICOMStudyDateAndTime")
-_SORT_ORDERS = ("ASC", "DESC")
 _REFINEMENT_KEYS = {
     "modality": "m", "body_part": "b", "patient_name": "n", "study_description": "t", "patient_sex": "x",
     "birth_date": "y",
@@ -49,21 +45,27 @@ _REFINEMENT_KEYS = {
 
 @dataclass(frozen=True)
 class View:
-    """How results are shown; a continued search keeps its first call's view unless the call names another."""
+    """The shape of each page; a continued search keeps the view of the call that issued its token unless the call
+    names another."""
 
     detail: str = "summary"
     fields: tuple[str, ...] | None = None
+    max_items: int = DEFAULT_MAX_ITEMS
 
 
 INVALID = (
     "next_token is not valid: it is damaged, truncated, or not a token this tool issued. Send the next_token of the "
     "latest result unchanged, or drop next_token to start the search again."
 )
+EMPTY = (
+    "next_token is empty: send the next_token of the latest result unchanged, or leave next_token out to start a "
+    "new search."
+)
 
 
 def _pack_value(attribute: str, value: Any) -> Any:
     if attribute in ("createdAt", "updatedAt"):
-        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        moment = aware(value)
         return round(moment.timestamp() * 1000)
     if attribute == "DICOMStudyDateAndTime":
         if "DICOMStudyTime" not in value:
@@ -88,7 +90,7 @@ def _unpack_value(attribute: str, packed: Any) -> Any:
 def _pack_criterion(criterion: Criterion) -> list[Any]:
     attribute = criterion.attribute
     values = [_pack_value(attribute, value[attribute]) for value in criterion.filter["values"]]
-    return [_CODES[attribute], _OPERATORS.index(criterion.filter["operator"]), values]
+    return [_CODES[attribute], service.OPERATORS.index(criterion.filter["operator"]), values]
 
 
 def _unpack_criterion(packed: list[Any]) -> Criterion:
@@ -96,7 +98,7 @@ def _unpack_criterion(packed: list[Any]) -> Criterion:
     attribute = _NAMES[code]
     search_filter = {
         "values": [{attribute: _unpack_value(attribute, value)} for value in values],
-        "operator": _OPERATORS[operator],
+        "operator": service.OPERATORS[operator],
     }
     return Criterion(attribute, search_filter)
 
@@ -125,7 +127,8 @@ def pack_query(query: Query) -> dict[str, Any]:
     if refinements := _pack_refinements(query.refinements):
         packed["r"] = refinements
     if query.sort:
-        packed["s"] = [_SORT_FIELDS.index(query.sort["sortField"]), _SORT_ORDERS.index(query.sort["sortOrder"])]
+        field, order = query.sort["sortField"], query.sort["sortOrder"]
+        packed["s"] = [service.SORT_FIELDS.index(field), service.SORT_ORDERS.index(order)]
     return packed
 
 
@@ -133,7 +136,7 @@ def _unpack_query(packed: dict[str, Any]) -> Query:
     sort = None
     if "s" in packed:
         field, order = packed["s"]
-        sort = {"sortField": _SORT_FIELDS[field], "sortOrder": _SORT_ORDERS[order]}
+        sort = {"sortField": service.SORT_FIELDS[field], "sortOrder": service.SORT_ORDERS[order]}
     criteria = tuple(_unpack_criterion(item) for item in packed["f"])
     return Query(criteria, _unpack_refinements(packed.get("r", {})), sort)
 
@@ -145,64 +148,39 @@ def canonical(query: Query) -> Query:
     return replace(again, criteria=criteria)
 
 
-def _tag(body: bytes) -> bytes:
-    return hashlib.blake2b(body, key=_KEY, digest_size=_TAG_BYTES).digest()
+def _pack_position(position: Position) -> bytes:
+    return _PLACE.pack(position.page_size, position.offset, position.last) + pack_text(position.service_token)
 
 
-def _pack_datastore(datastore_id: str) -> bytes:
-    """A [0-9a-z]{32} id in 21 bytes (base 36)."""
-    return int(datastore_id, 36).to_bytes(_DATASTORE_BYTES, "big")
+def _unpack_position(data: bytes, default_size: bool) -> tuple[Position, bytes]:
+    """(the position, the bytes after it), checked to be one the paginator can have made: mid-page means a page
+    size of 1-50 (or the service's default, for the command) and an offset inside it; else both are 0."""
+    if len(data) < _PLACE.size:
+        raise TokenError("damaged")
+    size, offset, last = _PLACE.unpack(data[: _PLACE.size])
+    service_token, rest = unpack_text(data[_PLACE.size :])
+    if offset:
+        fits = (1 <= size <= service.PAGE_MAX and offset < size) or (default_size and not size)
+    else:
+        fits = size == 0 and last == 0
+    if not fits or offset > service.PAGE_MAX:
+        raise TokenError("damaged")
+    return Position(service_token, size, offset, last), rest
 
 
-def _unpack_datastore(raw: bytes) -> str:
-    digits, number = [], int.from_bytes(raw, "big")
-    for _ in range(32):
-        number, digit = divmod(number, 36)
-        digits.append("0123456789abcdefghijklmnopqrstuvwxyz"[digit])
-    return "".join(reversed(digits))
+def _pack_view(view: View) -> dict[str, Any]:
+    """Only what differs from the default view: a few bytes at most (max_items has a byte of its own)."""
+    packed: dict[str, Any] = {}
+    if view.detail != View.detail:
+        packed["d"] = view.detail
+    if view.fields:
+        packed["o"] = list(view.fields)
+    return packed
 
 
-def _pack_opaque(text: str | None) -> bytes:
-    """A service token as its bytes when it is base64 text (most are), else as UTF-8: kind, length, bytes."""
-    if text is None:
-        return bytes([0])
-    for kind, decode_, encode_ in _OPAQUE_KINDS:
-        try:
-            raw = decode_(text)
-        except (binascii.Error, ValueError):
-            continue
-        if encode_(raw) == text:
-            return bytes([kind]) + len(raw).to_bytes(2, "big") + raw
-    raw = text.encode()
-    return bytes([len(_OPAQUE_KINDS) + 1]) + len(raw).to_bytes(2, "big") + raw
-
-
-def _unpack_opaque(body: bytes) -> tuple[str | None, bytes]:
-    """(the service token, the bytes after it)."""
-    kind = body[0]
-    if kind == 0:
-        return None, body[1:]
-    length = int.from_bytes(body[1:3], "big")
-    raw, rest = body[3 : 3 + length], body[3 + length :]
-    if len(raw) != length:
-        raise ValueError("truncated")
-    if kind == len(_OPAQUE_KINDS) + 1:
-        return raw.decode(), rest
-    return _OPAQUE_KINDS[kind - 1][2](raw), rest
-
-
-def _b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _from_b64url(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-_OPAQUE_KINDS = (
-    (1, _from_b64url, _b64url),
-    (2, lambda text: base64.b64decode(text, validate=True), lambda raw: base64.b64encode(raw).decode()),
-)
+def _unpack_view(packed: dict[str, Any], max_items: int) -> View:
+    fields = packed.get("o")
+    return View(packed.get("d", View.detail), tuple(fields) if fields else None, max_items)
 
 
 def _deflate(data: bytes) -> bytes:
@@ -211,39 +189,62 @@ def _deflate(data: bytes) -> bytes:
     return b"\x01" + squeezed if len(squeezed) < len(data) else b"\x00" + data
 
 
-def _inflate(data: bytes) -> bytes:
-    return zlib.decompress(data[1:], -15) if data[:1] == b"\x01" else data[1:]
+def _inflate(data: bytes, limit: int) -> bytes:
+    """At most `limit` bytes: a small token cannot unfold into a large query."""
+    if data[:1] == b"\x00":
+        return data[1:]
+    if data[:1] != b"\x01":
+        raise TokenError("damaged")
+    unpacker = zlib.decompressobj(-15)
+    inflated = unpacker.decompress(data[1:], limit)
+    if unpacker.unconsumed_tail or not unpacker.eof:
+        raise TokenError("damaged")
+    return inflated
 
 
-def encode(datastore_id: str, query: Query, position: Position, view: View) -> str:
-    payload = pack_query(query)
-    if view != View():
-        payload["v"] = [view.detail, list(view.fields or ())]
+def encode(secret: bytes, datastore_id: str, query: Query, position: Position, view: View) -> str:
+    payload = pack_query(query) | _pack_view(view)
     rest = _deflate(json.dumps(payload, separators=(",", ":")).encode())
-    place = struct.pack(">BBI", position.page_size, position.offset, position.last)
-    body = bytes([VERSION]) + _pack_datastore(datastore_id) + place + _pack_opaque(position.service_token) + rest
-    return _b64url(body + _tag(body))
+    body = pack_id(datastore_id) + bytes([view.max_items]) + _pack_position(position) + rest
+    return TokenSigner(secret).issue(TOOL_SEARCH, body)
 
 
-def decode(token: str) -> tuple[str, Query, Position, View]:
-    """(datastore id, query, position, view) of a token this tool issued; SearchError for anything else."""
+QUERY_MAX = 8192  # bytes of a decoded query: more than any fresh call's arguments make
+
+
+def decode(secret: bytes, token: str) -> tuple[str, Query, Position, View]:
+    """(datastore id, query, position, view) of a token this secret signed; SearchError for anything else. The
+    query and view are only well-formed here: `tools.search` checks them as a fresh call's."""
+    if not token.strip():
+        raise SearchError(EMPTY)
     try:
-        raw = _from_b64url(token.strip())
-    except (binascii.Error, ValueError):
+        body = TokenSigner(secret).read(TOOL_SEARCH, token.strip())
+        datastore_id, max_items = unpack_id(body[:ID_BYTES]), body[ID_BYTES]
+        position, rest = _unpack_position(body[ID_BYTES + 1 :], default_size=False)
+        payload = json.loads(_inflate(rest, QUERY_MAX))
+        return datastore_id, _unpack_query(payload), position, _unpack_view(payload, max_items)
+    except (TokenError, zlib.error, struct.error, ValueError, KeyError, TypeError, IndexError, AttributeError,
+            OverflowError, OSError, RecursionError):  # fmt: skip
         raise SearchError(INVALID) from None
-    body, tag = raw[:-_TAG_BYTES], raw[-_TAG_BYTES:]
-    if len(raw) <= _TAG_BYTES + 1 + _DATASTORE_BYTES or _tag(body) != tag:
-        raise SearchError(INVALID)
-    if body[0] != VERSION:
-        raise SearchError(f"next_token is from another version of this tool ({body[0]}); start the search again.")
+
+
+def encode_resume(secret: bytes, scope: str, position: Position) -> str:
+    """The command's NextToken: where the walk stands, bound to `scope` (the datastore and exact criteria)."""
+    return TokenSigner(secret).issue(CLI_RESUME, _pack_position(position), scope)
+
+
+def resume_shaped(token: str) -> bool:
+    """Whether `token` could be a command token at all (checked before a datastore, hence the secret, is at hand)."""
     try:
-        datastore_id = _unpack_datastore(body[1 : 1 + _DATASTORE_BYTES])
-        place_end = 1 + _DATASTORE_BYTES + _PLACE_BYTES
-        size, offset, last = struct.unpack(">BBI", body[1 + _DATASTORE_BYTES : place_end])
-        service_token, rest = _unpack_opaque(body[place_end:])
-        payload = json.loads(_inflate(rest))
-        detail, fields = payload.get("v", ["summary", []])
-        view = View(detail, tuple(fields) or None)
-        return datastore_id, _unpack_query(payload), Position(service_token, size, offset, last), view
-    except (zlib.error, struct.error, ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError):
-        raise SearchError(INVALID) from None
+        raw = from_b64url(token)
+    except TokenError:
+        return False
+    return len(raw) >= 1 + SCOPE_BYTES + _PLACE.size + 1 + MAC_BYTES and raw[0] == CLI_RESUME
+
+
+def decode_resume(secret: bytes, scope: str, token: str) -> Position:
+    """The position a command token records; TokenError if it is not whole, not ours, or of another search."""
+    position, rest = _unpack_position(TokenSigner(secret).read(CLI_RESUME, token, scope), default_size=True)
+    if rest:
+        raise TokenError("damaged")
+    return position

@@ -6,11 +6,14 @@ read in full (still gzip, as the service sends it), and failures as `datastores.
 Retries and backoff are botocore's (`retry_mode`, `max_attempts`: every attempt counted, the first included).
 """
 
+import threading
+from pathlib import Path
 from typing import Any
 
 from imageset_search.datastores.aws.client import ClientOptions, forget_client, shared_client, start_counting_attempts
 from imageset_search.datastores.aws.errors import Call, aws_errors
 from imageset_search.datastores.errors import CredentialsError, ValidationException
+from imageset_search.datastores.tokens import installation_secret
 
 RETRY_MODES = ("standard", "adaptive", "legacy")
 
@@ -29,6 +32,7 @@ class AwsDatastore:
         verify_ssl: bool = True,
         retry_mode: str = "standard",
         max_attempts: int = 3,
+        token_secret_file: Path | None = None,
     ):
         if retry_mode not in RETRY_MODES:
             raise ValidationException(f"unknown retry mode {retry_mode!r}: use one of {', '.join(RETRY_MODES)}")
@@ -45,6 +49,17 @@ class AwsDatastore:
             retry_mode=retry_mode,
             max_attempts=max_attempts,
         )
+        self.token_secret_file = token_secret_file
+        self._secret: bytes | None = None
+        self._secret_lock = threading.Lock()
+
+    def token_secret(self) -> bytes:
+        """The installation's secret that signs the tools' tokens (read, or created, on first use): the service's
+        own tokens are not ours to sign, so ours wrap them. Without a file, this process's secret."""
+        with self._secret_lock:
+            if self._secret is None:
+                self._secret = installation_secret(self.token_secret_file)
+            return self._secret
 
     def search_image_sets(
         self,

@@ -16,7 +16,7 @@ from typing import Any
 from imageset_search.datastores.criteria import Condition, Query
 from imageset_search.datastores.instants import from_millis
 from imageset_search.datastores.local.plan import Plan, choose_plan
-from imageset_search.datastores.local.tokens import ID_BYTES, pack_id, unpack_id
+from imageset_search.datastores.tokens import ID_BYTES, pack_id, unpack_id
 
 PAGE_COLUMNS = "id, version, created_at, updated_at, is_primary, study_uid, tags"
 

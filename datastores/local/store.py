@@ -31,6 +31,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from imageset_search.datastores import tokens
 from imageset_search.datastores.errors import (
     ConflictException,
     InternalServerException,
@@ -38,7 +39,6 @@ from imageset_search.datastores.errors import (
     ValidationException,
 )
 from imageset_search.datastores import healthimaging as service
-from imageset_search.datastores.local import tokens
 from imageset_search.datastores.criteria import parse_criteria
 from imageset_search.datastores.local.ingest import AddResult, add_instances
 from imageset_search.datastores.instants import now_millis
@@ -74,10 +74,33 @@ class LocalStore:
         try:
             with self._checkout() as connection:
                 ensure_schema(connection)
-                self._signer = tokens.TokenSigner(token_secret(connection))
+                self._secret = token_secret(connection)
+                self._signer = tokens.TokenSigner(self._secret)
         except BaseException:
             self.close()
             raise
+
+    def token_secret(self) -> bytes:
+        """The secret this file keeps: it signs the tools' tokens over this store too, so they outlive the process
+        and a token of another file with the same datastore id is refused."""
+        return self._secret
+
+    def _read_token(self, kind: int, scope: str, next_token: Any) -> bytes:
+        """The payload of a nextToken this file issued for `scope`; ValidationException, as the service's, if not."""
+        try:
+            return self._signer.read(kind, check_token_text("nextToken", next_token), scope)
+        except tokens.TokenError as exc:
+            if exc.reason == "scope":
+                raise invalid(
+                    "nextToken",
+                    "the nextToken was issued for different search criteria; send the same request as the call "
+                    "that returned it, or start again without nextToken",
+                ) from None
+            raise invalid(
+                "nextToken",
+                "Member must be a nextToken returned by a previous call to this datastore; this one is damaged, "
+                "truncated or from elsewhere (start again without nextToken)",
+            ) from None
 
     # -- connections and transactions ------------------------------------------------------------------------------
 
@@ -241,7 +264,7 @@ class LocalStore:
         scope = f"datastores:{datastore_status}"
         after = 0
         if next_token is not None:
-            payload = self._signer.read(tokens.DATASTORES, scope, check_token_text("nextToken", next_token))
+            payload = self._read_token(tokens.DATASTORES, scope, next_token)
             after = int.from_bytes(payload, "big")
         if datastore_status not in (None, "ACTIVE"):
             return {"datastoreSummaries": []}
@@ -252,7 +275,7 @@ class LocalStore:
             ).fetchall()
         response: dict[str, Any] = {"datastoreSummaries": [datastore_fields(*row[1:]) for row in rows[:limit]]}
         if len(rows) > limit:
-            response["nextToken"] = self._signer.issue(tokens.DATASTORES, scope, rows[limit - 1][0].to_bytes(8, "big"))
+            response["nextToken"] = self._signer.issue(tokens.DATASTORES, rows[limit - 1][0].to_bytes(8, "big"), scope)
         return response
 
     def get_datastore(self, datastore_id: str) -> dict[str, Any]:
@@ -302,14 +325,14 @@ class LocalStore:
         scope = f"search:{datastore_id}:{query.canonical()}"
         after = None
         if next_token is not None:
-            payload = self._signer.read(tokens.SEARCH, scope, check_token_text("nextToken", next_token))
+            payload = self._read_token(tokens.SEARCH, scope, next_token)
             after = unpack_cursor(query, payload)
         with self._reading() as connection:
             ds = self._ds(connection, datastore_id)
             summaries, next_cursor = read_page(connection, ds, query, limit, after)
         response: dict[str, Any] = {"imageSetsMetadataSummaries": summaries, "sort": query.echo_sort()}
         if next_cursor is not None:
-            response["nextToken"] = self._signer.issue(tokens.SEARCH, scope, pack_cursor(query, next_cursor))
+            response["nextToken"] = self._signer.issue(tokens.SEARCH, pack_cursor(query, next_cursor), scope)
         return response
 
     def get_image_set(self, datastore_id: str, image_set_id: str, version_id: str | None = None) -> dict[str, Any]:
@@ -343,9 +366,7 @@ class LocalStore:
         scope = f"versions:{datastore_id}:{image_set_id}"
         below = None
         if next_token is not None:
-            below = int.from_bytes(
-                self._signer.read(tokens.VERSIONS, scope, check_token_text("nextToken", next_token)), "big"
-            )
+            below = int.from_bytes(self._read_token(tokens.VERSIONS, scope, next_token), "big")
         with self._reading() as connection:
             ds = self._ds(connection, datastore_id)
             image_set = self._image_set(connection, ds, datastore_id, image_set_id)
@@ -357,7 +378,7 @@ class LocalStore:
         listed = [version_fields(image_set, v, u, status_key="ImageSetWorkflowStatus") for v, u in rows[:limit]]
         response: dict[str, Any] = {"imageSetPropertiesList": listed}
         if len(rows) > limit:
-            response["nextToken"] = self._signer.issue(tokens.VERSIONS, scope, rows[limit - 1][0].to_bytes(4, "big"))
+            response["nextToken"] = self._signer.issue(tokens.VERSIONS, rows[limit - 1][0].to_bytes(4, "big"), scope)
         return response
 
     def _image_set(

@@ -82,7 +82,10 @@ def _add_criteria(group) -> None:
 def _add_result_options(group) -> None:
     for option, text in RESULT_FLAGS:
         group.add_argument(option, help=text, metavar="TOKEN" if option == "--next-token" else "WORD")
-    group.add_argument("--max-items", type=_whole_number, metavar="N", help="image sets to return (1-50, default 10)")
+    group.add_argument(
+        "--max-items", type=_whole_number, metavar="N",
+        help="image sets to return (1-50; default 10, or that of the search --next-token continues)",
+    )  # fmt: skip
     group.add_argument("--fields", type=_names, metavar="A,B",
                        help="with --detail summary, only these, e.g. patient_id,study_date,modality")  # fmt: skip
     group.add_argument("--output", choices=["table", "json"],

@@ -4,20 +4,27 @@ The same options, output (imageSetsMetadataSummaries with ISO-8601 timestamps, a
 remain), error lines and exit codes as the AWS CLI v2 (252 bad parameter, 253 credentials, 254 service error, 255
 unreachable), on the local datastore by default or on AWS. Two things differ on purpose: loose values inside the
 criteria ("last March") are made exact first and echoed on stderr, and the NextToken never re-delivers an item when
---page-size changes between runs (see server.aws_cli.paging).
+--page-size changes between runs: the walk is the search tool's own paginator (tools.paginator), whose resume
+re-reads a part-printed page at the size it was read at.
 """
 
+import json
+import logging
 import os
 import sys
 from dataclasses import dataclass
 from typing import Any
 
 from imageset_search.datastores.errors import CredentialsError, DatastoreError, ServiceUnavailableException
-from imageset_search.server.errors import CommandError, one_line_errors
-from imageset_search.server.aws_cli.paging import RESULT_KEY, Position, decode_token, encode_token, search_fingerprint
-from imageset_search.server.aws_cli.paging import walk
+from imageset_search.datastores.healthimaging import NON_AGGREGATE_KEYS
+from imageset_search.datastores.tokens import TokenError
 from imageset_search.server.aws_cli.params import env_help, setting, to_int
 from imageset_search.server.config import to_bool
+from imageset_search.server.errors import CommandError, one_line_errors
+from imageset_search.tools import tokens
+from imageset_search.tools.paginator import DEFAULT_SIZE, RESULT_KEY, PlaceLost, Position, collect
+
+log = logging.getLogger(__name__)
 
 OPERATION = "SearchImageSets"
 PAGING_OPTIONS = {"--starting-token": str, "--page-size": to_int, "--max-items": to_int}
@@ -183,17 +190,33 @@ class Printout:
 
 @dataclass(frozen=True)
 class Paging:
-    """How to page: one raw call, or a walk of up to `max_items` from `start` in pages of `page_size`."""
+    """How to page: one raw call, or a walk of up to `max_items` from a printed NextToken in pages of `page_size`."""
 
     single_call: bool
     max_items: int | None = None
     page_size: int | None = None
-    start: Position = Position()
-    fingerprint: str = ""  # the search the printed NextToken is bound to
+    starting_token: str | None = None
+
+
+_START_OVER = "leave --starting-token out to start from the beginning"
+_TOKEN_ERRORS = {
+    "empty": f"the token is empty; pass the NextToken value exactly as printed, or {_START_OVER}",
+    "damaged": "this is not a NextToken printed by imageset-search search-image-sets over this datastore (it is "
+    "altered or truncated, or a token of the AWS CLI or of the service, which do not carry over); pass the NextToken "
+    f"value exactly as printed, or {_START_OVER}",
+    "scope": "the token belongs to a different search; resume with the same --datastore-id and --search-criteria "
+    f"that printed it, or {_START_OVER}",
+    "place": "the image set the token continues after is no longer on its page (the data changed since); "
+    f"{_START_OVER}",
+}
+
+
+def _token_error(reason: str) -> CommandError:
+    return CommandError(f"Error parsing parameter '--starting-token': {_TOKEN_ERRORS[reason]}")
 
 
 def _paging(args, request) -> Paging:
-    """The paging options, checked before any datastore is opened."""
+    """The paging options, checked (the token's shape too) before any datastore is opened."""
     values = {option: setting(args, option, convert) for option, convert in PAGING_OPTIONS.items()}
     no_paginate = setting(args, "--no-paginate", to_bool, False)
     if no_paginate or request.single_call:
@@ -205,10 +228,15 @@ def _paging(args, request) -> Paging:
     max_items = values["--max-items"]
     if max_items is not None and max_items < 1:
         raise CommandError(f"Bad value for --max-items {max_items}: use 1 or more, or leave it out to print all")
-    fingerprint = search_fingerprint(request.datastore_id, request.criteria)
+    page_size = values["--page-size"]
+    if page_size is not None and page_size < 1:  # 0 would read as "the service's default" to the paginator
+        raise CommandError(f"Bad value for --page-size {page_size}: use 1 to 50, or leave it out for the default")
     token = values["--starting-token"]
-    start = decode_token(token, fingerprint) if token else Position()
-    return Paging(False, max_items, values["--page-size"], start, fingerprint)
+    if token is not None and not token.strip():
+        raise _token_error("empty")
+    if token is not None and not tokens.resume_shaped(token):
+        raise _token_error("damaged")
+    return Paging(False, max_items, page_size, token)
 
 
 def _search(datastore, request, paging: Paging) -> Printout:
@@ -221,22 +249,54 @@ def _search(datastore, request, paging: Paging) -> Printout:
     return _walked(datastore, request, paging)
 
 
+def _scope(request) -> str:
+    """The search a NextToken is bound to: the datastore and the exact criteria, key order aside."""
+    search = [request.datastore_id, request.criteria or {}]
+    return json.dumps(search, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _start(secret: bytes, request, paging: Paging) -> Position:
+    if paging.starting_token is None:
+        return Position()
+    try:
+        return tokens.decode_resume(secret, _scope(request), paging.starting_token)
+    except TokenError as exc:
+        raise _token_error(exc.reason) from None
+
+
+def _fetcher(datastore, request):
+    def fetch(service_token: str | None, size: int) -> dict[str, Any]:
+        page = datastore.search_image_sets(
+            request.datastore_id, request.criteria, max_results=size or None, next_token=service_token
+        )
+        log.debug(
+            "SearchImageSets page: maxResults %s, %s, %d summaries, more pages: %s",
+            size or "default",
+            "resumed from a service token" if service_token else "first page",
+            len(page.get(RESULT_KEY) or ()),
+            bool(page.get("nextToken")),
+        )
+        return page
+
+    return fetch
+
+
 def _walked(datastore, request, paging: Paging) -> Printout:
-    """botocore's build_full_result over this command's walk: all items, the first page's `sort`, a NextToken."""
-    result = walk(
-        datastore,
-        request.datastore_id,
-        request.criteria,
-        start=paging.start,
-        page_size=paging.page_size,
-        max_items=paging.max_items,
-    )
-    whole = {RESULT_KEY: result.items, **result.first_page}
-    parts = [
-        {**(result.first_page if number == 0 else {}), RESULT_KEY: page} for number, page in enumerate(result.pages)
-    ]
-    if result.resume is not None:
-        whole["NextToken"] = encode_token(result.resume, paging.fingerprint)
+    """botocore's build_full_result over the paginator's walk: all items, the first page's `sort`, a NextToken."""
+    secret = datastore.token_secret()
+    size = DEFAULT_SIZE if paging.page_size is None else paging.page_size
+    try:
+        start = _start(secret, request, paging)
+        result = collect(_fetcher(datastore, request), start, paging.max_items, page_size=size)
+    except PlaceLost:
+        raise _token_error("place") from None
+    if result.interrupted is not None:
+        raise result.interrupted
+    first = {key: result.first_page[key] for key in NON_AGGREGATE_KEYS if key in result.first_page}
+    whole = {RESULT_KEY: result.items, **first}
+    parts = [{**(first if number == 0 else {}), RESULT_KEY: page} for number, page in enumerate(result.pages)]
+    if result.next is not None:
+        whole["NextToken"] = tokens.encode_resume(secret, _scope(request), result.next)
         parts.append({"NextToken": {"NextToken": whole["NextToken"]}})
     return Printout(whole, parts)
 
