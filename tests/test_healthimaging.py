@@ -106,3 +106,12 @@ def test_every_tool_takes_the_shared_arguments_with_the_same_limits():
     assert found["datastore_id"] and all(seen == {"maxLength": 512} for seen in found["datastore_id"])
     assert found["max_items"] and all(seen == {"minimum": 1, "maximum": 50} for seen in found["max_items"])
     assert found["next_token"] and all(seen["maxLength"] == 8192 for seen in found["next_token"])
+
+
+def test_the_importer_fills_every_dicom_tag_the_store_keeps():
+    """The importer's DICOMTags -> DICOM attribute table names exactly the summary keys (the study counts aside)."""
+    from imageset_search.datastores.local.dicom_instance import SUMMARY_TAGS
+    from imageset_search.datastores.local.summary import STUDY_COUNT_KEYS, SUMMARY_KEYS
+
+    assert list(SUMMARY_TAGS) == list(SUMMARY_KEYS)
+    assert set(SUMMARY_KEYS) | set(STUDY_COUNT_KEYS) == set(facts.DICOM_TAGS)
