@@ -10,15 +10,13 @@ import argparse
 import json
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import anyio
 from mcp import Client
 
-from imageset_search.datastores.local.demo import build_demo
-from imageset_search.datastores.local.store import LocalStore
+from demo_store import demo_store
 from imageset_search.server.app import create_server
 from imageset_search.tools.settings import Settings
 
@@ -49,12 +47,8 @@ def main() -> None:
     parser.add_argument("--db", type=Path)
     parser.add_argument("--max-items", type=int, default=10)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        path = args.db or Path(folder) / "demo.sqlite3"
-        with LocalStore(path) as store:
-            if args.db is None:
-                build_demo(store, image_sets=200, seed=0)
-            pairs = anyio.run(sizes, store, args.max_items)
+    with demo_store(args.db) as store:
+        pairs = anyio.run(sizes, store, args.max_items)
     for query, (summary, full) in zip(QUERIES, pairs):
         print(f"{json.dumps(query):45} summary {summary:6} full {full:6} ratio {summary / full:.2f}", file=sys.stderr)
     summary = statistics.median(pair[0] for pair in pairs)

@@ -28,10 +28,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from imageset_search.datastores.errors import DatastoreError
 from imageset_search.datastores.protocol import Datastore
 from imageset_search.prompts import PromptError, PromptTemplate, load_prompts
+from imageset_search.server.schemas import published_schema
+from imageset_search.server.warm import Warmer
 from imageset_search.tools.catalog import CATALOG
 from imageset_search.tools.spec import ToolSpec
 from imageset_search.tools.errors import SearchError, describe_validation_error, explain
 from imageset_search.tools.settings import Settings
+from imageset_search.tools.text_form import dense
 
 log = logging.getLogger("imageset_search.server")
 
@@ -126,6 +129,13 @@ def _unexpected(spec: ToolSpec, exc: Exception) -> ToolError:
     )
 
 
+def model_text(spec: ToolSpec, result: BaseModel, structured: dict[str, Any]) -> str:
+    """The text content: the tool's headline, a blank line, then the structured content whole in the dense text
+    form. Hosts that show their model only the text (claude.ai's local servers, MCP Apps hosts, Mastra, LibreChat)
+    thus see every id, field, reading, warning and the next_token, as hosts that show only the structured content do."""
+    return f"{spec.text(result)}\n\n{dense(structured)}"
+
+
 def _handler(spec: ToolSpec, datastore: LazyDatastore, settings: Settings):
     def handle(arguments: dict[str, Any]) -> CallToolResult:
         log.debug("%s called with %s", spec.name, ", ".join(sorted(arguments)) or "no arguments")  # names only
@@ -140,9 +150,9 @@ def _handler(spec: ToolSpec, datastore: LazyDatastore, settings: Settings):
             raise ToolError(explain(exc)) from None
         except Exception as exc:  # a bug: the model still gets words, the log gets where
             raise _unexpected(spec, exc) from None
-        return CallToolResult(
-            content=[TextContent(type="text", text=spec.text(result))], structured_content=result.compact()
-        )
+        structured = result.compact()
+        return CallToolResult(content=[TextContent(type="text", text=model_text(spec, result, structured))],
+                              structured_content=structured)  # fmt: skip
 
     return handle
 
@@ -153,11 +163,13 @@ def _tool(spec: ToolSpec, datastore: LazyDatastore, settings: Settings) -> Tool:
         name=spec.name,
         title=spec.title,
         description=spec.description,
-        parameters=spec.arguments.model_json_schema(by_alias=True),
-        fn_metadata=FuncMetadata(arg_model=RawArguments, output_model=spec.result),
+        parameters=published_schema(spec.arguments),
+        fn_metadata=FuncMetadata(
+            arg_model=RawArguments, output_schema=published_schema(spec.result), output_model=spec.result
+        ),
         is_async=False,
-        annotations=ToolAnnotations(
-            title=spec.title, read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+        annotations=ToolAnnotations(  # no title here: the tool's own title says it once
+            read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
         ),
     )
 
@@ -236,6 +248,7 @@ def create_server(datastore: Datastore | Callable[[], Datastore], settings: Sett
         tools=[_tool(spec, lazy, settings) for spec in CATALOG],
         lifespan=_closing(lazy) if owned else None,
     )
+    server.middleware.append(Warmer(lazy.get))
     for template in load_prompts():
         server.add_prompt(_prompt(template))
     _add_resources(server, lazy, settings)

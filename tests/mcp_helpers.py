@@ -9,6 +9,7 @@ from mcp import Client
 
 from imageset_search.server.app import create_server
 from imageset_search.tools.settings import Settings
+from imageset_search.tools.tokens import DEFAULT_MAX_ITEMS
 
 MASKED = "Error executing tool search_image_sets"
 
@@ -34,8 +35,8 @@ async def call(client, arguments: dict, tool: str = "search_image_sets"):
 
 async def walk(client, arguments: dict, sizes) -> list[str]:
     """Image set ids of a whole walk, calling with each max_items of `sizes` in turn (cycling). A size of None sends
-    no max_items: the first call then takes the default (10), a continued one that of the call before it."""
-    found, token, turn, kept = [], None, 0, 10
+    no max_items: the first call then takes the default, a continued one that of the call before it."""
+    found, token, turn, kept = [], None, 0, DEFAULT_MAX_ITEMS
     while True:
         size = sizes[turn % len(sizes)]
         turn += 1

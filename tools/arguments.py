@@ -37,21 +37,21 @@ DatastoreIdArg = Annotated[
     str | None,
     Field(
         max_length=service.VALUE_MAX_LENGTH,  # room for a pasted ARN, which choose_datastore then explains
-        description="32-character datastore id; optional when the server has a default or only one datastore",
+        description="optional with one datastore or a default",
     ),
 ]
 ImageSetIdArg = Annotated[
     str,
     AfterValidator(_image_set_id),
     Field(
-        description="The 32-character image_set_id of a search_image_sets result",
+        description="An image_set_id from search_image_sets",
         json_schema_extra={"pattern": f"^{service.ID_PATTERN}$"},
     ),
 ]
 VersionArg = Annotated[
     Annotated[int, Field(ge=1, le=VERSION_MAX)] | None,
     BeforeValidator(_no_bool),
-    Field(description="A version number from list_image_set_versions; omit for the latest"),
+    Field(description="omit for the latest"),
 ]
 PageSizeArg = Annotated[int, Field(ge=service.PAGE_MIN, le=service.PAGE_MAX)]  # max_items: one service page at most
 NextTokenArg = Annotated[str | None, Field(min_length=1, max_length=service.TOKEN_MAX_LENGTH)]

@@ -1,7 +1,8 @@
 """The tools the server offers, each as plain data: name, words for the model, argument and result models, logic.
 
-The server registers every entry the same way (strict validation, error mapping, short text beside the structured
-result), so adding a tool is adding a `ToolSpec` (tools/spec.py) to CATALOG; nothing here knows about MCP.
+The server registers every entry the same way (strict validation, error mapping, a lean published schema, and a
+text that carries the whole structured result under the tool's headline), so adding a tool is adding a `ToolSpec`
+(tools/spec.py) to CATALOG; nothing here knows about MCP.
 """
 
 from imageset_search.tools.datastore_list import LIST_DATASTORES

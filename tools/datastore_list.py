@@ -26,10 +26,10 @@ class ListDatastoresArgs(ToolArguments):
     """Arguments of list_datastores."""
 
     status: Literal[DATASTORE_STATUSES] | None = Field(  # type: ignore[valid-type]
-        None, description="Only datastores in this state, e.g. ACTIVE; omit for all"
+        None, description="Only datastores in this state; omit for all"
     )
-    max_items: PageSizeArg = Field(50, description="How many datastores to return in this call (1-50)")
-    next_token: NextTokenArg = Field(None, description="The next_token of a previous result, to continue the list")
+    max_items: PageSizeArg = Field(50, description="Datastores per call")
+    next_token: NextTokenArg = Field(None, description="From a previous result: continues the list")
 
 
 class DatastoreBrief(BaseModel):
@@ -38,15 +38,13 @@ class DatastoreBrief(BaseModel):
     status: str | None = None
     created_at: str | None = None
     updated_at: str | None = None
-    image_set_count: int | None = Field(None, description="image sets it holds, where the datastore can tell")
+    image_set_count: int | None = None
 
 
 class DatastoreListing(ToolResult):
-    count: int = Field(description="datastores in this result")
+    count: int
     datastores: list[DatastoreBrief]
-    default_datastore_id: str | None = Field(
-        None, description="the datastore the other tools use when a call names none"
-    )
+    default_datastore_id: str | None = Field(None, description="used when a call names no datastore_id")
     has_more: bool = Field(description="true: call again with next_token for more")
     next_token: str | None = None
 
@@ -128,9 +126,8 @@ LIST_DATASTORES = ToolSpec(
     name="list_datastores",
     title="List datastores",
     description=(
-        "The datastores image sets live in: id, name, status, created and updated (ISO-8601 UTC), and the number "
-        "of image sets where the datastore can tell (the local one can; AWS cannot). Use an id as the datastore_id "
-        "of the other tools; default_datastore_id is the one they use when a call names none. When has_more is "
+        "The datastores: id, name, status, created and updated, and the image set count where known (local: yes, "
+        "AWS: no). default_datastore_id is the one the other tools use when a call names none. When has_more is "
         "true, call again with next_token. Read-only."
     ),
     arguments=ListDatastoresArgs,

@@ -71,17 +71,17 @@ class GetImageSetArgs(ToolArguments):
 class ImageSetInfo(ToolResult):
     datastore_id: str
     image_set_id: str
-    version: int = Field(description="the version these properties are of")
-    state: str | None = Field(None, description="imageSetState: ACTIVE, LOCKED or DELETED")
-    workflow_status: str | None = Field(None, description="imageSetWorkflowStatus, e.g. IMPORTED, UPDATED")
-    is_primary: bool | None = Field(None, description="false: a non-primary set holding conflicting instances")
+    version: int
+    state: str | None = Field(None, description="ACTIVE, LOCKED or DELETED")
+    workflow_status: str | None = Field(None, description="e.g. IMPORTED, UPDATED")
+    is_primary: bool | None = Field(None, description="false: holds conflicting instances")
     created_at: str | None = None
     updated_at: str | None = None
     last_accessed_at: str | None = None
     deleted_at: str | None = None
     storage_tier: str | None = None
-    forced: bool | None = Field(None, description="true: this version was made with overrides.forced")
-    message: str | None = Field(None, description="the datastore's message about this version, if any")
+    forced: bool | None = Field(None, description="made with overrides.forced")
+    message: str | None = None
 
 
 def get_image_set(datastore: Datastore, args: GetImageSetArgs, settings: Settings) -> ImageSetInfo:
@@ -131,10 +131,10 @@ class ListVersionsArgs(ToolArguments):
 
     datastore_id: DatastoreIdArg = None
     image_set_id: ImageSetIdArg
-    max_items: PageSizeArg = Field(10, description="How many versions to return in this call (1-50)")
+    max_items: PageSizeArg = Field(10, description="Versions per call")
     next_token: NextTokenArg = Field(
         None,
-        description="The next_token of a previous result, sent with the same image_set_id, to continue the list",
+        description="From a previous result, with the same image_set_id: continues the list",
     )
 
 
@@ -142,7 +142,7 @@ class VersionBrief(BaseModel):
     version: int
     state: str | None = None
     workflow_status: str | None = None
-    updated_at: str | None = Field(None, description="when this version was made")
+    updated_at: str | None = Field(None, description="when made")
     deleted_at: str | None = None
     forced: bool | None = None
     message: str | None = None
@@ -152,11 +152,11 @@ class ImageSetVersions(ToolResult):
     datastore_id: str
     image_set_id: str
     is_primary: bool | None = None
-    created_at: str | None = Field(None, description="when the image set was created")
-    count: int = Field(description="versions in this result")
-    versions: list[VersionBrief] = Field(description="in the datastore's order (the local one: newest first)")
+    created_at: str | None = None
+    count: int
+    versions: list[VersionBrief]
     has_more: bool = Field(description="true: call again with next_token for more")
-    next_token: str | None = Field(None, description="send it with the same image_set_id to continue")
+    next_token: str | None = Field(None, description="send it with the same image_set_id")
 
 
 def _version_brief(properties: dict[str, Any]) -> VersionBrief:
@@ -207,9 +207,8 @@ GET_IMAGE_SET = ToolSpec(
     name="get_image_set",
     title="Get an image set",
     description=(
-        "The properties of one image set: its state, workflow status, version, whether it is primary, and when it "
-        "was created and last updated (ISO-8601 UTC). Pass the image_set_id (and datastore_id) of a "
-        "search_image_sets result; version reads an earlier version (default: the latest). Read-only."
+        "One image set's properties: state, workflow status, version, primary or not, when created and updated "
+        "(ISO-8601 UTC). Pass an image_set_id from search_image_sets; version reads an earlier one. Read-only."
     ),
     arguments=GetImageSetArgs,
     result=ImageSetInfo,
@@ -221,9 +220,8 @@ LIST_IMAGE_SET_VERSIONS = ToolSpec(
     name="list_image_set_versions",
     title="List an image set's versions",
     description=(
-        "The versions of one image set (each import that changed it made a new one): number, state, workflow "
-        "status and when it was made. Pass the image_set_id of a search_image_sets result. When has_more is true, "
-        "call again with the same image_set_id and next_token. Read-only."
+        "An image set's versions (one per import that changed it): number, state, workflow status, when made. "
+        "When has_more is true, call again with the same image_set_id and next_token. Read-only."
     ),
     arguments=ListVersionsArgs,
     result=ImageSetVersions,

@@ -85,15 +85,14 @@ class MetadataArgs(ToolArguments):
         None,
         min_length=1,
         max_length=MAX_ATTRIBUTES,
-        description="DICOM keywords to read from each level and instance, e.g. Manufacturer, ProtocolName, "
-        "SliceThickness, KVP, ContrastBolusAgent",
+        description="DICOM keywords to read, e.g. Manufacturer, SliceThickness, KVP",
     )
     include_instances: bool = Field(False, description="true: list the instances (SOP UID, number, attributes)")
     max_instances: int = Field(
-        50, ge=1, le=MAX_INSTANCES, description="With include_instances: at most this many instances (1-500)"
+        50, ge=1, le=MAX_INSTANCES, description="With include_instances: instances per call"
     )
     instance_offset: int = Field(
-        0, ge=0, description="With include_instances: skip this many (the next_instance_offset of a previous call)"
+        0, ge=0, description="With include_instances: a previous result's next_instance_offset"
     )
 
 
@@ -106,7 +105,7 @@ class PatientSummary(BaseModel):
     patient_name: str | None = None
     patient_birth_date: str | None = None
     patient_sex: str | None = None
-    attributes: dict[str, Any] | None = Field(None, description="the asked-for attributes found at patient level")
+    attributes: dict[str, Any] | None = None
 
 
 class StudySummary(BaseModel):
@@ -117,15 +116,15 @@ class StudySummary(BaseModel):
     study_time: str | None = None
     study_description: str | None = None
     accession_number: str | None = None
-    attributes: dict[str, Any] | None = Field(None, description="the asked-for attributes found at study level")
+    attributes: dict[str, Any] | None = None
 
 
 class InstanceBrief(BaseModel):
     model_config = FIELD_VALUES
     sop_instance_uid: str
     instance_number: int | str | None = None
-    frames: int | None = Field(None, description="image frames stored")
-    attributes: dict[str, Any] | None = Field(None, description="the asked-for attributes of this instance")
+    frames: int | None = None
+    attributes: dict[str, Any] | None = None
 
 
 class SeriesSummary(BaseModel):
@@ -136,27 +135,27 @@ class SeriesSummary(BaseModel):
     series_number: int | str | None = None
     series_description: str | None = None
     instance_count: int
-    attributes: dict[str, Any] | None = Field(None, description="the asked-for attributes found at series level")
+    attributes: dict[str, Any] | None = None
     instance_values: dict[str, list[str | int | float]] | None = Field(
-        None, description="instances not listed: the distinct values of asked-for instance attributes (first 10)"
+        None, description="instances not listed: their distinct values (first 10)"
     )
-    instances: list[InstanceBrief] | None = Field(None, description="this series' part of the listed instances")
+    instances: list[InstanceBrief] | None = None
 
 
 class MetadataSummary(ToolResult):
     datastore_id: str
     image_set_id: str
-    version: int = Field(description="the version summarized; pass it back to page on through the same one")
+    version: int
     is_primary: bool | None = None
     patient: PatientSummary
     study: StudySummary
     series: list[SeriesSummary]
-    instance_count: int = Field(description="instances in the image set")
-    instance_offset: int | None = Field(None, description="with include_instances: the first instance listed")
-    instances_listed: int | None = Field(None, description="with include_instances: how many are listed")
+    instance_count: int
+    instance_offset: int | None = None
+    instances_listed: int | None = None
     has_more: bool | None = Field(None, description="true: more instances; call again with next_instance_offset")
     next_instance_offset: int | None = None
-    not_found: list[str] | None = Field(None, description="asked-for attributes present nowhere in the image set")
+    not_found: list[str] | None = Field(None, description="asked-for attributes found nowhere")
     warnings: list[str] | None = None
 
 
@@ -425,12 +424,10 @@ GET_IMAGE_SET_METADATA = ToolSpec(
     name="get_image_set_metadata",
     title="Read an image set's DICOM metadata",
     description=(
-        "A summary of one image set's DICOM metadata (GetImageSetMetadata): patient (name, id, birth date, sex), "
-        "study (UID, date, time, description, accession, id), each series (UID, modality, body part, number, "
-        "description, instance count). attributes adds any DICOM keywords (e.g. Manufacturer, SliceThickness) "
-        "from every level. include_instances=true lists instances (SOP UID, number, the attributes) up to "
-        "max_instances; when has_more is true, call again with instance_offset=next_instance_offset and the same "
-        "version. Pass the image_set_id (and datastore_id) of a search_image_sets result. Read-only."
+        "One image set's DICOM metadata, summarized: patient, study, each series (UID, modality, body part, "
+        "number, description, instance count). attributes adds DICOM keywords (e.g. Manufacturer) from every "
+        "level. include_instances=true lists instances up to max_instances; when has_more is true, call again "
+        "with instance_offset=next_instance_offset and the same version. Read-only."
     ),
     arguments=MetadataArgs,
     result=MetadataSummary,

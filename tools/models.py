@@ -32,19 +32,15 @@ class _Strict(BaseModel):
 
 
 class StudyDateAndTime(_Strict):
-    DICOMStudyDate: str = Field(
-        max_length=service.STUDY_DATE_MAX_LENGTH, description="yyyyMMdd (yyyy-MM-dd and yyyy.MM.dd are accepted)"
-    )
+    DICOMStudyDate: str = Field(max_length=service.STUDY_DATE_MAX_LENGTH, description="yyyyMMdd")
     DICOMStudyTime: str | None = Field(
-        None,
-        max_length=service.STUDY_TIME_MAX_LENGTH,
-        description="HHmmss[.FFFFFF] (HH:mm and HH:mm:ss are accepted); omitted means 000000",
+        None, max_length=service.STUDY_TIME_MAX_LENGTH, description="HHmmss[.FFFFFF]; default 000000"
     )
 
 
 LooseInstant = Annotated[
     datetime | float | Phrase,
-    Field(description="ISO 8601 instant with offset or Z, epoch seconds, or a phrase such as 'yesterday'"),
+    Field(description="ISO 8601 instant, epoch seconds, or a phrase such as 'yesterday'"),
 ]
 
 
@@ -78,7 +74,7 @@ class UpdatedAtValue(_Strict):
 
 class StudyDateAndTimeValue(_Strict):
     DICOMStudyDateAndTime: StudyDateAndTime | Phrase = Field(
-        description="{DICOMStudyDate, DICOMStudyTime?}, or a date phrase such as 'last March' or '20230101-20230315'"
+        description="{DICOMStudyDate, DICOMStudyTime?} or a phrase such as 'last March'"
     )
 
 
@@ -121,9 +117,7 @@ SearchValue = Annotated[
 
 class SearchFilter(_Strict):
     values: list[SearchValue] = Field(
-        min_length=1,
-        max_length=service.VALUES_MAX,
-        description="EQUAL takes one value; BETWEEN two (lower, then upper)",
+        min_length=1, max_length=service.VALUES_MAX, description="EQUAL: one value; BETWEEN: lower, upper"
     )
     operator: Literal[service.OPERATORS]  # type: ignore[valid-type]
 
@@ -135,10 +129,7 @@ class Sort(_Strict):
 
 class SearchCriteria(_Strict):
     filters: list[SearchFilter] | None = Field(
-        None,
-        min_length=1,
-        max_length=service.FILTERS_MAX,
-        description="at most two filters, combined with AND; omit for all",
+        None, min_length=1, max_length=service.FILTERS_MAX, description="combined with AND"
     )
     sort: Sort | None = None
 
@@ -147,17 +138,17 @@ class SearchCriteria(_Strict):
 
 
 class DateRange(_Strict):
-    from_: Phrase | float | None = Field(None, alias="from", description="start: a date, instant or phrase")
-    to: Phrase | float | None = Field(None, description="end (inclusive): a date, instant or phrase")
+    from_: Phrase | float | None = Field(None, alias="from")
+    to: Phrase | float | None = Field(None, description="inclusive")
 
 
 DateInput = Annotated[
     Phrase | DateRange,
-    Field(description="A date phrase ('last March', 'since June', 'Q3 2021', '20230101-20230315') or {from, to}"),
+    Field(description="a phrase ('last March', '20230101-20230315') or {from, to}"),
 ]
 InstantInput = Annotated[
     Phrase | float | DateRange,
-    Field(description="A phrase ('yesterday', 'last 2 weeks'), an ISO 8601 instant, epoch seconds, or {from, to}"),
+    Field(description="a phrase ('yesterday'), ISO 8601 instant, epoch seconds or {from, to}"),
 ]
 SUMMARY_FIELDS = (
     "patient_id", "patient_name", "patient_sex", "patient_birth_date", "study_instance_uid", "study_id",
@@ -175,65 +166,40 @@ class SearchArgs(ToolArguments):
     """Arguments of search_image_sets."""
 
     datastore_id: DatastoreIdArg = None
-    patient_id: str | None = Field(
-        None, max_length=service.VALUE_MAX_LENGTH, description="DICOM PatientID, exact (case-sensitive)"
-    )
-    accession_number: str | None = Field(
-        None, max_length=service.VALUE_MAX_LENGTH, description="DICOM AccessionNumber, exact"
-    )
-    study_id: str | None = Field(None, max_length=service.VALUE_MAX_LENGTH, description="DICOM StudyID, exact")
-    study_instance_uid: str | None = Field(
-        None, max_length=service.VALUE_MAX_LENGTH, description="StudyInstanceUID, digits and dots"
-    )
-    series_instance_uid: str | None = Field(
-        None, max_length=service.VALUE_MAX_LENGTH, description="SeriesInstanceUID, digits and dots"
-    )
-    study_date: DateInput | None = Field(None, description="When the study was performed (DICOM StudyDate)")
-    created: InstantInput | None = Field(None, description="When the image set was created in the datastore")
-    updated: InstantInput | None = Field(None, description="When the image set was last updated in the datastore")
-    is_primary: bool | None = Field(None, description="true: primary image sets only; false: non-primary only")
-    modality: ModalityCode | list[ModalityCode] | None = Field(
-        None, description="Series modality code(s), e.g. CT, MR, or [CT, PT]; matched after the search"
-    )
-    body_part: str | None = Field(None, max_length=128, description="Body part examined, e.g. CHEST; case-insensitive")
+    patient_id: str | None = Field(None, max_length=service.VALUE_MAX_LENGTH, description="DICOM PatientID")
+    accession_number: str | None = Field(None, max_length=service.VALUE_MAX_LENGTH, description="DICOM AccessionNumber")
+    study_id: str | None = Field(None, max_length=service.VALUE_MAX_LENGTH, description="DICOM StudyID")
+    study_instance_uid: str | None = Field(None, max_length=service.VALUE_MAX_LENGTH, description="digits and dots")
+    series_instance_uid: str | None = Field(None, max_length=service.VALUE_MAX_LENGTH, description="digits and dots")
+    study_date: DateInput | None = Field(None, description="DICOM StudyDate")
+    created: InstantInput | None = Field(None, description="When the image set was created")
+    updated: InstantInput | None = Field(None, description="When the image set was last updated")
+    is_primary: bool | None = Field(None, description="false: non-primary image sets only")
+    modality: ModalityCode | list[ModalityCode] | None = Field(None, description="e.g. CT, or [CT, PT]")
+    body_part: str | None = Field(None, max_length=128, description="e.g. CHEST, any case")
     patient_name: str | None = Field(
-        None,
-        max_length=service.VALUE_MAX_LENGTH,
-        description="Patient name words in any order and case ('Huel Melissa', 'Huel^Melissa')",
+        None, max_length=service.VALUE_MAX_LENGTH, description="words in any order and case"
     )
     study_description: str | None = Field(
-        None, max_length=service.VALUE_MAX_LENGTH, description="Text the study description contains, case-insensitive"
+        None, max_length=service.VALUE_MAX_LENGTH, description="text it contains, any case"
     )
-    patient_sex: Literal["F", "M", "O"] | None = Field(None, description="DICOM PatientSex")
-    patient_birth_date: DateInput | None = Field(None, description="Patient birth date or range, e.g. '1920s'")
-    search_criteria: SearchCriteria | None = Field(
-        None, description="Instead of the flat fields: AWS's own searchCriteria JSON (filters and sort)"
-    )
+    patient_sex: Literal["F", "M", "O"] | None = None
+    patient_birth_date: DateInput | None = Field(None, description="e.g. '1920s'")
+    search_criteria: SearchCriteria | None = Field(None, description="AWS's searchCriteria JSON, not with flat fields")
     sort_by: Word | None = Field(
-        None,
-        description="updated (default), created or study_date",
-        json_schema_extra={"enum": ["updated", "created", "study_date"]},
+        None, description="default updated", json_schema_extra={"enum": ["updated", "created", "study_date"]}
     )
-    sort_order: Word | None = Field(
-        None, description="DESC (default, newest first) or ASC", json_schema_extra={"enum": ["ASC", "DESC"]}
-    )
-    max_items: PageSizeArg | None = Field(
-        None,
-        description="How many image sets to return in this call (1-50; default 10, or on a continued search that of "
-        "the call that issued next_token)",
-    )
+    sort_order: Word | None = Field(None, description="default DESC", json_schema_extra={"enum": ["ASC", "DESC"]})
+    max_items: PageSizeArg | None = Field(None, description="image sets per call (default 25)")
     next_token: str | None = Field(  # an empty one gets the token codec's own error, not pydantic's
-        None,
-        max_length=service.TOKEN_MAX_LENGTH,
-        description="The next_token of a previous result: continues that search on its own",
+        None, max_length=service.TOKEN_MAX_LENGTH, description="from a previous result: continues that search"
     )
     detail: Literal["summary", "full"] | None = Field(
         None,
-        description="summary (default): compact, grouped by study; full: AWS's ImageSetsMetadataSummary objects. "
-        "A continued search keeps the detail and fields of its first call unless given again",
+        description="summary (default): grouped by study; full: AWS's ImageSetsMetadataSummary",
     )
     fields: list[Literal[SUMMARY_FIELDS]] | None = Field(  # type: ignore[valid-type]
-        None, max_length=len(SUMMARY_FIELDS), description="With detail=summary: only these fields"
+        None, max_length=len(SUMMARY_FIELDS), description="detail=summary: only these fields"
     )
 
     @model_validator(mode="after")

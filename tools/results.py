@@ -1,4 +1,4 @@
-"""The search result as a model (it is the tool's outputSchema) and the short text that goes beside it."""
+"""The search result as a model (it is the tool's outputSchema) and the headline its text content starts with."""
 
 from typing import Any
 
@@ -31,42 +31,35 @@ class StudyGroup(BaseModel):
     study_time: str | None = None
     study_description: str | None = None
     accession_number: str | None = None
-    series_count: int | None = Field(None, description="series in the whole study (DICOMNumberOfStudyRelatedSeries)")
-    instance_count: int | None = Field(None, description="instances in the whole study")
+    series_count: int | None = Field(None, description="in the whole study")
+    instance_count: int | None = Field(None, description="in the whole study")
     image_sets: list[ImageSetBrief]
 
 
 class ScanReport(BaseModel):
     scanned: int = Field(description="image sets examined here in this call")
-    matched: int = Field(description="of those, how many met the criteria checked here")
-    finished: bool = Field(description="false: more remain to scan; continue with next_token")
+    matched: int
+    finished: bool = Field(description="false: more to scan; continue with next_token")
 
 
 class SearchResult(ToolResult):
     datastore_id: str
     count: int = Field(description="image sets in this result")
-    has_more: bool = Field(description="true: call again with next_token for more")
-    next_token: str | None = Field(None, description="pass it alone as next_token to continue this search")
-    studies: list[StudyGroup] | None = Field(None, description="detail=summary: image sets grouped by study")
+    has_more: bool = Field(description="true: call again with only next_token for more")
+    next_token: str | None = None
+    studies: list[StudyGroup] | None = Field(None, description="detail=summary")
     image_sets: list[dict[str, Any]] | None = Field(None, description="detail=full: AWS ImageSetsMetadataSummary")
     interpreted: list[str] = Field(default_factory=list, description="how loose values were read")
-    searched_by_service: list[str] = Field(default_factory=list, description="criteria the datastore applied")
-    filtered_here: list[str] = Field(default_factory=list, description="criteria this server applied to each result")
+    searched_by_service: list[str] = Field(default_factory=list)
+    filtered_here: list[str] = Field(default_factory=list, description="criteria checked here on each result")
     scan: ScanReport | None = None
     warnings: list[str] = Field(default_factory=list)
 
 
 def text(result: SearchResult) -> str:
-    """A few lines for the model: the count, what was searched and how to go on; never the results again."""
+    """The headline above the result: the count, and how to go on (the result itself follows it in full)."""
     studies = f" in {counted(len(result.studies), 'study', 'studies')}" if result.studies is not None else ""
-    lines = [f"Found {counted(result.count, 'image set')}{studies} in datastore {result.datastore_id}."]
-    lines += [f"Read: {line}" for line in result.interpreted]
-    lines.append("Searched by the datastore: " + "; ".join(result.searched_by_service) + ".")
-    if result.filtered_here:
-        lines.append("Checked here on each result: " + "; ".join(result.filtered_here) + ".")
-    lines += result.warnings
+    found = f"Found {counted(result.count, 'image set')}{studies} in datastore {result.datastore_id}."
     if result.has_more:
-        lines.append("More remain: call search_image_sets again with only next_token (and max_items if you like).")
-    else:
-        lines.append("That is all: there are no more results.")
-    return "\n".join(lines)
+        return f"{found} More remain: call search_image_sets again with only next_token (and max_items if you like)."
+    return f"{found} That is all: there are no more results."

@@ -180,17 +180,13 @@ def _result(view, datastore_id, the_plan, collected, next_token, interpreted, wa
 
 
 SEARCH_DESCRIPTION = """\
-Search medical image sets (one DICOM series each) as AWS HealthImaging's SearchImageSets does, with loose values \
-made exact.
-Searchable: patient_id, accession_number, study_id, study_instance_uid, series_instance_uid (exact, case-sensitive), \
-study_date, created, updated (phrases such as 'last March', 'since June', 'Q3 2021', 'past two weeks', \
-'20230101-20230315', or {from, to}), is_primary. At most two of these run in the datastore; any more, and the \
-refinements modality, body_part, patient_name (any word order and case), study_description (contains), patient_sex \
-and patient_birth_date, are checked here on each result (a long scan stops at a budget and says so).
-Instead of the flat fields you may pass search_criteria: AWS's own searchCriteria JSON, verbatim.
-Results are grouped by study (detail=summary) or AWS's own summaries (detail=full). The result says how each loose \
-value was read (interpreted) and where each criterion ran. When has_more is true, call again with only next_token: \
-it continues exactly where this call stopped, with no duplicates. Read-only."""
+Search medical image sets (one DICOM series each) as AWS HealthImaging's SearchImageSets does.
+Exact, case-sensitive: patient_id, accession_number, study_id, study_instance_uid, series_instance_uid. Dates \
+(study_date, created, updated) take phrases ('last March', 'since 2020', 'Q3 2021') or {from, to}. Checked on each \
+result: modality, body_part, patient_name (words, any order), study_description (contains), patient_sex, \
+patient_birth_date. Or send AWS's searchCriteria JSON as search_criteria instead of these.
+The result says how loose values were read and where each criterion ran. When has_more is true, call again with \
+only next_token: it continues exactly there, with the same max_items, detail and fields. Read-only."""
 
 SEARCH_IMAGE_SETS = ToolSpec(
     name="search_image_sets",

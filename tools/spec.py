@@ -25,4 +25,4 @@ class ToolSpec:
     arguments: type[BaseModel]
     result: type[ToolResult]
     run: Callable[[Datastore, Any, Settings], ToolResult]
-    text: Callable[[Any], str]
+    text: Callable[[Any], str]  # the headline: what was found and how to go on; the server adds the result itself

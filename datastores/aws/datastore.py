@@ -128,6 +128,11 @@ class AwsDatastore:
         """The process's boto3 client for these options (built on first use)."""
         return shared_client(self.options)
 
+    def warm(self) -> None:
+        """Build the boto3 client now, sending nothing, so the first call does not wait for it (the server calls
+        this in the background once a host has initialized)."""
+        self.client  # noqa: B018  (building it is the point)
+
     def _call(self, operation: str, datastore_id: str | None, read=None, **params: Any) -> dict[str, Any]:
         """One boto3 call with the unset parameters left out (boto3 rejects None) and ResponseMetadata dropped;
         `read` finishes the response inside the error mapping (a streamed body can still fail)."""

@@ -53,7 +53,8 @@ def _examples() -> list[tuple[str, dict]]:
 
 def _show(title: str, arguments: dict, content: dict, text: str) -> None:
     print(f"\n== {title}\n   arguments: {json.dumps(arguments)}")
-    for line in text.splitlines():
+    headline = text.split("\n\n")[0]  # the rest of the text is the result in full, summarized below instead
+    for line in headline.splitlines() + [f"Read: {line}" for line in content.get("interpreted", [])]:
         print(f"   {line}")
     for study in content.get("studies", [])[:5]:
         kinds = ", ".join(

@@ -84,7 +84,7 @@ def _add_result_options(group) -> None:
         group.add_argument(option, help=text, metavar="TOKEN" if option == "--next-token" else "WORD")
     group.add_argument(
         "--max-items", type=_whole_number, metavar="N",
-        help="image sets to return (1-50; default 10, or that of the search --next-token continues)",
+        help="image sets to return (1-50; default 25, or that of the search --next-token continues)",
     )  # fmt: skip
     group.add_argument("--fields", type=_names, metavar="A,B",
                        help="with --detail summary, only these, e.g. patient_id,study_date,modality")  # fmt: skip

@@ -35,14 +35,16 @@ def _words(spaced: str) -> str:
 
 
 _SINCE = _words("since|starting|starting from|starting on|starting in|beginning|beginning on|beginning from|"
-                "beginning in|as of|on or after|no earlier than|not earlier than|not before|>=")
-_AFTER = _words("after|later than|greater than|newer than|more recent than|>")
-_BEFORE = _words("before|earlier than|prior to|older than|<|until before|ahead of")
-_UNTIL = _words("until|till|til|through|thru|up to|up until|upto|no later than|not later than|not after|"
-                "on or before|by|<=|ending|ending on|ending in")
+                "beginning in|ever since|as of|on or after|no earlier than|not earlier than|not before|effective|"
+                "effective from|>=")
+_AFTER = _words("after|later than|greater than|newer than|more recent than|post|>")
+_BEFORE = _words("before|earlier than|prior to|older than|<|until before|ahead of|pre")
+_UNTIL = _words("until|till|til|through|thru|up to|up until|upto|up to and including|no later than|not later than|"
+                "not after|on or before|by|<=|ending|ending on|ending in")
 _SINCE_AFTER = _words("or later|and later|and after|or after|onwards|onward|and onwards|and beyond|or newer|"
                       "and newer|and greater|or greater|or more recent|and up|to present|to now|until now|till now|"
-                      "to date|until today|till today|to today|through today|forward|on|+")
+                      "to date|till date|until date|until present|till present|until today|till today|to today|"
+                      "through today|forward|on|+")
 _UNTIL_AFTER = _words("or earlier|and earlier|or before|and before|or older|and older")
 
 OPEN_FORMS = [
@@ -55,7 +57,8 @@ OPEN_FORMS = [
 ]
 _OLDER = LazyPattern(rf"(?:more than|over|older than|at least) ({DURATION})(?: (?:ago|old|before (today|now|yesterday"
                      rf"|tomorrow)))?")
-_NEWER = LazyPattern(rf"(?:less than|under|newer than|at most|within) ({DURATION})(?: ago| old)?")
+_NEWER = LazyPattern(rf"(?:less than|under|newer than|younger than|not older than|no older than|at most|within) "
+                     rf"({DURATION})(?: ago| old)?")
 _TO_DATE = LazyPattern(r"(?:till|until|til|up to|to|up till) (?:date|now|today|present)")
 _ANCHORS = {None: 0, "today": 0, "now": 0, "yesterday": -1, "tomorrow": 1}
 

@@ -5,17 +5,16 @@ days and ISO week numbering are got right here once, and the rules stay short. A
 inclusive.
 """
 
-from calendar import monthrange
 from datetime import date, timedelta
 
 Span = tuple[date, date]
 
 UNIT_WORDS = {
-    "day": "day", "days": "day", "d": "day",
+    "day": "day", "days": "day", "d": "day", "dy": "day", "dys": "day",
     "week": "week", "weeks": "week", "wk": "week", "wks": "week", "w": "week",
     "fortnight": "fortnight", "fortnights": "fortnight",
     "month": "month", "months": "month", "mon": "month", "mo": "month", "mos": "month", "mth": "month",
-    "mths": "month",
+    "mths": "month", "mnth": "month", "mnths": "month",
     "quarter": "quarter", "quarters": "quarter", "qtr": "quarter", "qtrs": "quarter",
     "year": "year", "years": "year", "yr": "year", "yrs": "year", "y": "year",
     "decade": "decade", "decades": "decade",
@@ -32,8 +31,15 @@ SEASONS = {
 }
 
 
+def days_in_month(year: int, month: int) -> int:
+    """Days in a month, without the stdlib calendar module (whose import, with locale, slows the first date)."""
+    if month == 2:
+        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
+
 def month_end(year: int, month: int) -> date:
-    return date(year, month, monthrange(year, month)[1])
+    return date(year, month, days_in_month(year, month))
 
 
 def month_span(year: int, month: int) -> Span:
@@ -91,7 +97,7 @@ def add_months(day: date, months: int) -> date:
     """Calendar month arithmetic; a day past the target month's end becomes its last day (Jan 31 + 1 month = Feb 28)."""
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
-    return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
+    return date(year, month + 1, min(day.day, days_in_month(year, month + 1)))
 
 
 def shift(day: date, unit: str, count: int) -> date:
@@ -155,6 +161,6 @@ def closest_century(two_digits: int, today: date) -> int:
 
 
 def valid_day(year: int, month: int, day: int) -> date | None:
-    if 1 <= month <= 12 and 1 <= day <= monthrange(year, month)[1] and 1 <= year <= 9999:
+    if 1 <= month <= 12 and 1 <= day <= days_in_month(year, month) and 1 <= year <= 9999:
         return date(year, month, day)
     return None

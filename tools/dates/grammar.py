@@ -8,6 +8,7 @@ so the next rule may try.
 """
 
 import re
+from contextvars import ContextVar
 from datetime import date, timedelta
 
 from . import calendar as cal
@@ -15,8 +16,8 @@ from .errors import DateParseError
 from .partial import Partial, resolve
 from .regex import LazyPattern
 from .words import (
-    COUNT, DAY, DURATION, HOLIDAY, HOLIDAYS, LAST, MON, MONTHS, NEXT, ORD, ORDINAL_DAY, ORDINAL_WORDS, RELATIVE,
-    SEASON, SEP, UNIT, UNIT_WORDS, WD, WEEKDAYS, YEAR4, count_value, relative_step,
+    COUNT, DAY, DURATION, HOLIDAY, HOLIDAYS, LAST, MON, MONTHS, NEXT, ORD, ORDINAL_DAY, RELATIVE,
+    SEASON, SEP, UNIT, UNIT_WORDS, WD, WEEKDAYS, YEAR4, count_value, ordinal_value, relative_step,
 )
 
 Reading = cal.Span | Partial
@@ -34,8 +35,23 @@ def rule(pattern: str):
     return register
 
 
+# Rules read their parts with `read`, so a long repetitive phrase ("last year's last year's ...") could branch without
+# end; each phrase gets a budget of reads (no phrase of the corpora needs more than 25) and is refused past it.
+READS_PER_PHRASE = 500
+reads_left: ContextVar[list[int] | None] = ContextVar("reads_left", default=None)
+
+
+class TooInvolved(DateParseError):
+    """A phrase that needs more reads than READS_PER_PHRASE: refused at once, not tried another way."""
+
+
 def read(text: str, today: date, bare: bool = False) -> Reading | None:
     """What one expression means, or None when no rule reads it. `bare` also reads lone numbers (range sides)."""
+    left = reads_left.get()
+    if left is not None:
+        left[0] -= 1
+        if left[0] < 0:
+            raise TooInvolved("the phrase is too involved to read as a date; send one date or one range")
     text = text.removeprefix("the ")
     for pattern, function in RULES:
         match = pattern.fullmatch(text)
@@ -102,17 +118,35 @@ def _this_unit(text: str, today: date) -> cal.Span | None:
     return cal.unit_span(today, unit) if unit in ("week", "month", "year", "quarter", "decade") else None
 
 
+_OFFSET_UNIT = re.compile(rf"in ({COUNT}) ({UNIT})|({COUNT}) ({UNIT}) (ago|from now|hence)")
+
+
+def _offset_unit(text: str, today: date) -> cal.Span | None:
+    """ "in 2 months", "3 weeks ago" as the period around a day: the whole unit holding that day ("the first monday
+    in 2 months" is in the month two months on)."""
+    match = _OFFSET_UNIT.fullmatch(text)
+    if not match:
+        return None
+    count, word = match.group(1, 2) if match.group(1) else match.group(3, 4)
+    unit = UNIT_WORDS.get(word)
+    if unit not in ("week", "month", "quarter", "year"):
+        return None
+    sign = -1 if match.group(5) == "ago" else 1
+    return cal.unit_span(cal.shift(today, unit, sign * count_value(count)), unit)
+
+
 def _context(text: str, today: date) -> cal.Span | None:
-    return _this_unit(text, today) or read_span(text, today)
+    """The period a part or an ordinal is taken from: "the month", "March 2020", "in 2 months"."""
+    return _this_unit(text, today) or _offset_unit(text, today) or read_span(text, today)
 
 
 # ---- days named relative to today ---------------------------------------------------------------------------------
 
 NAMED_DAYS = {"today": 0, "now": 0, "present": 0, "yesterday": -1, "tomorrow": 1, "tmrw": 1, "tmr": 1,
-              "day before yesterday": -2, "day after tomorrow": 2}
+              "day before yesterday": -2, "day after tomorrow": 2, "day after next": 2}
 
 
-@rule(r"today|now|present|yesterday|tomorrow|tmrw|tmr|day before yesterday|day after tomorrow")
+@rule(r"today|now|present|yesterday|tomorrow|tmrw|tmr|day before yesterday|day after tomorrow|day after next")
 def _named_day(match, today):
     day = today + timedelta(days=NAMED_DAYS[match.group(0)])
     return day, day
@@ -148,11 +182,24 @@ def _before_after(match, today):
     return day, day
 
 
+@rule(rf"({DURATION}) (leading up to|preceding|following) (.+)")
+def _units_next_to(match, today):
+    """ "the 5 days before christmas" (see text), "2 weeks following new year": that many units just before the
+    anchor's first day or just after its last, the anchor left out."""
+    parts = duration(match.group(1))
+    anchor = read_span(match.group(3), today) if parts else None
+    if anchor is None or any(unit == "hour" for _, unit in parts):
+        return None
+    if match.group(2) == "following":
+        return anchor[1] + timedelta(days=1), moved(anchor[1], parts, 1)
+    return moved(anchor[0], parts, -1), anchor[0] - timedelta(days=1)
+
+
 @rule(rf"in ({DURATION})|({DURATION}) (?:from now|from today|later|hence|after today)")
 def _from_now(match, today):
     parts = duration(match.group(1) or match.group(2))
-    if not parts:
-        return None
+    if not parts or any(unit == "hour" for _, unit in parts):
+        return None  # "in 2 hours" is today or tomorrow depending on the hour, as "3 hours ago" is
     day = moved(today, parts, 1)
     return day, day
 
@@ -166,11 +213,12 @@ def _rolling_past(match, today):
     return (moved(today, parts, -1), today) if parts else None
 
 
-@rule(r"(?:in|within|over|during|for) the (?:last|past) (day|week|fortnight|month|quarter|year|decade)")
+@rule(rf"(?:in|within|over|during|for) the (?:last|past) ({UNIT})")
 def _rolling_one_unit(match, today):
-    """ "in the past year", "within the last month": the preposition makes a span up to today, so a rolling window
-    of one unit, while "last year" alone is the previous calendar year (C3)."""
-    return cal.shift(today, match.group(1), -1), today
+    """ "in the past year", "within the last month", "in the last yr": the preposition makes a span up to today, so a
+    rolling window of one unit, while "last year" alone is the previous calendar year (C3)."""
+    unit = UNIT_WORDS.get(match.group(1))
+    return (cal.shift(today, unit, -1), today) if unit not in (None, "hour") else None
 
 
 @rule(rf"{NEXT} ({DURATION})|({DURATION}) (?:next|to come|ahead)")
@@ -181,15 +229,27 @@ def _rolling_next(match, today):
 
 # ---- whole calendar units relative to today (C1-C3) ---------------------------------------------------------------
 
-CALENDAR_UNITS = {"day": "day", "week": "week", "weekend": "weekend", "fortnight": "fortnight", "month": "month",
-                  "quarter": "quarter", "qtr": "quarter", "half": "half", "half year": "half", "year": "year",
-                  "calendar year": "year", "calendar month": "month", "decade": "decade"}
+CALENDAR_UNITS = {"day": "day", "week": "week", "wk": "week", "weekend": "weekend", "fortnight": "fortnight",
+                  "month": "month", "mth": "month", "mo": "month", "quarter": "quarter", "qtr": "quarter",
+                  "half": "half", "half year": "half", "year": "year", "yr": "year", "calendar year": "year",
+                  "calendar month": "month", "decade": "decade"}
 _CALENDAR_UNIT = "(" + "|".join(sorted(CALENDAR_UNITS, key=len, reverse=True)) + ")"
 
 
 @rule(rf"({RELATIVE}) {_CALENDAR_UNIT}")
 def _relative_unit(match, today):
     return cal.step_unit(today, CALENDAR_UNITS[match.group(2)], relative_step(match.group(1)))
+
+
+@rule(rf"(?:{LAST}) (?:({COUNT}) )?(?:full|complete|whole|calendar|entire) ({UNIT})")
+def _whole_units_back(match, today):
+    """ "the last 3 full months", "last 2 calendar years", "the last full week": the whole units before the current
+    one, not a rolling window."""
+    unit = UNIT_WORDS.get(match.group(2))
+    if unit not in ("week", "month", "quarter", "year", "decade"):
+        return None
+    count = count_value(match.group(1)) if match.group(1) else 1
+    return cal.step_unit(today, unit, -count)[0], cal.unit_span(today, unit)[0] - timedelta(days=1)
 
 
 @rule(r"(week|weekend|month|year|quarter|decade) (after next|before last)")
@@ -220,9 +280,19 @@ def _to_date(match, today):
     return cal.unit_span(today, unit)[0], today
 
 
-@rule(r"later (?:this|in the) (week|month|year)")
+@rule(r"later (?:this|in the) (week|month|quarter|year)|(?:rest|remainder) of (?:the|this) (week|month|quarter|year)")
 def _rest_of(match, today):
-    return today, cal.unit_span(today, match.group(1))[1]
+    """ "later this week", "the rest of the month": today to the end of the unit."""
+    return today, cal.unit_span(today, match.group(1) or match.group(2))[1]
+
+
+@rule(r"(month|year) of (.+)")
+def _unit_named(match, today):
+    """ "the month of March", "the year of 2012": the period named, when it is that unit."""
+    span = _context(match.group(2), today)
+    if span is None:
+        return None
+    return span if (is_month(span) if match.group(1) == "month" else is_year(span)) else None
 
 
 # ---- weekdays (C6, C7) --------------------------------------------------------------------------------------------
@@ -232,7 +302,7 @@ def _weekday(match, today):
     return Partial(weekday=WEEKDAYS[match.group(1)])
 
 
-@rule(rf"this ({WD})")
+@rule(rf"(?:this|current) ({WD})")
 def _this_weekday(match, today):
     day = cal.week_span(today)[0] + timedelta(days=WEEKDAYS[match.group(1)])
     return day, day
@@ -256,7 +326,8 @@ def _coming_weekday(match, today):
     return day, day
 
 
-@rule(rf"({WD}) (?:of |on |in )?((?:the )?(?:{RELATIVE} )?week.*)|((?:{RELATIVE} )?week.*?)(?: on| -)? ({WD})")
+@rule(rf"({WD}) (?:of |on |in )?((?:the )?(?:(?:{RELATIVE}|{ORD}) )?week.*)"
+      rf"|((?:{RELATIVE} )?week.*?)(?: on| -)? ({WD})")
 def _weekday_of_week(match, today):
     week = read_span(match.group(2) or match.group(3), today)
     if week is None or (week[1] - week[0]).days != 6:
@@ -265,19 +336,22 @@ def _weekday_of_week(match, today):
     return day, day
 
 
-@rule(rf"({ORD}) ({WD}) (?:of|in) (.+)")
+@rule(rf"({ORD}) ({WD}|weekend) (?:(of|in) )?(.+)")
 def _nth_weekday_of(match, today):
-    month = _context(match.group(3), today)
-    if month is None or not is_month(month):
+    """ "the 3rd thursday of November", "last Tue in 1997", "22nd sunday in 1996", "the second weekend of August
+    2011", "the first monday in 2 months": counted within a month or a year (a weekend by its Saturday)."""
+    tail = match.group(4)
+    period = (match.group(3) == "in" and _offset_unit(f"in {tail}", today)) or _context(tail, today)
+    if period is None or not (is_month(period) or is_year(period)):
         return None
-    weekday = WEEKDAYS[match.group(2)]
-    days = [month[0] + timedelta(days=offset) for offset in range((month[1] - month[0]).days + 1)]
-    matching = [day for day in days if day.weekday() == weekday]
-    index = ORDINAL_WORDS[match.group(1)]
-    if index > len(matching):
+    weekday = WEEKDAYS.get(match.group(2), 5)
+    first = period[0] + timedelta(days=(weekday - period[0].weekday()) % 7)
+    matching = [first + timedelta(weeks=week) for week in range((period[1] - first).days // 7 + 1)]
+    index = ordinal_value(match.group(1))
+    if index == 0 or index > len(matching):
         return None
     day = matching[index - 1 if index > 0 else -1]
-    return day, day
+    return (day, day + timedelta(days=1)) if match.group(2) == "weekend" else (day, day)
 
 
 # ---- months and days of months (C6, C8, C9) -----------------------------------------------------------------------
@@ -287,16 +361,18 @@ def _month(match, today):
     return Partial(month=MONTHS[match.group(1)])
 
 
-@rule(rf"({RELATIVE}) ({MON})")
+@rule(rf"({RELATIVE}) ({MON})(?: {DAY})?")
 def _relative_month(match, today):
     """ "this March" is this year's; "last March" the nearest March before the current month (said in December 2026:
-    March 2026; said in March 2026: March 2025); "next March" the nearest one after it."""
+    March 2026; said in March 2026: March 2025); "next March" the nearest one after it. A day goes with its month
+    ("next August 8")."""
     month, step = MONTHS[match.group(2)], relative_step(match.group(1))
+    day = int(match.group(3)) if match.group(3) else None
     if step < 0:
-        return Partial(year=today.year if month < today.month else today.year - 1, month=month)
+        return Partial(today.year if month < today.month else today.year - 1, month, day)
     if step > 0:
-        return Partial(year=today.year if month > today.month else today.year + 1, month=month)
-    return Partial(year=today.year, month=month)
+        return Partial(today.year if month > today.month else today.year + 1, month, day)
+    return Partial(today.year, month, day)
 
 
 @rule(rf"({MON}) (?:of |in )?({RELATIVE}) year")
@@ -314,11 +390,16 @@ def _month_year(match, today):
     return Partial(year=int(match.group(3)), month=MONTHS[match.group(4)])
 
 
-@rule(rf"({MON}){SEP}{DAY}(?:(?:{SEP}| of | in ){YEAR4}| (\d{{2}}))?")
+@rule(rf"({MON}){SEP}(?:the )?{DAY}(?:(?:{SEP}| of | in ){YEAR4}| (\d{{2}}))?"
+      rf"|({MON})-{DAY}-(\d{{2}})|({MON}) (\d{{2}})(\d{{4}})")
 def _month_day(match, today):
-    year = match.group(3) or match.group(4)
-    return Partial(year=_year(year, today) if year else None, month=MONTHS[match.group(1)],
-                   day=int(match.group(2)))
+    """ "Aug 3", "Dec 11 75", "jul-8-04" (a two-digit year after dashes only: "July 17-18" is a range),
+    "Mar052009" (mmm dd yyyy run together)."""
+    if match.group(8):
+        return Partial(int(match.group(10)), MONTHS[match.group(8)], int(match.group(9)))
+    month, day, year = match.group(1, 2, 3) if match.group(1) else match.group(5, 6, 7)
+    year = year or match.group(4)
+    return Partial(year=_year(year, today) if year else None, month=MONTHS[month], day=int(day))
 
 
 @rule(rf"{DAY}(?: day)?(?: of)?{SEP}({MON})(?:(?: of | in |{SEP}){YEAR4}|-(\d{{2}})| (\d{{2}}))?")
@@ -338,15 +419,26 @@ def _ordinal_day(match, today):
     return Partial(day=int(match.group(1)))
 
 
-@rule(rf"{DAY}(?: day)?(?: of)? (.+)")
+@rule(rf"{DAY}( day)?(?: of)? (.+)")
 def _day_of(match, today):
-    month = _context(match.group(2), today)
-    if month is None or not is_month(month):
+    """ "15th of last month", "3 March": a day of a month; "the 1st day of 1998": a day of a year."""
+    period = _context(match.group(3), today)
+    if period is None:
         return None
-    day = cal.valid_day(month[0].year, month[0].month, int(match.group(1)))
+    number = int(match.group(1))
+    if not is_month(period):
+        day = period[0] + timedelta(days=number - 1)
+        return (day, day) if match.group(2) and is_year(period) and 1 <= number else None
+    day = cal.valid_day(period[0].year, period[0].month, number)
     if day is None:
         raise DateParseError("that month has no such day: not a calendar date")
     return day, day
+
+
+@rule(r"1st (?:day )?(?:to|through|thru|-) (?:the )?(?:last|final) day (?:of|in) (.+)")
+def _first_to_last_day_of(match, today):
+    """ "first to last day of 2008": the whole period."""
+    return _context(match.group(1), today)
 
 
 @rule(r"(?:last|final) day (?:of|in) (.+)")
@@ -388,8 +480,14 @@ def _ymd(match, today):
     return Partial(int(match.group(1)), int(match.group(2)), int(match.group(3)))
 
 
-@rule(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})|(\d{1,2})/(\d{1,2}) (\d{4})")
+@rule(r"(\d{4}) (\d{1,2}) (\d{1,2})")
+def _ymd_spaced(match, today):
+    return Partial(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+
+
+@rule(r"(\d{1,2})([-/. ])(\d{1,2})\2(\d{4}|\d{2})|(\d{1,2})[-/](\d{1,2}) (\d{4})")
 def _numeric_day_month_year(match, today):
+    """ "11/22/1999", "22.11.99", "3 5 2009" (space-separated, read as slashes), "7-8 2004"."""
     if match.group(1):
         first, separator, second, year = match.group(1, 2, 3, 4)
     else:
@@ -402,8 +500,8 @@ def _numeric_day_month_year(match, today):
 
 
 def _month_and_day(first: int, second: int, separator: str) -> tuple[int | None, int | None]:
-    """Slash and dash dates are US month-first unless the first field cannot be a month; dotted dates are day-first
-    (the European habit) unless the second field cannot be a month (CONVENTIONS C14)."""
+    """Slash, dash and space dates are US month-first unless the first field cannot be a month; dotted dates are
+    day-first (the European habit) unless the second field cannot be a month (CONVENTIONS C14)."""
     if separator == ".":
         return (first, second) if second > 12 >= first else (second, first) if second <= 12 else (None, None)
     if first <= 12:
@@ -429,7 +527,16 @@ def _numeric_day_month(match, today):
 
 # ---- weeks (C1, C17, C18) -----------------------------------------------------------------------------------------
 
-@rule(rf"(?:iso )?(?:week|wk) (?:no |number |nr |#)?(\d{{1,2}})(?: (?:of |in )?{YEAR4})?|{YEAR4}-?w ?(\d{{1,2}})")
+@rule(rf"{YEAR4}-?(?:w|week) ?(\d{{1,2}})-([1-7])")
+def _iso_week_date(match, today):
+    """ISO 8601 week dates: "2020-W12-3" is the Wednesday of week 12 of 2020."""
+    week = cal.iso_week_span(int(match.group(1)), int(match.group(2)))
+    day = week[0] + timedelta(days=int(match.group(3)) - 1) if week else None
+    return (day, day) if day else None
+
+
+@rule(rf"(?:iso )?(?:week|wk) (?:no |number |nr |#)?(\d{{1,2}})(?: (?:of |in )?{YEAR4})?"
+      rf"|(?:iso )?(?:week )?{YEAR4}[- ]?(?:w|week) ?(\d{{1,2}})")
 def _week_number(match, today):
     week = int(match.group(1) or match.group(4))
     year = match.group(2) or match.group(3)
@@ -442,7 +549,7 @@ def _week_number(match, today):
     return None
 
 
-@rule(rf"({ORD}) (?:week|wk) (?:of|in) (.+)")
+@rule(rf"({ORD}) (?:week|wk) (?:(?:of|in) )?(.+)")
 def _nth_week_of(match, today):
     period = _context(match.group(2), today)
     if period is None:
@@ -453,14 +560,38 @@ def _nth_week_of(match, today):
         weeks = cal.year_weeks(period[0].year)
     else:
         return None
-    index = ORDINAL_WORDS[match.group(1)]
-    return weeks[index - 1 if index > 0 else -1] if index <= len(weeks) else None
+    index = ordinal_value(match.group(1))
+    return weeks[index - 1 if index > 0 else -1] if 0 != index <= len(weeks) else None
 
 
-@rule(r"(?:week|wk) (?:starting from|starting on|beginning on|commencing|beginning|including|starting|of) (.+)")
+@rule(rf"({ORD}) (?:month|mth) (?:of|in) (.+)")
+def _nth_month_of(match, today):
+    """ "the first month of 2015", "the last month of this quarter": a month counted within a year or a quarter."""
+    period = _context(match.group(2), today)
+    if period is None or not (is_year(period) or period == cal.unit_span(period[0], "quarter")):
+        return None
+    months = 12 if is_year(period) else 3
+    index = ordinal_value(match.group(1))
+    if index == 0 or index > months:
+        return None
+    first = cal.add_months(period[0], index - 1 if index > 0 else months - 1)
+    return cal.month_span(first.year, first.month)
+
+
+@rule(r"(week|wk|weekend) (?:starting from|starting on|beginning on|commencing|beginning|including|starting|of) (.+)")
 def _week_of(match, today):
+    """ "the week of July 4th 2022": the Mon-Sun week holding that day; "the weekend of 15th March": its weekend."""
+    span = read_span(match.group(2), today)
+    if span is None:
+        return None
+    return cal.unit_span(span[0], "weekend") if match.group(1) == "weekend" else cal.week_span(span[0])
+
+
+@rule(r"(?:week|wk) (?:ending|ending on|to) (.+)")
+def _week_ending(match, today):
+    """ "week ending 8 March 2013": the seven days that end on that day."""
     span = read_span(match.group(1), today)
-    return cal.week_span(span[0]) if span else None
+    return (span[1] - timedelta(days=6), span[1]) if span and span[0] == span[1] else None
 
 
 @rule(rf"(?:for )?({DURATION}) (?:starting from|starting on|beginning on|commencing|beginning|starting|from) (.+)")
@@ -494,18 +625,37 @@ def _register_parts_of_year(whole: int, pattern: str) -> None:
         year = _context(tail, today)
         return _numbered_part(whole, number, year[0].year) if year and is_year(year) else None
 
-    @rule(rf"{YEAR4}{SEP}?{pattern}")
+    @rule(rf"(.+?){SEP}?{pattern}")
     def year_first(match, today):
-        return _numbered_part(whole, int(match.group(2) or match.group(3)), int(match.group(1)))
+        """ "2019-q3", "this year Q4", "next year H2"."""
+        head, number = match.group(1), int(match.group(2) or match.group(3))
+        year = cal.year_span(int(head)) if re.fullmatch(r"\d{4}", head) else _context(head, today)
+        return _numbered_part(whole, number, year[0].year) if year and is_year(year) else None
+
+    @rule(rf"({RELATIVE}) {pattern}")
+    def relative(match, today):
+        """ "this Q3" is this year's; "last Q4" the nearest one before the current one and "next Q2" the nearest one
+        after it, as "last March" and "next March" are."""
+        number, step = int(match.group(2) or match.group(3)), relative_step(match.group(1))
+        current = (today.month - 1) * whole // 12 + 1
+        year = today.year
+        if step < 0 and number >= current:
+            year -= 1
+        if step > 0 and number <= current:
+            year += 1
+        return _numbered_part(whole, number, year)
 
 
 _register_parts_of_year(4, _QUARTER)
 _register_parts_of_year(2, _HALF)
 
 
-@rule(rf"(?:({RELATIVE}) )?({SEASON})(?: (?:of |in )?{YEAR4})?")
+@rule(rf"(?:({RELATIVE}) )?({SEASON})(?: (?:of |in )?{YEAR4}(?:[-/](\d{{4}}|\d{{2}}))?)?")
 def _season(match, today):
+    """ "summer 2012", "last fall", "the winter of 2012-2013" (a winter named by the two years it spans)."""
     name = match.group(2)
+    if match.group(4) and (name != "winter" or int(match.group(4)) % 100 != (int(match.group(3)) + 1) % 100):
+        return None
     if match.group(3):
         return cal.season_span(name, int(match.group(3)))
     candidates = [cal.season_span(name, year) for year in range(today.year - 2, today.year + 2)]
@@ -520,7 +670,7 @@ def _season(match, today):
     return [span for span in candidates if span[0] <= today][-1]
 
 
-@rule(r"(?:year |calendar year |cy ?)?(\d{4})|cy ?(\d{2})")
+@rule(r"(?:year |yr |calendar year |cy ?)?(\d{4})|cy ?(\d{2})")
 def _year_rule(match, today):
     if match.group(1):
         return cal.year_span(int(match.group(1)))
@@ -542,10 +692,11 @@ PART_WORDS = {"early": "early", "beginning of": "early", "start of": "early", "t
               "end of": "late", "the end of": "late"}
 _PART_WORD = "(" + "|".join(sorted(PART_WORDS, key=len, reverse=True)) + ")"
 SHORT_PARTS = {"bom": ("early", "month"), "eom": ("late", "month"), "boy": ("early", "year"),
-               "eoy": ("late", "year"), "bow": ("early", "week"), "eow": ("late", "week")}
+               "eoy": ("late", "year"), "bow": ("early", "week"), "eow": ("late", "week"), "boq": ("early", "quarter"),
+               "eoq": ("late", "quarter")}
 
 
-@rule(rf"{_PART_WORD} (.+)|(bom|eom|boy|eoy|bow|eow)")
+@rule(rf"{_PART_WORD} (.+)|(bom|eom|boy|eoy|bow|eow|boq|eoq)")
 def _part_of_period(match, today):
     if match.group(3):
         part, unit = SHORT_PARTS[match.group(3)]
@@ -554,11 +705,27 @@ def _part_of_period(match, today):
     return part_of(period, PART_WORDS[match.group(1)]) if period else None
 
 
+@rule(rf"(1st|first|last|final) ({COUNT}) ({UNIT}) (?:of|in) (.+)")
+def _first_or_last_units_of(match, today):
+    """ "the first 3 months of 2012", "the last 10 days of January": the period's first or last N units."""
+    unit, period = UNIT_WORDS.get(match.group(3)), _context(match.group(4), today)
+    if unit in (None, "hour") or period is None:
+        return None
+    count = count_value(match.group(2))
+    if match.group(1) in ("1st", "first"):
+        end = cal.shift(period[0], unit, count) - timedelta(days=1)
+        return (period[0], end) if end <= period[1] else None
+    start = cal.shift(period[1] + timedelta(days=1), unit, -count)
+    return (start, period[1]) if start >= period[0] else None
+
+
 def part_of(period: cal.Span, part: str) -> cal.Span | None:
     """Early / mid / late part of a week, month, quarter, year or decade (CONVENTIONS C11)."""
     start, end = period
     length = (end - start).days + 1
     index = ("early", "mid", "late").index(part)
+    if length == 1:  # "end of yesterday": a day's parts are that day
+        return period
     if length == 7:
         first, last = ((0, 2), (1, 3), (4, 6))[index]
         return start + timedelta(days=first), start + timedelta(days=last)
@@ -591,3 +758,33 @@ def _weekday_and_date(match, today):
 
 
 __all__ = ["RULES", "duration", "moved", "read", "read_span"]
+
+
+# ---- a year named apart from its month or day: "January 30th of last year", "2010 Christmas", "2004 10 Apr" -------
+
+def _with_year(found: Reading | None, year: cal.Span | None) -> Partial | None:
+    if not isinstance(found, Partial) or found.year is not None or found.month is None:
+        return None
+    return found._replace(year=year[0].year) if year and is_year(year) else None
+
+
+@rule(rf"(.+?) (?:of|in) (.+)|(.+) ((?:{RELATIVE}) year|year before last|year after next)")
+def _year_after(match, today):
+    """ "January 30th of last year", "christmas eve last year"."""
+    head, tail = match.group(1, 2) if match.group(1) else match.group(3, 4)
+    return _with_year(read(head, today), _context(tail, today))
+
+
+@rule(rf"((?:{RELATIVE}) (?:week|month|quarter|year))s (.+)")
+def _possessive(match, today):
+    """ "last year's christmas", "last month's 15th" (the apostrophe is gone by now): read as "christmas of last
+    year", "15th of last month"."""
+    return read(f"{match.group(2)} of {match.group(1)}", today)
+
+
+@rule(rf"{YEAR4} (.+)")
+def _year_before(match, today):
+    return _with_year(read(match.group(2), today), cal.year_span(int(match.group(1))))
+
+
+from . import relatives  # noqa: E402,F401  (registers the compound relatives, tried after the rules above)

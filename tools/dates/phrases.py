@@ -41,12 +41,15 @@ Conventions (the rules of tests/data/dates/CONVENTIONS.md; where readings differ
 - Numbers: slash and dash dates are US month-first unless the first field exceeds 12; four digits first is
   year-month-day; dotted dates are day-first unless the second field exceeds 12 (chosen: 04.05.2016 is 4 May);
   8 digits are DICOM yyyyMMdd; a two-digit year is the year nearest today.
-- Times of day and parts of the day are dropped (only the calendar day matters); "last night" is yesterday.
+- Times of day and parts of the day are dropped wherever they stand next to a day (only the calendar day matters;
+  see `times`): "tomorrow evening at 7", "oct 5 2012 1045pm", "2009-03-10 9:00 to 11:00", "eod friday"; "last night"
+  is yesterday; a part of a single day ("end of yesterday") is that day.
 - Fixed-date holidays (Christmas, New Year's Day and Eve, Valentine's Day, Halloween, Independence Day, ...) are
   read; movable ones (Easter, Thanksgiving) are not guessed. "last / next <holiday>" is the nearest one before /
   after today (chosen: unlike months, a holiday is a single day, so "last Christmas" is the most recent one).
 - "the Nth / last week of" a month or year: the Mon-Sun weeks owned by it through their Thursday (ISO style), so
-  the first week of 2015 is 2014-12-29..2015-01-04. "week of / week commencing X": the Mon-Sun week holding X.
+  the first week of 2015 is 2014-12-29..2015-01-04. "week of / week commencing X": the Mon-Sun week holding X;
+  "the weekend of X" its weekend.
 - "for N days from X", "a week starting X": X to X + N units, both anchor days included (as Duckling).
 - DICOM range syntax: "20230101-20230315", "-20230315" (up to), "20230101-" (from, open upper side).
 - Beyond the corpus (chosen): "2019-20" and "1998-99" are year ranges; "6-12 months ago" is the days between the two
@@ -55,18 +58,34 @@ Conventions (the rules of tests/data/dates/CONVENTIONS.md; where readings differ
   the date ("studies", "scans done in", "around", "... inclusive") is dropped; "A..B" is a range; two open bounds
   joined by "and" intersect ("after 2010 and before 2015"); "N units before / after X" is one day counted from X;
   "the week after X" is the whole next week; "the last day of X" is X's final day.
+- Compound relatives (chosen where the corpus is silent): an offset moves any single-day anchor ("3 years ago
+  tomorrow", "+2 days", "today week" = a week on); a year offset places a month without a year ("september 3 years
+  ago" is September of the year three years back); counted things are strictly before / after their anchor ("4
+  mondays from now", "the 2nd monday before May 25", "2 weekends ago": a weekend counted by its Sunday back and its
+  Saturday on, "2 septembers ago"); "tuesday before last" is a week before last tuesday, "monday after next" a week
+  after next monday. "the Nth weekday / weekend of" a month or a year counts its occurrences in it ("22nd sunday in
+  1996", "last Tue in 1997"); "the first monday in 2 months" is in the month two months on.
+- Quarters and halves take any modifier: "this Q3" is this year's, "last Q4" / "next Q2" the nearest one before /
+  after the current one (as "last March"), "this year Q4" / "next year H2" that year's.
+- "the last N full / complete / calendar units" are the N whole units before the current one (not a rolling
+  window); "week ending X" is the seven days ending on X; "last year's christmas" is "christmas of last year";
+  "this time last year" is a year ago today; "in 2 hours", like "3 hours ago", is refused (it depends on the hour).
+- Space-separated numbers read as slashes ("3 5 2009" is 2009-03-05) or, four digits first, as year-month-day;
+  "in the year 1980" is 1980; "Mar052009" is 2009-03-05.
 - Errors (DateParseError) say what was wrong and list the understood forms, but never repeat the phrase or a date
-  read from it: the same reader serves patient birth dates. Phrases over 200 characters are refused.
+  read from it: the same reader serves patient birth dates. Phrases over 200 characters are refused, and so is a
+  phrase that needs more than READS_PER_PHRASE reads of its parts (a long repetitive one).
 - dateparser is only the last fallback, for a short phrase with a four-digit year and a word the grammar does not
   know ("3. März 2020"), and only a full day-month-year answer is taken.
 """
 
 import re
 from datetime import date, datetime
+from functools import cache
 
 from .bounds import OPEN_FORMS, read_both_open, read_open, read_range
 from .errors import DateParseError
-from .grammar import RULES, read_span
+from .grammar import READS_PER_PHRASE, RULES, TooInvolved, read_span, reads_left
 from .text import normalize
 
 __all__ = ["DateParseError", "parse_date_range"]
@@ -80,13 +99,19 @@ _FILLER = frozenset(
     "studies study scans scan exams exam images image imaging series sets set prior recent done performed acquired "
     "taken dated made show me find get list search all any from in on during of at for over within study-date date "
     "dates ct mr mri pet xray x-ray ultrasound us patient patients around about approximately circa roughly "
-    "sometime".split()
+    "sometime anytime ever some time point whole entire throughout full the brain head neck chest thorax abdomen "
+    "abdominal pelvis spine cardiac knee shoulder hip breast lung liver".split()
 )
-_TRAILING_FILLER = frozenset("inclusive included only please exactly".split())
-KNOWN_WORDS = frozenset(
-    word for pattern in [*(rule for rule, _ in RULES), *(form for form, _ in OPEN_FORMS)]
-    for word in re.findall(r"[a-z]{3,}", pattern.source)
-) | _FILLER | _TRAILING_FILLER
+_TRAILING_FILLER = frozenset("inclusive included only please exactly ad ce".split())
+
+
+@cache
+def known_words() -> frozenset[str]:
+    """Every word the grammar and the open forms spell out, for deciding when dateparser is worth asking (computed
+    on first need, so reading a first date does not wait for it)."""
+    patterns = [*(rule.source for rule, _ in RULES), *(form.source for form, _ in OPEN_FORMS)]
+    return frozenset(word for pattern in patterns for word in re.findall(r"[a-z]{3,}", pattern)) | _FILLER | (
+        _TRAILING_FILLER)
 
 
 def parse_date_range(text: str, today: date) -> tuple[date | None, date | None]:
@@ -105,11 +130,22 @@ def parse_date_range(text: str, today: date) -> tuple[date | None, date | None]:
     dicom = _dicom_range(text.strip())
     if dicom:
         return dicom
+    budget = reads_left.set([READS_PER_PHRASE])
+    try:
+        return _read_text(text, today)
+    finally:
+        reads_left.reset(budget)
+
+
+def _read_text(text: str, today: date) -> tuple[date | None, date | None]:
+    """The phrase read whole, then without the filler around it, then by dateparser."""
     phrase = normalize(text, today)
     problem = None
     while phrase:
         try:
             found = _read_phrase(phrase, today)
+        except TooInvolved as error:
+            raise error.with_help() from None
         except DateParseError as error:
             found, problem = None, problem or error
         except (ValueError, OverflowError):
@@ -136,13 +172,14 @@ def _checked(found: tuple[date | None, date | None]) -> tuple[date | None, date 
 
 
 def _without_filler(phrase: str) -> str:
-    """The phrase without a first or last word that is filler around a date ("studies from", "scans done in",
-    "... inclusive"); empty when there is none left to drop."""
-    first, _, rest = phrase.partition(" ")
-    if first in _FILLER:
-        return rest
+    """The phrase without a last or first word that is filler around a date ("... inclusive", "studies from", "scans
+    done in"); empty when there is none left to drop. A trailing word goes first: it never carries meaning, while a
+    leading "for" or "over" may ("over 2 years ago please")."""
     rest, _, last = phrase.rpartition(" ")
-    return rest if last in _TRAILING_FILLER else ""
+    if last in _TRAILING_FILLER:
+        return rest
+    first, _, rest = phrase.partition(" ")
+    return rest if first in _FILLER else ""
 
 
 def _dicom_range(text: str) -> tuple[date | None, date | None] | None:
@@ -168,9 +205,9 @@ def _dateparser_day(text: str, phrase: str, today: date) -> tuple[date, date] | 
     the grammar has already said all there is to say, and dateparser can take seconds on long or repetitive text),
     and only a full day, month and year is accepted, so a fuzzy guess never widens or invents a search.
     """
-    words = re.findall(r"[^\W\d_]{3,}", phrase)
-    unknown = [word for word in words if word not in KNOWN_WORDS]
-    if not unknown or not _YEAR.search(phrase) or len(phrase.split()) > FALLBACK_WORDS:
+    if not _YEAR.search(phrase) or len(phrase.split()) > FALLBACK_WORDS:
+        return None
+    if all(word in known_words() for word in re.findall(r"[^\W\d_]{3,}", phrase)):
         return None
     import dateparser
 

@@ -22,4 +22,5 @@ class LazyPattern:
         return self._compiled
 
     def fullmatch(self, text: str) -> re.Match | None:
-        return self._pattern().fullmatch(text)
+        compiled = self._compiled  # read directly: this runs for every rule on every phrase
+        return (compiled or self._pattern()).fullmatch(text)

@@ -21,7 +21,21 @@ HOLIDAYS = {
     "valentines": (2, 14), "halloween": (10, 31), "independence day": (7, 4), "boxing day": (12, 26),
     "st patricks day": (3, 17), "saint patricks day": (3, 17), "veterans day": (11, 11), "juneteenth": (6, 19),
 }
-ORDINAL_WORDS = {"1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "last": -1, "final": -1}
+# Misspellings common enough to be clear, each read as the word meant (a typo no one would misread).
+MISSPELLINGS = {
+    "janurary": "january", "januray": "january", "jaunary": "january", "febuary": "february",
+    "feburary": "february", "februrary": "february", "feburay": "february", "apirl": "april", "agust": "august",
+    "augest": "august", "septmber": "september", "setpember": "september", "septemeber": "september",
+    "ocotber": "october", "octber": "october", "novmber": "november", "novemeber": "november",
+    "decmber": "december", "decemeber": "december", "wensday": "wednesday", "wendsday": "wednesday",
+    "wedensday": "wednesday", "wednsday": "wednesday", "thrusday": "thursday", "thursay": "thursday",
+    "tuseday": "tuesday", "tusday": "tuesday", "saterday": "saturday", "satuday": "saturday", "firday": "friday",
+    "yesteday": "yesterday", "yesterady": "yesterday", "yestarday": "yesterday", "yesturday": "yesterday",
+    "tommorow": "tomorrow", "tomorow": "tomorrow", "tommorrow": "tomorrow", "weks": "weeks", "wekks": "weeks",
+    "monthes": "months", "monhts": "months", "montsh": "months", "yeras": "years", "yaers": "years",
+    "sinse": "since", "scince": "since", "untill": "until", "befor": "before", "betwen": "between",
+}
+ORDINAL_WORDS = {"last": -1, "final": -1}
 
 
 def alternatives(words) -> str:
@@ -36,7 +50,7 @@ SEASON = alternatives(SEASONS)
 # A unit is any word here, checked against UNIT_WORDS by the rule that reads it: the duration pattern appears in many
 # rules, and a generic word keeps them small, so the first phrase is read without a long regex compile.
 UNIT = r"[a-z]+"
-ORD = alternatives(ORDINAL_WORDS)
+ORD = r"(?:\d{1,2}(?:st|nd|rd|th)|last|final)"
 THIS = r"(?:this|current|present|the current)"
 LAST = r"(?:last|previous|past|prior|preceding|this past|the last|the previous|the past)"
 NEXT = r"(?:next|following|coming|upcoming|this coming|this upcoming|the next|the following|the coming)"
@@ -60,6 +74,11 @@ def relative_step(word: str) -> int:
     if word in ("last", "previous", "past", "prior", "preceding", "this past"):
         return -1
     return 1
+
+
+def ordinal_value(word: str) -> int:
+    """1 for "1st", 22 for "22nd", -1 for "last" / "final" (counted from the end)."""
+    return ORDINAL_WORDS.get(word) or int(word[:-2])
 
 
 def count_value(word: str) -> int:
