@@ -8,8 +8,12 @@ One method is not AWS's: `token_secret`, the key the tools sign their continuati
 
 from typing import Any, Protocol
 
+from imageset_search.datastores.capabilities import Capabilities
+
 
 class Datastore(Protocol):
+    capabilities: Capabilities  # what it searches beyond SearchImageSets' filters (optional: none declared)
+
     def search_image_sets(
         self,
         datastore_id: str,
@@ -17,7 +21,10 @@ class Datastore(Protocol):
         max_results: int | None = None,
         next_token: str | None = None,
     ) -> dict[str, Any]:
-        """SearchImageSets: {"imageSetsMetadataSummaries": [...], "sort": {...}?, "nextToken": str?}."""
+        """SearchImageSets: {"imageSetsMetadataSummaries": [...], "sort": {...}?, "nextToken": str?}.
+
+        A datastore that declares capabilities also takes `refinements={kind: value}` (see
+        `datastores.capabilities`) and then returns only the image sets that match them too."""
 
     def get_image_set(self, datastore_id: str, image_set_id: str, version_id: str | None = None) -> dict[str, Any]:
         """GetImageSet: the image set's properties (state, version, timestamps, isPrimary)."""

@@ -77,10 +77,10 @@ class PromptTemplate:
     def render(self, **arguments: Any) -> str:
         """The body with each `{argument}` filled in; values are inserted as text, never expanded again."""
         declared = {argument.name: argument for argument in self.arguments}
-        unknown = sorted(set(arguments) - set(declared))
-        if unknown:
+        unknown = len(set(arguments) - set(declared))
+        if unknown:  # counted, not named: a name sent may be a value put where a name belongs
             raise PromptError(
-                f"prompt {self.name} has no argument {', '.join(unknown)}; its arguments are: "
+                f"prompt {self.name} has {unknown} unknown argument{'s' if unknown > 1 else ''}; its arguments are: "
                 + (", ".join(declared) or "none")
             )
         values = {}

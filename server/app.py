@@ -1,10 +1,11 @@
 """The MCP server: every entry of `tools.catalog` registered the same way, strict and never masked.
 
 The SDK's generated argument model ignores unknown top-level keys and its validation errors echo the values sent.
-So each tool publishes its own pydantic model's schema, receives the raw arguments, and validates them itself:
-an unknown key anywhere is an error naming it, and no message repeats a value (values may be patient data). Every
-failure becomes a ToolError with words the model can act on; an unexpected one is logged by type and place only and
-still reaches the model as a plain sentence, never as the SDK's bare "Error executing tool".
+So each tool publishes its own pydantic model's schema, receives the raw arguments, counts them (tools/bounds.py)
+and validates them itself: an unknown key anywhere is an error describing it, and no message repeats a value or an
+unknown name (either may be patient data). Every failure becomes a ToolError with words the model can act on; an
+unexpected one is logged by type and place only and still reaches the model as a plain sentence, never as the SDK's
+bare "Error executing tool".
 """
 
 import json
@@ -18,18 +19,19 @@ from typing import Annotated, Any, Callable, Union, get_args, get_origin
 
 from mcp import MCPError
 from mcp.server.mcpserver import MCPServer
-from mcp.server.mcpserver.exceptions import ResourceError, ToolError
+from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError, UnexpectedResourceError
 from mcp.server.mcpserver.prompts.base import Prompt, PromptArgument, UserMessage
 from mcp.server.mcpserver.tools.base import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
-from mcp.types import INVALID_PARAMS, CallToolResult, TextContent, ToolAnnotations
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from mcp.types import INTERNAL_ERROR, INVALID_PARAMS, CallToolResult, TextContent, ToolAnnotations
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 
 from imageset_search.datastores.errors import DatastoreError
 from imageset_search.datastores.protocol import Datastore
 from imageset_search.prompts import PromptError, PromptTemplate, load_prompts
 from imageset_search.server.schemas import published_schema
 from imageset_search.server.warm import Warmer
+from imageset_search.tools.bounds import check_size
 from imageset_search.tools.catalog import CATALOG
 from imageset_search.tools.spec import ToolSpec
 from imageset_search.tools.errors import SearchError, describe_validation_error, explain
@@ -45,12 +47,22 @@ image_set_id of a result with get_image_set_metadata for details. Everything is 
 
 
 class RawArguments(ArgModelBase):
-    """Hands the tool the arguments exactly as sent, so the tool's own strict model judges them."""
+    """Hands the tool the arguments exactly as sent, so the tool's own strict model judges them.
 
-    model_config = ConfigDict(extra="allow")
+    The SDK validates every call's arguments with this model before the tool sees them; validating them as extra
+    fields cost pydantic time per key (46 ms for 100,000 unknown keys) before the size check could refuse them. So
+    validation only keeps a reference to the dict."""
+
+    _arguments: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @classmethod
+    def model_validate(cls, obj: Any, **_options: Any) -> "RawArguments":
+        raw = cls.model_construct()
+        raw._arguments = obj if isinstance(obj, dict) else {}
+        return raw
 
     def model_dump_one_level(self) -> dict[str, Any]:
-        return {"arguments": dict(self.__pydantic_extra__ or {})}
+        return {"arguments": self._arguments}
 
 
 class LazyDatastore:
@@ -108,9 +120,9 @@ def _takes_json(field) -> bool:
 def _decoded(model: type[BaseModel], arguments: dict[str, Any]) -> dict[str, Any]:
     """Objects and lists some hosts send as JSON text, parsed, for the arguments that take objects or lists."""
     decoded = dict(arguments)
-    for name, value in arguments.items():
-        field = model.model_fields.get(name)
-        if field is None or not isinstance(value, str) or not _takes_json(field):
+    for name, field in model.model_fields.items():
+        value = arguments.get(name)
+        if not isinstance(value, str) or not _takes_json(field):
             continue
         if value.lstrip()[:1] in ("{", "[") and len(value) <= JSON_TEXT_MAX:
             try:
@@ -136,11 +148,23 @@ def model_text(spec: ToolSpec, result: BaseModel, structured: dict[str, Any]) ->
     return f"{spec.text(result)}\n\n{dense(structured)}"
 
 
+def _called_with(arguments: dict[str, Any], known: frozenset[str]) -> str:
+    """The argument names for the debug log: known ones by name, the others counted (a key may hold patient data)."""
+    names = sorted(name for name in arguments if name in known)
+    unknown = len(arguments) - len(names)
+    return ", ".join(names + ([f"{unknown} unknown"] if unknown else [])) or "no arguments"
+
+
 def _handler(spec: ToolSpec, datastore: LazyDatastore, settings: Settings):
+    known = frozenset(spec.arguments.model_json_schema(by_alias=True)["properties"])
+
     def handle(arguments: dict[str, Any]) -> CallToolResult:
-        log.debug("%s called with %s", spec.name, ", ".join(sorted(arguments)) or "no arguments")  # names only
+        log.debug("%s called with %s", spec.name, _called_with(arguments, known))
         try:
-            args = spec.arguments.model_validate(_decoded(spec.arguments, arguments))
+            check_size(arguments, known)  # before the decoding and validation whose cost grows with the size
+            decoded = _decoded(spec.arguments, arguments)
+            check_size(decoded, known)  # JSON text may unfold into more
+            args = spec.arguments.model_validate(decoded)
             result = spec.run(datastore.get(), args, settings)
         except ValidationError as exc:
             raise ToolError(describe_validation_error(exc)) from None
@@ -230,6 +254,47 @@ def _add_resources(server: MCPServer, datastore: LazyDatastore, settings: Settin
         return _resource_json(lambda: metadata_summary(datastore.get(), datastore_id, image_set_id))
 
 
+RESOURCE_ADDRESSES = "imageset://datastores and imageset://{datastore_id}/{image_set_id}/metadata"
+
+
+class ImageSetServer(MCPServer):
+    """The SDK's server with its refusals of unknown names retold: the SDK repeats the name or address sent (it
+    may be a patient ID put in the wrong place) in its reply and, for a prompt, in an ERROR log with a traceback."""
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        if self._tool_manager.get_tool(name) is None:
+            known = ", ".join(tool.name for tool in self._tool_manager.list_tools())
+            raise ToolError(f"Unknown tool (a name of {len(name)} characters): the tools are {known}")
+        return await super().call_tool(name, arguments, context)
+
+    async def get_prompt(self, name: str, arguments: dict[str, Any] | None = None, context: Any = None) -> Any:
+        if self._prompt_manager.get_prompt(name) is None:
+            known = ", ".join(prompt.name for prompt in self._prompt_manager.list_prompts())
+            raise MCPError(
+                INVALID_PARAMS, f"Unknown prompt (a name of {len(name)} characters): the prompts are {known}"
+            )
+        return await super().get_prompt(name, arguments, context)
+
+    async def run_stdio_async(self) -> None:
+        """stdio with a JSON-RPC error reply to every line the SDK's reader cannot read (see server/stdio.py)."""
+        from imageset_search.server.stdio import serve_stdio
+
+        await serve_stdio(self._lowlevel_server)
+
+    async def read_resource(self, uri: Any, context: Any = None) -> Any:
+        try:
+            return await super().read_resource(uri, context)
+        except ResourceNotFoundError:
+            raise MCPError(
+                INVALID_PARAMS,
+                f"Unknown resource (an address of {len(str(uri))} characters): read {RESOURCE_ADDRESSES}",
+            ) from None
+        except UnexpectedResourceError:
+            raise
+        except ResourceError as exc:  # the SDK would send the address back as the error's data
+            raise MCPError(INTERNAL_ERROR, str(exc)) from None
+
+
 def create_server(datastore: Datastore | Callable[[], Datastore], settings: Settings) -> MCPServer:
     """The MCP server over one datastore (or a factory for it, called on first use). A datastore handed in stays
     the caller's to close; one the server builds from a factory, it closes when it stops."""
@@ -241,7 +306,7 @@ def create_server(datastore: Datastore | Callable[[], Datastore], settings: Sett
         release = "0"
     owned = callable(datastore)
     lazy = LazyDatastore(datastore if owned else lambda: datastore)
-    server = MCPServer(
+    server = ImageSetServer(
         "imageset-search",
         version=release,
         instructions=INSTRUCTIONS,

@@ -1,4 +1,5 @@
-"""Build the configured datastore: the embedded local one (default) or AWS HealthImaging through boto3."""
+"""Build the configured datastore: the embedded local one (default), AWS HealthImaging through boto3, or a DICOMweb
+archive."""
 
 from contextlib import contextmanager
 from pathlib import Path
@@ -8,7 +9,8 @@ from imageset_search.datastores.protocol import Datastore
 
 
 def open_datastore(backend: str = "local", db: str | Path | None = None, **aws_options: Any) -> Datastore:
-    """`backend` is "local" (an SQLite file, see `server.config.db_path`) or "aws" (options as AwsDatastore takes)."""
+    """`backend` is "local" (an SQLite file, see `server.config.db_path`), "aws" (options as AwsDatastore takes) or
+    "dicomweb" (`options`: a QidoOptions)."""
     if backend == "local":
         from imageset_search.datastores.local.store import LocalStore
         from imageset_search.server.config import db_path
@@ -19,7 +21,12 @@ def open_datastore(backend: str = "local", db: str | Path | None = None, **aws_o
         from imageset_search.server.config import token_secret_path
 
         return AwsDatastore(**{"token_secret_file": token_secret_path(), **aws_options})
-    raise ValueError(f"unknown backend {backend!r}: use 'local' or 'aws'")
+    if backend == "dicomweb":
+        from imageset_search.datastores.dicomweb.datastore import DicomwebDatastore
+        from imageset_search.server.config import token_secret_path
+
+        return DicomwebDatastore(**{"token_secret_file": token_secret_path(), **aws_options})
+    raise ValueError(f"unknown backend {backend!r}: use 'local', 'aws' or 'dicomweb'")
 
 
 @contextmanager

@@ -26,8 +26,9 @@ DOCUMENTED_AT_EPOCH = 1670362859.429
 # Shaped like SigV4; the endpoint checks the shape, never the signature.
 SIGNED = {
     "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDLOCALTESTING/20260101/us-east-1/medical-imaging/aws4_request, "
-    "SignedHeaders=host;x-amz-date, Signature=0123456789abcdef",
+    "SignedHeaders=host;x-amz-date, Signature=" + "0123456789abcdef" * 4,
     "X-Amz-Date": "20260101T000000Z",
+    "Content-Type": "application/json",
 }
 
 
@@ -111,7 +112,10 @@ def test_an_unsigned_request_is_refused_in_aws_style(endpoint, headers):
 
 
 def test_a_presigned_request_counts_as_signed(endpoint):
-    presigned = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20260101&X-Amz-Signature=00ff"
+    presigned = (
+        "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20260101%2Fus-east-1%2Fmedical-imaging%2Faws4_request"
+        "&X-Amz-Date=20260101T000000Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature=" + "0f" * 32
+    )
     assert send(endpoint, "GET", f"/datastore?{presigned}", headers={})[0] == 200
 
 

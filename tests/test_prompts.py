@@ -61,7 +61,7 @@ def test_a_missing_required_argument_is_named_with_what_to_send(prompts, given):
 
 
 def test_an_unknown_argument_is_refused_with_the_known_ones(prompts):
-    with pytest.raises(PromptError, match="has no argument patient; its arguments are: patient_id, period"):
+    with pytest.raises(PromptError, match="has 1 unknown argument; its arguments are: patient_id, period"):
         prompts["patient_studies"].render(patient_id="PAT-7", patient="x")
 
 

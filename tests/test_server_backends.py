@@ -55,7 +55,8 @@ async def walk_pages(client, arguments) -> list:
 
 
 async def test_aws_backend_matches_local_byte_for_byte(demo_store, endpoint, aws_env):
-    aws = AwsDatastore(endpoint_url=endpoint.url, region="us-east-1")
+    # SearchImageSets alone: the DICOMweb path lists by study (test_aws_qido_path.py checks it against this one)
+    aws = AwsDatastore(endpoint_url=endpoint.url, region="us-east-1", qido=False)
     for arguments in CALLS:
         async with session(demo_store) as local_client, session(aws) as aws_client:
             local = await walk_pages(local_client, arguments)
@@ -74,7 +75,7 @@ async def test_throttling_is_retried_and_the_walk_is_exactly_once(demo_store, en
 
 
 async def test_a_persistent_500_returns_what_was_gathered_and_a_token_that_resumes(demo_store, endpoint, aws_env):
-    aws = AwsDatastore(endpoint_url=endpoint.url, region="us-east-1", max_attempts=2)
+    aws = AwsDatastore(endpoint_url=endpoint.url, region="us-east-1", max_attempts=2, qido=False)
     arguments = {"modality": "MR", "detail": "full", "max_items": 50}
     async with session(demo_store) as local_client:
         expected = [

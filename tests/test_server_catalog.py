@@ -28,7 +28,7 @@ async def test_unknown_arguments_are_refused_by_every_tool(demo_store):
         for name in TOOLS:
             result = await client.call_tool(name, {"datastore_idd": 1})
             text = result.content[0].text
-            assert result.is_error and "'datastore_idd': did you mean 'datastore_id'" in text, (name, text)
+            assert result.is_error and "of 13 characters, did you mean 'datastore_id'" in text, (name, text)
             result = await client.call_tool(name, {"SUBJECT08701": 1})  # a value where a name belongs: not echoed
             text = result.content[0].text
             assert result.is_error and "unknown argument of 12 characters" in text and "SUBJECT" not in text

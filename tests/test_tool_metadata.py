@@ -200,7 +200,7 @@ def test_a_bad_datastore_id_is_a_fixable_error(demo_store):
 def test_unknown_keys_are_refused():
     with pytest.raises(ValidationError) as caught:
         MetadataArgs.model_validate({"image_set_id": DOCUMENTED_IMAGE_SET_ID, "instances": True})
-    assert "'instances'" in describe_validation_error(caught.value)
+    assert "an unknown argument of 9 characters" in describe_validation_error(caught.value)
 
 
 def document_of(store, datastore_id, image_set_id) -> dict:

@@ -118,8 +118,12 @@ async def test_a_scan_budget_stops_with_a_resumable_token(demo_store):
 @pytest.mark.parametrize(
     "arguments, words",
     [
-        ({"patient_idd": "X"}, "unknown argument 'patient_idd': did you mean 'patient_id'"),
-        ({"search_criteria": {"filters": [], "sortt": 1}}, "unknown key 'sortt'"),
+        ({"patient_idd": "X"}, "an unknown argument of 11 characters, did you mean 'patient_id'?"),
+        ({"patientID": "X"}, "unknown argument 'patientID': did you mean 'patient_id'?"),
+        (
+            {"search_criteria": {"filters": [], "sortt": 1}},
+            "an unknown key of 5 characters at search_criteria, did you mean 'sort'?",
+        ),
         ({"max_items": "many"}, "max_items"),
         ({"max_items": 500}, "max_items"),
         ({"series_instance_uid": "1.2.abc"}, "series_instance_uid"),

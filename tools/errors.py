@@ -17,6 +17,8 @@ class SearchError(ValueError):
     """A request the caller can correct; the message says what was wrong and what to send instead."""
 
 
+SHOWN_PROBLEMS = 5
+
 _HINTS = {
     "missing": "is required",
     "union_member": "each value holds exactly one key, one of: " + ", ".join(SEARCH_ATTRIBUTES),
@@ -57,9 +59,14 @@ def _folded(name: str) -> str:
     return name.replace("_", "").replace("-", "").casefold()
 
 
+SLIP_LENGTH = 64  # longer keys are not compared with the known names: no name is that long, and difflib is slow
+
+
 def _slip_on(key: str) -> str | None:
     """The known name `key` is a slip on: the same but for case and underscores (imageSetId), a near spelling
     (patient_idd), or one that holds a known name of five letters or more (datastore_status)."""
+    if len(key) > SLIP_LENGTH:
+        return None
     folded = {_folded(name): name for name in _known_keys()}
     wanted = _folded(key)
     if wanted in folded:
@@ -71,16 +78,21 @@ def _slip_on(key: str) -> str | None:
     return max(inside, key=len) if inside else None
 
 
-def _unknown_key(loc: tuple) -> str:
-    """Name an unknown key only when it is a slip on a known one ("patient_idd"): any other key may be a value put
-    where a name belongs (a patient ID, a UID), and is described by its size instead of echoed."""
-    key = str(loc[-1])
-    where = "" if len(loc) == 1 else f" at {_location(loc[:-1])}"
-    noun = "argument" if len(loc) == 1 else "key"
+def unknown_key(key: str, where: str = "", noun: str = "argument") -> str:
+    """An unknown key, named only when it is a known name but for case and underscores (imageSetId): any other
+    key may hold a value put where a name belongs ("patient_id=SUBJECT08701"), so it is described by its size,
+    with the known name it looks like."""
     close = _slip_on(key)
-    if close:
+    if close and _folded(key) == _folded(close):
         return f"unknown {noun} '{key}'{where}: did you mean '{close}'?"
+    if close:
+        return f"an unknown {noun} of {len(key)} characters{where}, did you mean '{close}'?"
     return f"an unknown {noun} of {len(key)} characters{where}: use only the names in the tool's input schema"
+
+
+def _unknown_key(loc: tuple) -> str:
+    where = "" if len(loc) == 1 else f" at {_location(loc[:-1])}"
+    return unknown_key(str(loc[-1]), where, "argument" if len(loc) == 1 else "key")
 
 
 def _location(loc: tuple) -> str:
@@ -101,15 +113,19 @@ def _describe(error: dict) -> str:
 
 
 def describe_validation_error(exc: ValidationError, what: str = "arguments") -> str:
-    """One actionable sentence per problem, at most five, with the locations but not the values."""
-    problems = []
-    for error in exc.errors(include_url=False, include_input=False):
+    """One actionable sentence per problem, at most five, with the locations but not the values; the rest are
+    counted, not described (describing costs a name comparison each)."""
+    problems: list[str] = []
+    errors = exc.errors(include_url=False, include_input=False)
+    read = 0
+    for read, error in enumerate(errors, start=1):
         text = _describe(error)
         if text not in problems:
             problems.append(text)
-    shown = problems[:5]
-    more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-    return f"Invalid {what}: " + "; ".join(shown) + more + "."
+        if len(problems) == SHOWN_PROBLEMS:
+            break
+    tail = f" (and {len(errors) - read} more)" if read < len(errors) else ""
+    return f"Invalid {what}: " + "; ".join(problems) + tail + "."
 
 
 _NEXT_STEP = {

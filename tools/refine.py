@@ -1,40 +1,36 @@
-"""Matching that the service cannot do, applied to each returned ImageSetsMetadataSummary.
+"""Matching that SearchImageSets cannot do, as checks on one returned ImageSetsMetadataSummary.
 
 Two kinds: refinements (modality, body part, patient name, description, sex, birth date), which SearchImageSets has
-no filter for, and AWS filters beyond the two a request may carry, evaluated here exactly as the service would.
+no filter for, and AWS filters beyond the two a request may carry, evaluated here exactly as the service would. The
+planner runs a check here only for what the datastore does not search itself (`datastores.capabilities`); names and
+descriptions are matched by `datastores.matching`, the one function the local datastore's own search uses too.
 """
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
+from imageset_search.datastores import capabilities, matching
 from imageset_search.datastores.instants import to_millis
 from imageset_search.datastores.studytime import study_key
 
 Summary = dict[str, Any]
 Predicate = Callable[[Summary], bool]
 
-_NAME_SPLIT = re.compile(r"[\s\^=,]+")
-
-
-def name_words(name: str) -> list[str]:
-    """A DICOM person name ("Huel628^Melissa844", "Melissa844 Huel628") as lower-case words, order aside."""
-    return [word for word in _NAME_SPLIT.split(name.casefold()) if word]
-
-
-def name_matches(query: str, name: str | None) -> bool:
-    """Every query word starts some word of the name: order, case and `^` separators do not matter."""
-    words = name_words(name or "")
-    return all(any(word.startswith(wanted) for word in words) for wanted in name_words(query))
-
 
 def _tags(summary: Summary) -> dict[str, Any]:
     return summary.get("DICOMTags") or {}
 
 
-def _fold(text: Any) -> str:
-    return " ".join(str(text or "").replace("_", " ").split()).casefold()
+@dataclass(frozen=True)
+class Part:
+    """One refinement: its kind (a `datastores.capabilities` kind), the value a datastore takes for it, what it
+    searches in plain words, and its check on one summary (for when the datastore does not search it)."""
+
+    kind: str
+    value: Any
+    said: str
+    check: Predicate
 
 
 @dataclass(frozen=True)
@@ -46,42 +42,65 @@ class Refinements:
     patient_sex: str | None = None
     birth_date: tuple[str | None, str | None] | None = None  # inclusive yyyyMMdd bounds
 
-    def predicates(self) -> list[Predicate]:
-        found: list[Predicate] = []
+    def parts(self) -> list[Part]:
+        found: list[Part] = []
         if self.modality:
             wanted = {code.strip().upper() for code in self.modality}
-            found.append(lambda s: str(_tags(s).get("DICOMSeriesModality", "")).upper() in wanted)
+            found.append(
+                Part(
+                    capabilities.MODALITY,
+                    list(self.modality),
+                    "modality " + " or ".join(self.modality),
+                    lambda s: str(_tags(s).get("DICOMSeriesModality", "")).upper() in wanted,
+                )
+            )
         if self.body_part:
-            part = _fold(self.body_part)
-            found.append(lambda s: _fold(_tags(s).get("DICOMSeriesBodyPart")) == part)
+            found.append(
+                Part(
+                    capabilities.BODY_PART,
+                    self.body_part,
+                    f"body part {self.body_part} (any case)",
+                    lambda s: matching.same_text(self.body_part, _tags(s).get("DICOMSeriesBodyPart")),
+                )
+            )
         if self.patient_name:
-            found.append(lambda s: name_matches(self.patient_name, _tags(s).get("DICOMPatientName")))
+            found.append(
+                Part(
+                    capabilities.PATIENT_NAME,
+                    self.patient_name,
+                    "patient name has the words given (any order, case and accents)",
+                    lambda s: matching.name_matches(self.patient_name, _tags(s).get("DICOMPatientName")),
+                )
+            )
         if self.study_description:
-            text = _fold(self.study_description)
-            found.append(lambda s: text in _fold(_tags(s).get("DICOMStudyDescription")))
+            found.append(
+                Part(
+                    capabilities.STUDY_DESCRIPTION,
+                    self.study_description,
+                    "study description contains the text given (any case and accents)",
+                    lambda s: matching.text_contains(self.study_description, _tags(s).get("DICOMStudyDescription")),
+                )
+            )
         if self.patient_sex:
-            found.append(lambda s: str(_tags(s).get("DICOMPatientSex", "")).upper() == self.patient_sex)
+            found.append(
+                Part(
+                    capabilities.PATIENT_SEX,
+                    self.patient_sex,
+                    f"patient sex {self.patient_sex}",
+                    lambda s: str(_tags(s).get("DICOMPatientSex", "")).upper() == self.patient_sex,
+                )
+            )
         if self.birth_date:
             low, high = self.birth_date
-            found.append(lambda s: _within(_tags(s).get("DICOMPatientBirthDate"), low, high))
+            found.append(
+                Part(
+                    capabilities.PATIENT_BIRTH_DATE,
+                    [low, high],
+                    f"patient birth date {low or 'any'} to {high or 'any'}",
+                    lambda s: _within(_tags(s).get("DICOMPatientBirthDate"), low, high),
+                )
+            )
         return found
-
-    def said(self) -> list[str]:
-        lines = []
-        if self.modality:
-            lines.append("modality " + " or ".join(self.modality))
-        if self.body_part:
-            lines.append(f"body part {self.body_part} (any case)")
-        if self.patient_name:
-            lines.append("patient name has the words given (any order and case)")
-        if self.study_description:
-            lines.append("study description contains the text given (any case)")
-        if self.patient_sex:
-            lines.append(f"patient sex {self.patient_sex}")
-        if self.birth_date:
-            low, high = self.birth_date
-            lines.append(f"patient birth date {low or 'any'} to {high or 'any'}")
-        return lines
 
 
 def _within(value: Any, low: Any, high: Any) -> bool:

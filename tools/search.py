@@ -5,6 +5,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from imageset_search.datastores.capabilities import capabilities_of
 from imageset_search.datastores.protocol import Datastore
 from imageset_search.tools import criteria as criteria_
 from imageset_search.tools import results, summaries, tokens
@@ -144,18 +145,27 @@ def search_image_sets(
     )
     if view.detail == "full" and view.fields:
         raise SearchError("fields chooses what detail=summary holds; with detail=full drop fields")
-    the_plan = plan(query)
-    fetch = _fetcher(datastore, datastore_id, the_plan)
+    the_plan = plan(query, capabilities_of(datastore))
+    notes: list[str] = []
+    fetch = _fetcher(datastore, datastore_id, the_plan, notes)
     collected = collect(fetch, position, view.max_items, the_plan.matches, settings.scan_budget)
     following = tokens.encode(secret, datastore_id, query, collected.next, view) if collected.next else None
-    return _result(view, datastore_id, the_plan, collected, following, interpreted, _warnings(collected, settings))
+    warnings = _warnings(collected, settings) + notes
+    return _result(view, datastore_id, the_plan, collected, following, interpreted, warnings)
 
 
-def _fetcher(datastore: Datastore, datastore_id: str, the_plan: Plan):
+def _fetcher(datastore: Datastore, datastore_id: str, the_plan: Plan, notes: list[str]):
+    """The page reader of this plan; a datastore's word on how it searched the pushed refinements (e.g. that it
+    scanned them after all) is gathered into `notes`, once each."""
     criteria = the_plan.service_criteria or None
+    pushed = {"refinements": the_plan.refinements} if the_plan.refinements else {}
 
     def fetch(token: str | None, size: int) -> dict[str, Any]:
-        return datastore.search_image_sets(datastore_id, criteria, max_results=size, next_token=token)
+        page = datastore.search_image_sets(datastore_id, criteria, max_results=size, next_token=token, **pushed)
+        note = page.get("refinementsNote")
+        if note and note not in notes:
+            notes.append(note)
+        return page
 
     return fetch
 

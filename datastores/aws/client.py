@@ -109,7 +109,7 @@ def build_client(options: ClientOptions):
         )
 
     client = make(config)
-    if config.inject_host_prefix and not _is_aws_host(client.meta.endpoint_url):
+    if config.inject_host_prefix and not is_aws_host(client.meta.endpoint_url):
         # An endpoint set outside our options (AWS_ENDPOINT_URL_MEDICAL_IMAGING, AWS_ENDPOINT_URL, the config file)
         # needs host-prefix injection off just as --endpoint-url does.
         client = make(config.merge(Config(inject_host_prefix=False)))
@@ -117,7 +117,7 @@ def build_client(options: ClientOptions):
     return client
 
 
-def _is_aws_host(url: str) -> bool:
+def is_aws_host(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     return host.endswith((".amazonaws.com", ".amazonaws.com.cn", ".api.aws"))
 

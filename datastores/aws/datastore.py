@@ -10,8 +10,17 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from imageset_search.datastores.aws.client import ClientOptions, forget_client, shared_client, start_counting_attempts
+from imageset_search.datastores import healthimaging as service
+from imageset_search.datastores.aws import qido_path
+from imageset_search.datastores.aws.client import (
+    ClientOptions,
+    forget_client,
+    is_aws_host,
+    shared_client,
+    start_counting_attempts,
+)
 from imageset_search.datastores.aws.errors import Call, aws_errors
+from imageset_search.datastores.capabilities import check_refinements
 from imageset_search.datastores.errors import CredentialsError, ValidationException
 from imageset_search.datastores.tokens import installation_secret
 
@@ -33,7 +42,10 @@ class AwsDatastore:
         retry_mode: str = "standard",
         max_attempts: int = 3,
         token_secret_file: Path | None = None,
+        qido: bool = True,
     ):
+        """`qido`: narrow modality and patient-name refinements to studies through HealthImaging's DICOMweb
+        QIDO-RS (see qido_path.py); False scans them as SearchImageSets pages only."""
         if retry_mode not in RETRY_MODES:
             raise ValidationException(f"unknown retry mode {retry_mode!r}: use one of {', '.join(RETRY_MODES)}")
         if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or max_attempts < 1:
@@ -49,6 +61,9 @@ class AwsDatastore:
             retry_mode=retry_mode,
             max_attempts=max_attempts,
         )
+        self.capabilities = dict(qido_path.CAPABILITIES) if qido else {}
+        self._qido = qido_path.QidoPath(self._qido_client) if qido else None
+        self._qido_clients: dict[str, Any] = {}
         self.token_secret_file = token_secret_file
         self._secret: bytes | None = None
         self._secret_lock = threading.Lock()
@@ -67,6 +82,20 @@ class AwsDatastore:
         search_criteria: dict[str, Any] | None = None,
         max_results: int | None = None,
         next_token: str | None = None,
+        refinements: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """SearchImageSets; with `refinements` (see datastores.capabilities) the DICOMweb path narrows them."""
+        if check_refinements(refinements, self.capabilities) and self._qido is not None:
+            return self._qido.search(
+                datastore_id, search_criteria, refinements, max_results, next_token, self._search_page(datastore_id)
+            )
+        return self._search(datastore_id, search_criteria, max_results, next_token)
+
+    def _search_page(self, datastore_id: str):
+        return lambda criteria, max_results, token: self._search(datastore_id, criteria, max_results, token)
+
+    def _search(
+        self, datastore_id: str, search_criteria: dict[str, Any] | None, max_results: int | None, next_token: str | None
     ) -> dict[str, Any]:
         return self._call(
             "SearchImageSets",
@@ -123,6 +152,29 @@ class AwsDatastore:
     def get_datastore(self, datastore_id: str) -> dict[str, Any]:
         return self._call("GetDatastore", datastore_id, datastoreId=datastore_id)
 
+    def _qido_client(self, datastore_id: str):
+        """The QIDO-RS client of one datastore: HealthImaging's DICOMweb host in the client's region (or the custom
+        endpoint, which serves both APIs), SigV4-signed with the same credentials, TLS settings and read timeout."""
+        from imageset_search.datastores.dicomweb.auth import Auth
+        from imageset_search.datastores.dicomweb.qido import DEFAULT_TIMEOUT, QidoClient, QidoOptions
+
+        if datastore_id not in self._qido_clients:
+            _checked_datastore_id(datastore_id)
+            meta = self.client.meta
+            root = meta.endpoint_url
+            if is_aws_host(root):
+                root = f"https://dicom-medical-imaging.{meta.region_name}.amazonaws.com"
+            self._qido_clients[datastore_id] = QidoClient(
+                QidoOptions(
+                    f"{root.rstrip('/')}/datastore/{datastore_id}",
+                    Auth("sigv4", region=meta.region_name, profile=self.options.profile),
+                    ca_bundle=self.options.ca_bundle,
+                    verify_ssl=self.options.verify_ssl,
+                    timeout=self.options.read_timeout or DEFAULT_TIMEOUT,
+                )
+            )
+        return self._qido_clients[datastore_id]
+
     @property
     def client(self):
         """The process's boto3 client for these options (built on first use)."""
@@ -162,3 +214,9 @@ def _read_blob(response: dict[str, Any]) -> dict[str, Any]:
     finally:
         blob.close()
 
+
+
+def _checked_datastore_id(datastore_id: Any) -> None:
+    """A datastore id goes into the DICOMweb URL's path: only the service's own form may."""
+    if not service.is_id(datastore_id):
+        raise ValidationException("datastoreId must be 32 characters from 0-9 and a-z")

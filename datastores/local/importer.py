@@ -73,8 +73,9 @@ def import_paths(
     when a path does not exist. `progress(done, total)` hears of each file read (done of total), and once with
     done 0 before the first, so a long import shows it has begun; storing follows the last file read.
     """
-    files = list_files(paths)
-    report = ImportReport(files_seen=len(files))
+    skipped: list[tuple[str, str]] = []
+    files = list_files(paths, skipped)
+    report = ImportReport(files_seen=len(files), skipped=skipped)
     if progress:
         progress(0, len(files))
     with _Shelf() as shelf:
@@ -124,35 +125,61 @@ class _Shelf:
                 yield pickle.loads(self.file.read(size))
 
 
-def list_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
-    """The files named or lying under `paths`, each once, folders walked in sorted order so imports repeat exactly."""
+def list_files(paths: Iterable[str | os.PathLike], skipped: list[tuple[str, str]] | None = None) -> list[Path]:
+    """The files named or lying under `paths`, each once, folders walked in sorted order so imports repeat exactly.
+
+    Folders reached through links are walked too, each folder once (a link back up the tree would loop forever). A
+    folder that cannot be read, and a link to a folder already walked, go into `skipped` with the reason."""
     roots = [Path(path) for path in paths]
     missing = [str(root) for root in roots if not root.exists()]
     if missing:
-        raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
+        raise FileNotFoundError(f"no such file or folder: {', '.join(map(repr, missing))}")
     seen: set[str] = set()
+    walked: set[str] = set()
+    noted = [] if skipped is None else skipped
     files = []
-    for file, key in (found for root in roots for found in _walk(root)):
+    for file, key in (found for root in roots for found in _walk(root, walked, noted)):
         if key not in seen:
             seen.add(key)
             files.append(file)
     return files
 
 
-def _walk(root: Path) -> Iterator[tuple[Path, str]]:
+def _walk(root: Path, walked: set[str], skipped: list[tuple[str, str]]) -> Iterator[tuple[Path, str]]:
     """Each file with its resolved path, the key that makes it counted once. A file that is not a link resolves to
     its folder's resolved path and its name, so each folder is resolved once: resolving every file's whole path
-    was a tenth of an import's time."""
+    was a tenth of an import's time. `walked` holds the resolved folders met so far, across roots."""
     if not root.is_dir():
         yield root, os.path.realpath(root)
         return
-    for folder, subfolders, names in os.walk(root):
-        subfolders.sort()
+    if os.path.realpath(root) in walked:
+        return
+    walked.add(os.path.realpath(root))
+
+    def unreadable(error: OSError) -> None:
+        skipped.append((error.filename or str(root), f"folder not readable ({error.strerror or type(error).__name__})"))
+
+    for folder, subfolders, names in os.walk(root, onerror=unreadable, followlinks=True):
+        subfolders[:] = _unwalked(folder, sorted(subfolders), walked, skipped)
         resolved_folder = os.path.realpath(folder)
         for name in sorted(names):
             path = os.path.join(folder, name)
             key = os.path.realpath(path) if os.path.islink(path) else os.path.join(resolved_folder, name)
             yield Path(path), key
+
+
+def _unwalked(folder: str, subfolders: list[str], walked: set[str], skipped: list[tuple[str, str]]) -> list[str]:
+    """The subfolders still to walk, marked walked; a link to a folder met before is reported, not walked again."""
+    kept = []
+    for name in subfolders:
+        path = os.path.join(folder, name)
+        resolved = os.path.realpath(path)
+        if resolved not in walked:
+            walked.add(resolved)
+            kept.append(name)
+        elif os.path.islink(path):
+            skipped.append((path, "a link to a folder imported already (its files are counted once)"))
+    return kept
 
 
 def _add(store, datastore_id: str, instances: Sequence[Instance], now, report: ImportReport) -> None:

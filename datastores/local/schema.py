@@ -91,13 +91,25 @@ MIGRATIONS = {
 
 def connect(path: Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit), WAL, waiting up to `busy_timeout` seconds for
-    another writer rather than failing at once."""
+    another writer rather than failing at once. A file of a newer schema is refused before anything is set: switching
+    it to WAL would already change the file this program must not touch."""
     connection = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        connection.close()
+        raise _unreadable(version)
     connection.execute("PRAGMA journal_mode = WAL")
     connection.execute("PRAGMA synchronous = NORMAL")
     connection.execute("PRAGMA cache_size = -65536")
     connection.execute("PRAGMA temp_store = MEMORY")
     return connection
+
+
+def _unreadable(version: int) -> InternalServerException:
+    return InternalServerException(
+        f"The local datastore file has schema version {version}, but this program reads version "
+        f"{SCHEMA_VERSION}: use the imageset-search-mcp release that wrote it, or point --db at another file"
+    )
 
 
 def ensure_schema(connection: sqlite3.Connection) -> None:
@@ -115,10 +127,7 @@ def ensure_schema(connection: sqlite3.Connection) -> None:
         elif version in MIGRATIONS:
             _migrate(connection, version)
         elif version != SCHEMA_VERSION:
-            raise InternalServerException(
-                f"The local datastore file has schema version {version}, but this program reads version "
-                f"{SCHEMA_VERSION}: use the imageset-search-mcp release that wrote it, or point --db at another file"
-            )
+            raise _unreadable(version)
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")

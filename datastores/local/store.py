@@ -33,6 +33,7 @@ from typing import Any
 
 from imageset_search.datastores import tokens
 from imageset_search.datastores.errors import (
+    AccessDeniedException,
     ConflictException,
     InternalServerException,
     ResourceNotFoundException,
@@ -40,6 +41,7 @@ from imageset_search.datastores.errors import (
 )
 from imageset_search.datastores import healthimaging as service
 from imageset_search.datastores.criteria import parse_criteria
+from imageset_search.datastores.local import qido
 from imageset_search.datastores.local.ingest import AddResult, add_instances
 from imageset_search.datastores.instants import now_millis
 from imageset_search.datastores.local.records import Instance
@@ -53,6 +55,7 @@ __all__ = ["LocalStore", "AddResult"]
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9._/#-]{1,256}")
 VERSION_PATTERN = re.compile(r"\d+")
+MAX_DIGITS = 18  # every number of up to 18 digits fits SQLite's 64-bit integers
 HOW_TO_CREATE = "create one with `imageset-search import PATH --datastore NAME` or `imageset-search demo-data`"
 LISTED_DATASTORES = 10
 
@@ -146,17 +149,31 @@ class LocalStore:
         with self._checkout() as connection:
             try:
                 connection.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError:
-                raise ConflictException(
+            except sqlite3.OperationalError as exc:
+                raise self._read_only(exc) or ConflictException(
                     f"The local datastore file is busy: another write held it for over {self.busy_timeout:g} s; "
                     "try again when that import has finished"
                 ) from None
             try:
                 yield connection
+            except sqlite3.OperationalError as exc:
+                connection.execute("ROLLBACK")
+                refusal = self._read_only(exc)
+                if refusal is None:
+                    raise
+                raise refusal from None
             except BaseException:
                 connection.execute("ROLLBACK")
                 raise
             connection.execute("COMMIT")
+
+    def _read_only(self, error: sqlite3.OperationalError) -> AccessDeniedException | None:
+        """The refusal for a write to a file this process may only read; None for any other error."""
+        if (getattr(error, "sqlite_errorcode", 0) & 0xFF) != sqlite3.SQLITE_READONLY:
+            return None
+        return AccessDeniedException(
+            f"The local datastore file {self.path} is read-only: make it writable, or pass --db with a writable copy"
+        )
 
     def close(self) -> None:
         with self._lock:
@@ -381,6 +398,23 @@ class LocalStore:
             response["nextToken"] = self._signer.issue(tokens.VERSIONS, rows[limit - 1][0].to_bytes(4, "big"), scope)
         return response
 
+    # -- QIDO-RS, as HealthImaging's DICOMweb APIs answer it (see qido.py) ---------------------------------------------
+
+    def search_dicom_studies(self, datastore_id: str, params: dict[str, str]) -> list[dict[str, Any]]:
+        """SearchDICOMStudies: DICOM JSON study records matching the QIDO-RS query parameters."""
+        with self._reading() as connection:
+            return qido.studies(connection, self._ds(connection, datastore_id), params)
+
+    def search_dicom_series(self, datastore_id: str, study_uid: str, params: dict[str, str]) -> list[dict[str, Any]]:
+        with self._reading() as connection:
+            return qido.series(connection, self._ds(connection, datastore_id), study_uid, params)
+
+    def search_dicom_instances(
+        self, datastore_id: str, study_uid: str, series_uid: str, params: dict[str, str]
+    ) -> list[dict[str, Any]]:
+        with self._reading() as connection:
+            return qido.instances(connection, self._ds(connection, datastore_id), study_uid, series_uid, params)
+
     def _image_set(
         self, connection: sqlite3.Connection, ds: int, datastore_id: str, image_set_id: Any
     ) -> dict[str, Any]:
@@ -397,10 +431,12 @@ class LocalStore:
         """The requested version's row (the latest when `version_id` is None)."""
         if version_id is None:
             number = image_set["version"]
-        elif isinstance(version_id, str) and VERSION_PATTERN.fullmatch(version_id):
+        elif isinstance(version_id, str) and VERSION_PATTERN.fullmatch(version_id) and len(version_id) <= MAX_DIGITS:
             number = int(version_id)
         else:
-            raise invalid("versionId", "Member must be a version number as a string of digits, e.g. '1'")
+            raise invalid(
+                "versionId", f"Member must be a version number as a string of up to {MAX_DIGITS} digits, e.g. '1'"
+            )
         row = connection.execute(
             "SELECT version, updated_at, levels FROM versions WHERE image_set = ? AND version = ?",
             (image_set["pk"], number),

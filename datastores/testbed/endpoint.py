@@ -5,9 +5,10 @@ page requests over HTTP to it, unchanged, and it answers as the service does. Ro
 epoch-second timestamps, the gzip metadata blob and the error format (`x-amzn-ErrorType` header plus
 `{"message": ...}`, AWS's status codes) follow botocore's model of the service (rest-json, 2023-07-19).
 
-Read-only: it serves the six read operations and nothing that writes. It checks that a request carries a SigV4
-signature (Authorization header, or presigned query string) but not the signature itself, so any key pair works;
-it binds loopback by default.
+Read-only: it serves the six read operations, the three DICOMweb QIDO-RS searches (DICOM JSON, see qido.py) and
+nothing that writes. Every request first passes `gate.Gate`: the Host must name this endpoint, an Origin must be its
+own, a SigV4 signature must be well-formed (the secret is not checked, so any key pair works) and a body must be
+declared JSON. It binds loopback by default.
 
 From a test:
 
@@ -36,12 +37,12 @@ from imageset_search.datastores.healthimaging import PAGE_MAX, PAGE_MIN
 from imageset_search.datastores.instants import aware
 from imageset_search.datastores.testbed.faults import ANSWERS, Faults
 from imageset_search.datastores.protocol import Datastore
+from imageset_search.datastores.testbed.gate import Gate
 from imageset_search.datastores.validation import invalid
 
 log = logging.getLogger(__name__)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-SIGV4_PARTS = ("AWS4-HMAC-SHA256 ", "Credential=", "SignedHeaders=", "Signature=")
 TIMESTAMP_FILTER_KEYS = ("createdAt", "updatedAt")
 STORE_THREADS = 4
 MAX_BODY_BYTES = 1 << 20
@@ -71,7 +72,7 @@ class Request:
             return None
         try:
             criteria = json.loads(self.body)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
             raise ValidationException(
                 "the request body is not JSON: send the searchCriteria object, e.g. {} or "
                 '{"filters": [{"values": [{"DICOMPatientId": "..."}], "operator": "EQUAL"}]}'
@@ -137,7 +138,39 @@ ROUTES = [
     route(
         "GetDatastore", "GET", "/datastore/{datastoreId}", lambda store, r: store.get_datastore(r.path["datastoreId"])
     ),
+    # HealthImaging's DICOMweb QIDO-RS representations (host dicom-medical-imaging.*), answered in DICOM JSON.
+    route(
+        "SearchDICOMStudies",
+        "GET",
+        "/datastore/{datastoreId}/studies",
+        lambda store, r: DicomJson(store.search_dicom_studies(r.path["datastoreId"], r.query)),
+    ),
+    route(
+        "SearchDICOMSeries",
+        "GET",
+        "/datastore/{datastoreId}/studies/{StudyInstanceUID}/series",
+        lambda store, r: DicomJson(
+            store.search_dicom_series(r.path["datastoreId"], r.path["StudyInstanceUID"], r.query)
+        ),
+    ),
+    route(
+        "SearchDICOMInstances",
+        "GET",
+        "/datastore/{datastoreId}/studies/{StudyInstanceUID}/series/{SeriesInstanceUID}/instances",
+        lambda store, r: DicomJson(
+            store.search_dicom_instances(
+                r.path["datastoreId"], r.path["StudyInstanceUID"], r.path["SeriesInstanceUID"], r.query
+            )
+        ),
+    ),
 ]
+
+
+@dataclass(frozen=True)
+class DicomJson:
+    """A QIDO-RS answer: a list of DICOM JSON objects, sent as application/dicom+json."""
+
+    records: list[dict[str, Any]]
 
 
 def instants_from_wire(criteria: Any) -> Any:
@@ -152,8 +185,15 @@ def instants_from_wire(criteria: Any) -> Any:
         for value in values if isinstance(values, list) else []:
             for key in TIMESTAMP_FILTER_KEYS:
                 if isinstance(value, dict) and _is_number(value.get(key)):
-                    value[key] = EPOCH + timedelta(seconds=value[key])
+                    value[key] = _instant(key, value[key])
     return criteria
+
+
+def _instant(key: str, seconds: float) -> datetime:
+    try:
+        return EPOCH + timedelta(seconds=seconds)
+    except (OverflowError, ValueError):  # past year 9999, or not a finite number
+        raise invalid(key, "Member must be epoch seconds of a date between the years 1 and 9999") from None
 
 
 def _is_number(value: Any) -> bool:
@@ -187,18 +227,6 @@ def checked_faults(faults: Faults | None) -> Faults:
     return faults
 
 
-def has_sigv4(headers, query: str) -> bool:
-    """True when the request carries a SigV4 signature, in the Authorization header or presigned in the query
-    string; the signature itself is not verified."""
-    authorization = headers.get("Authorization", "")
-    if authorization.startswith(SIGV4_PARTS[0]) and all(part in authorization for part in SIGV4_PARTS[1:]):
-        return True
-    presigned = parse_qs(query)
-    return presigned.get("X-Amz-Algorithm") == ["AWS4-HMAC-SHA256"] and all(
-        presigned.get(name) for name in ("X-Amz-Credential", "X-Amz-Signature")
-    )
-
-
 class Handler(BaseHTTPRequestHandler):
     """One connection; keep-alive, as botocore's connection pool expects, so every answer has a Content-Length."""
 
@@ -226,17 +254,14 @@ class Handler(BaseHTTPRequestHandler):
         if body is None:
             return
         url = urlsplit(self.path)
+        refusal = self.server.gate.refusal(self.headers, url.query, body)
+        if refusal:
+            self.send_error_json(refusal.status, refusal.code, refusal.message)
+            return
         found = find_route(method, url.path)
         if self.inject_fault(found[0].operation if found else None):
             return
-        if not has_sigv4(self.headers, url.query):
-            self.send_error_json(
-                403,
-                "MissingAuthenticationTokenException",
-                "the request is not SigV4-signed: sign it with AWS credentials "
-                "(this local endpoint accepts any key pair, e.g. AWS_ACCESS_KEY_ID=test)",
-            )
-        elif found is None:
+        if found is None:
             self.send_error_json(
                 404, "UnknownOperationException", f"no HealthImaging operation answers {method} {url.path} here"
             )
@@ -290,6 +315,9 @@ class Handler(BaseHTTPRequestHandler):
         log.info("%s -> 200", candidate.operation)
         if isinstance(result, bytes):  # GetImageSetMetadata: the gzip blob, sent as AWS sends it
             self.send_body(200, result, {"Content-Type": "application/json", "Content-Encoding": "gzip"})
+        elif isinstance(result, DicomJson):
+            body = json.dumps(result.records, separators=(",", ":"), ensure_ascii=False).encode()
+            self.send_body(200, body, {"Content-Type": "application/dicom+json"})
         else:
             self.send_json(200, result)
 
@@ -332,6 +360,7 @@ class EndpointServer(ThreadingHTTPServer):
         # (Made before binding: a failed bind calls server_close, which shuts the pool down.)
         self.workers = ThreadPoolExecutor(max_workers=STORE_THREADS, thread_name_prefix="healthimaging-store")
         super().__init__(address, Handler)
+        self.gate = Gate(*self.server_address[:2])
 
     def server_close(self):
         super().server_close()

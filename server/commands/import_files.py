@@ -41,7 +41,9 @@ def run(args) -> int:
 
     missing = [path for path in args.paths if not Path(path).exists()]
     if missing:
-        raise CommandError(f"no such file or folder: {', '.join(missing)}; give existing DICOM files or folders")
+        raise CommandError(
+            f"no such file or folder: {', '.join(map(shown, missing))}; give existing DICOM files or folders"
+        )
     store = open_datastore("local", args.db)
     datastore_id, created = open_or_create(store, args.datastore)
     progress = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
@@ -56,8 +58,9 @@ def run(args) -> int:
 
 
 def open_or_create(store, name_or_id: str) -> tuple[str, bool]:
-    """The datastore's id, and whether it was created now. An unknown id is an error, not a new datastore's name."""
-    from imageset_search.datastores.errors import ResourceNotFoundException
+    """The datastore's id, and whether it was created now. An unknown id is an error, not a new datastore's name.
+    Another import that creates the same name at the same moment wins the race; this one then imports into it."""
+    from imageset_search.datastores.errors import ConflictException, ResourceNotFoundException
 
     try:
         return store.resolve_datastore(name_or_id), False
@@ -66,7 +69,13 @@ def open_or_create(store, name_or_id: str) -> tuple[str, bool]:
             raise CommandError(
                 f"no datastore has id {name_or_id}; give an existing datastore's id, or a name to create a new one"
             ) from None
-        return store.create_datastore(name_or_id), True
+        try:
+            return store.create_datastore(name_or_id), True
+        except ConflictException as clash:
+            try:
+                return store.resolve_datastore(name_or_id), False
+            except ResourceNotFoundException:
+                raise clash from None  # not the name taken meanwhile: the file was busy
 
 
 def summary(report, name: str, datastore_id: str, created: bool) -> str:
@@ -78,12 +87,16 @@ def summary(report, name: str, datastore_id: str, created: bool) -> str:
         f"{report.image_sets_updated} updated, {counted(report.duplicates, 'instance')} already stored, "
         f"{counted(len(report.skipped), 'file')} skipped."
     ]
-    lines += [f"  skipped {path}: {reason}" for path, reason in report.skipped[:LISTED_SKIPS]]
+    lines += [f"  skipped {shown(path)}: {reason}" for path, reason in report.skipped[:LISTED_SKIPS]]
     rest = Counter(reason for _path, reason in report.skipped[LISTED_SKIPS:])
     lines += [f"  and {count} more skipped: {reason}" for reason, count in sorted(rest.items())]
     return "\n".join(lines)
 
 
+def shown(path: str) -> str:
+    """A path as it may reach a terminal: as it is when every character prints as itself, else escaped repr-style,
+    so that a file name holding a newline or a terminal escape cannot write lines of its own (a fake summary)."""
+    return path if path.isprintable() else repr(path)
 
 
 class ProgressLine:

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from imageset_search.datastores.wording import counted
-from imageset_search.server.commands.serve import add_aws_options
+from imageset_search.server.commands.serve import add_aws_options, add_dicomweb_options
 from imageset_search.server.config import env_default, env_name, to_bool
 from imageset_search.server.errors import CommandError, one_line_errors
 
@@ -66,6 +66,7 @@ def register(subparsers, common) -> None:
     _add_result_options(parser.add_argument_group("the result"))
     _add_setting_options(parser.add_argument_group("where to search"))
     add_aws_options(parser.add_argument_group("AWS backend (as serve takes them)"))
+    add_dicomweb_options(parser.add_argument_group("DICOMweb backend (as serve takes them)"))
     one_line_errors(parser, EXIT_USAGE)
     parser.set_defaults(run=run)
 
@@ -97,7 +98,7 @@ def _add_setting_options(group) -> None:
                        help="the datastore to search; optional when there is only one "
                        f"(env {env_name('--datastore-id')} gives a default)")  # fmt: skip
     _env_option(group, "--timezone", "IANA zone that 'today' is read in, else the machine's", metavar="ZONE")
-    _env_option(group, "--backend", "local (default) or aws", choices=["local", "aws"])
+    _env_option(group, "--backend", "local (default), aws or dicomweb", choices=["local", "aws", "dicomweb"])
 
 
 def _env_option(group, option: str, text: str, **kwargs) -> None:
@@ -151,12 +152,13 @@ def _settings(args):
 def _opened_datastore(args):
     """The configured datastore for this one search, closed afterwards."""
     from imageset_search.server.backends import opened
-    from imageset_search.server.commands.serve import aws_options
+    from imageset_search.server.commands.serve import aws_options, dicomweb_options
 
     backend = args.backend or "local"
     if backend == "local":
         _require_local_file(args.db)
-    with opened(backend, args.db, **(aws_options(args) if backend == "aws" else {})) as datastore:
+    options = aws_options(args) if backend == "aws" else dicomweb_options(args) if backend == "dicomweb" else {}
+    with opened(backend, args.db, **options) as datastore:
         yield datastore
 
 

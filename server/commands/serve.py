@@ -24,14 +24,56 @@ def register(subparsers, common) -> None:
     _option(parser, "--port", "HTTP port (default 8000)", type=int)
     _option(parser, "--auth-token-env", "name of the environment variable holding the HTTP bearer token",
             metavar="VAR")  # fmt: skip
-    _option(parser, "--backend", "local (default) or aws", choices=["local", "aws"])
+    _option(parser, "--backend", "local (default), aws or dicomweb", choices=["local", "aws", "dicomweb"])
     _option(parser, "--datastore-id", "the datastore searched when a call names none")
     _option(parser, "--timezone", "IANA zone that 'today' is read in (default: the machine's)")
     _option(parser, "--log-level", "stderr log level: DEBUG, INFO (default), WARNING, ERROR")
     _option(parser, "--debug", "this server's own DEBUG logs (libraries stay at INFO: no payloads, no patient data)",
             action="store_true")  # fmt: skip
-    add_aws_options(parser.add_argument_group("AWS backend"))
+    add_aws_options(
+        parser.add_argument_group("AWS backend (--ca-bundle, --no-verify-ssl and --read-timeout serve DICOMweb too)")
+    )
+    add_dicomweb_options(parser.add_argument_group("DICOMweb backend"))
     parser.set_defaults(run=run)
+
+
+def add_dicomweb_options(group) -> None:
+    """The DICOMweb backend's options; secrets are named by variable, never passed as values."""
+    _option(group, "--dicomweb-url", "the archive's DICOMweb root, e.g. http://127.0.0.1:8042/dicom-web", metavar="URL")
+    _option(group, "--dicomweb-auth", "none (default), basic or bearer", choices=["none", "basic", "bearer"])
+    _option(group, "--dicomweb-user", "basic auth: the user name", metavar="NAME")
+    _option(group, "--dicomweb-password-env", "basic auth: the variable holding the password", metavar="VAR")
+    _option(group, "--dicomweb-token-env", "bearer auth: the variable holding the token", metavar="VAR")
+
+
+def dicomweb_options(args) -> dict:
+    """DicomwebDatastore's settings from the flags; a missing URL is a command-line error that says what to pass."""
+    from imageset_search.datastores.dicomweb.auth import Auth
+    from imageset_search.datastores.dicomweb.qido import DEFAULT_TIMEOUT, QidoOptions
+    from imageset_search.datastores.errors import DatastoreError
+
+    if not args.dicomweb_url:
+        raise CommandError(
+            "--backend dicomweb needs --dicomweb-url (or IMAGESET_SEARCH_DICOMWEB_URL): the archive's DICOMweb root"
+        )
+    try:
+        auth = Auth(
+            args.dicomweb_auth or "none",
+            username=args.dicomweb_user,
+            password_env=args.dicomweb_password_env,
+            token_env=args.dicomweb_token_env,
+        )
+        return {
+            "options": QidoOptions(
+                args.dicomweb_url,
+                auth,
+                ca_bundle=args.ca_bundle,
+                verify_ssl=not switch(args.no_verify_ssl, "--no-verify-ssl"),
+                timeout=args.read_timeout or DEFAULT_TIMEOUT,
+            )
+        }
+    except DatastoreError as exc:
+        raise CommandError(exc.message) from None
 
 
 def add_aws_options(group) -> None:
@@ -46,6 +88,9 @@ def add_aws_options(group) -> None:
     _option(group, "--no-verify-ssl", "do not verify TLS certificates", action="store_true")
     _option(group, "--retry-mode", "botocore retry mode: standard (default), adaptive or legacy", metavar="MODE")
     _option(group, "--max-attempts", "attempts per request, the first included (default 3)", type=int, metavar="N")
+    _option(group, "--no-qido", "search modality and patient name by scanning SearchImageSets pages only, without "
+            "HealthImaging's DICOMweb QIDO-RS (for credentials without medical-imaging:SearchDICOMStudies)",
+            action="store_true")  # fmt: skip
 
 
 def aws_options(args) -> dict:
@@ -59,6 +104,7 @@ def aws_options(args) -> dict:
         "verify_ssl": not switch(args.no_verify_ssl, "--no-verify-ssl"),
         "retry_mode": args.retry_mode,
         "max_attempts": args.max_attempts,
+        "qido": not switch(getattr(args, "no_qido", False), "--no-qido"),
     }
     return {key: value for key, value in found.items() if value is not None}
 
@@ -100,7 +146,7 @@ def run(args) -> int:
     backend = args.backend or "local"
     if backend == "local":
         _check_store_path(args.db)
-    options = aws_options(args) if backend == "aws" else {}
+    options = aws_options(args) if backend == "aws" else dicomweb_options(args) if backend == "dicomweb" else {}
     server = create_server(lambda: open_datastore(backend, args.db, **options), settings)
     if (args.transport or "stdio") == "stdio":
         server.run()

@@ -5,17 +5,20 @@ data unchanged, and with the fault flags it plays a misbehaving service for test
 """
 
 import argparse
-import ipaddress
 import sys
 
 from imageset_search.datastores.testbed.faults import FAIL_KINDS  # light: the fault rules import nothing heavy
 
 DESCRIPTION = """\
 Serve the local datastore over AWS HealthImaging's REST API (SearchImageSets, GetImageSet, GetImageSetMetadata,
-ListImageSetVersions, ListDatastores, GetDatastore; read-only).
+ListImageSetVersions, ListDatastores, GetDatastore; read-only), and its DICOMweb QIDO-RS searches
+(/datastore/{id}/studies, .../studies/{uid}/series, .../series/{uid}/instances; DICOM JSON, primary image sets only,
+studies newest-updated first, at most 10,000 records per query, as HealthImaging documents them).
 
-Requests must be SigV4-signed, but only the presence of a signature is checked, not the secret: any key pair works.
-That is why it binds loopback (127.0.0.1) by default; do not expose it to a network you do not trust.
+Requests must be SigV4-signed, but only the form of a signature is checked, not the secret: any key pair works.
+That is why it binds loopback (127.0.0.1) by default; do not expose it to a network you do not trust. A request
+whose Host does not name the bound address and port (421), from another web origin (403), or with a body that is not
+declared JSON (415) is refused, so web pages cannot read it.
 
 Point clients at it with:
   aws medical-imaging search-image-sets --endpoint-url http://127.0.0.1:8080 --region us-east-1 ...
@@ -61,6 +64,7 @@ def register(subparsers, common):
 
 def run(args) -> int:
     from imageset_search.datastores.testbed.endpoint import start_endpoint
+    from imageset_search.datastores.testbed.gate import is_loopback
     from imageset_search.datastores.local.store import LocalStore
     from imageset_search.server.config import db_path
 
@@ -110,12 +114,3 @@ def build_faults(args):
         )
     except ValueError as exc:
         raise CommandError(str(exc)) from None
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
