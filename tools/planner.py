@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from imageset_search.datastores import capabilities as caps
+from imageset_search.datastores.healthimaging import FILTERS_MAX
 from imageset_search.tools.criteria import Criterion
 from imageset_search.tools.refine import Predicate, Refinements, all_of, filter_predicate
 
-SERVICE_FILTER_LIMIT = 2
 PUSH_DOWN_ORDER = (
     "DICOMSeriesInstanceUID",
     "DICOMStudyInstanceUID",
@@ -51,7 +51,7 @@ def plan(query: Query, capabilities: caps.Capabilities | None = None) -> Plan:
     """Where each criterion runs, given what the datastore declares it searches (nothing declared: the scan)."""
     declared = capabilities or {}
     ranked = sorted(query.criteria, key=lambda criterion: PUSH_DOWN_ORDER.index(criterion.attribute))
-    in_criteria, beyond = ranked[:SERVICE_FILTER_LIMIT], ranked[SERVICE_FILTER_LIMIT:]
+    in_criteria, beyond = ranked[:FILTERS_MAX], ranked[FILTERS_MAX:]
     service: dict[str, Any] = {}
     if in_criteria:
         service["filters"] = [criterion.filter for criterion in in_criteria]
