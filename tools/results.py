@@ -56,10 +56,17 @@ class SearchResult(ToolResult):
     warnings: list[str] = Field(default_factory=list)
 
 
+def found_line(count: int, studies: int | None, datastore_id: str) -> str:
+    """'Found 3 image sets in 2 studies in datastore X.': the tool's headline and the search command's table open
+    with it."""
+    grouped = f" in {counted(studies, 'study', 'studies')}" if studies is not None else ""
+    return f"Found {counted(count, 'image set')}{grouped} in datastore {datastore_id}."
+
+
 def text(result: SearchResult) -> str:
     """The headline above the result: the count, and how to go on (the result itself follows it in full)."""
-    studies = f" in {counted(len(result.studies), 'study', 'studies')}" if result.studies is not None else ""
-    found = f"Found {counted(result.count, 'image set')}{studies} in datastore {result.datastore_id}."
+    studies = len(result.studies) if result.studies is not None else None
+    found = found_line(result.count, studies, result.datastore_id)
     if result.has_more:
         return f"{found} More remain: call search_image_sets again with only next_token (and max_items if you like)."
     return f"{found} That is all: there are no more results."

@@ -236,8 +236,10 @@ def _table(content: dict[str, Any], continuation: str) -> str:
 
 
 def _headline(content: dict[str, Any]) -> str:
-    studies = f" in {counted(len(content['studies']), 'study', 'studies')}" if "studies" in content else ""
-    return f"Found {counted(content['count'], 'image set')}{studies} in datastore {content['datastore_id']}."
+    from imageset_search.tools.results import found_line
+
+    studies = len(content["studies"]) if "studies" in content else None
+    return found_line(content["count"], studies, content["datastore_id"])
 
 
 def _day(value: str | None) -> str:
