@@ -33,7 +33,14 @@ DATASTORE = "bench"
 DEEP_PAGE = 2000
 PAGE = 50
 DAY_MS = 86_400_000
-MODALITIES = [("CT", "CHEST"), ("MR", "HEAD"), ("CR", "CHEST"), ("US", "ABDOMEN"), ("PT", "WHOLEBODY"), ("MG", "BREAST")]
+MODALITIES = [
+    ("CT", "CHEST"),
+    ("MR", "HEAD"),
+    ("CR", "CHEST"),
+    ("US", "ABDOMEN"),
+    ("PT", "WHOLEBODY"),
+    ("MG", "BREAST"),
+]
 FIRST_NAMES = ["JOHN", "JANE", "ALEX", "MARIA", "WEI", "AMIT", "SARA", "OLGA", "KENJI", "FATIMA"]
 LAST_NAMES = ["DOE", "SMITH", "GARCIA", "CHEN", "KUMAR", "IVANOVA", "TANAKA", "HASSAN", "MULLER", "SILVA"]
 
@@ -127,7 +134,9 @@ def generate(count: int, seed: int) -> Iterator[BulkImageSet]:
                         return
 
 
-def series_image_sets(rng: random.Random, study_tags: dict, series: int, created: int, now_ms: int) -> Iterator[BulkImageSet]:
+def series_image_sets(
+    rng: random.Random, study_tags: dict, series: int, created: int, now_ms: int
+) -> Iterator[BulkImageSet]:
     """The primary image set of one series, and (2% of the time) a non-primary one from a conflicting instance."""
     modality, body_part = rng.choice(MODALITIES)
     tags = {
@@ -138,7 +147,9 @@ def series_image_sets(rng: random.Random, study_tags: dict, series: int, created
         "DICOMSeriesBodyPart": body_part,
     }
     updated = created if rng.random() < 0.65 else min(now_ms, created + rng.randint(1, 400 * DAY_MS))
-    yield BulkImageSet(f"{rng.getrandbits(128):032x}", created, updated, 1 + (updated > created), True, rng.randint(1, 300), tags)
+    yield BulkImageSet(
+        f"{rng.getrandbits(128):032x}", created, updated, 1 + (updated > created), True, rng.randint(1, 300), tags
+    )
     if rng.random() < 0.02:
         conflicting = {**tags, "DICOMAccessionNumber": f"ACC{rng.getrandbits(36):011d}"}
         yield BulkImageSet(f"{rng.getrandbits(128):032x}", updated, updated, 1, False, rng.randint(1, 5), conflicting)
@@ -175,7 +186,10 @@ def study_date_window(sample: dict, rng: random.Random) -> dict:
         {"DICOMStudyDateAndTime": {"DICOMStudyDate": high.strftime("%Y%m%d"), "DICOMStudyTime": "235959.999999"}},
     ]
     order = rng.choice(["ASC", "DESC"])
-    return {"filters": [{"values": bounds, "operator": "BETWEEN"}], "sort": {"sortField": "DICOMStudyDateAndTime", "sortOrder": order}}
+    return {
+        "filters": [{"values": bounds, "operator": "BETWEEN"}],
+        "sort": {"sortField": "DICOMStudyDateAndTime", "sortOrder": order},
+    }
 
 
 def updated_and_series(sample: dict, rng: random.Random) -> dict:
@@ -218,12 +232,16 @@ SHAPES: dict[str, Callable[[dict, random.Random], dict | None]] = {
     "between_updated_at_and_series_uid_updated_asc": updated_and_series,
     "no_filter_default_sort": lambda sample, rng: None,
     "extra_between_study_years_default_sort": study_years_default_sort,
-    "extra_equal_is_primary_false": lambda sample, rng: {"filters": [{"values": [{"isPrimary": False}], "operator": "EQUAL"}]},
+    "extra_equal_is_primary_false": lambda sample, rng: {
+        "filters": [{"values": [{"isPrimary": False}], "operator": "EQUAL"}]
+    },
     "extra_between_created_month_default_sort": created_month_default_sort,
 }
 
 
-def measure(store: LocalStore, datastore_id: str, make: Callable, samples: list[dict], rng: random.Random) -> list[float]:
+def measure(
+    store: LocalStore, datastore_id: str, make: Callable, samples: list[dict], rng: random.Random
+) -> list[float]:
     """Milliseconds of one 50-item page per sample (after two warm-up calls)."""
     criteria = [make(sample, rng) for sample in samples]
     for warm in criteria[:2]:

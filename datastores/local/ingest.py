@@ -115,7 +115,9 @@ def _known(connection: sqlite3.Connection, target: Target, sop_uid: str) -> bool
         return True
     if target.pk is None:
         return False
-    row = connection.execute("SELECT 1 FROM instances WHERE image_set = ? AND sop_uid = ?", (target.pk, sop_uid)).fetchone()
+    row = connection.execute(
+        "SELECT 1 FROM instances WHERE image_set = ? AND sop_uid = ?", (target.pk, sop_uid)
+    ).fetchone()
     return row is not None
 
 
@@ -133,7 +135,8 @@ def _write(connection: sqlite3.Connection, ds: int, target: Target, now_ms: int,
             target.pk = _insert_image_set(connection, ds, target, now_ms)
         except sqlite3.IntegrityError:
             raise ConflictException(
-                f"Image set id {target.image_set_id} is already taken in this datastore: new_id() must return unused ids"
+                f"Image set id {target.image_set_id} is already taken in this datastore: "
+                "new_id() must return unused ids"
             ) from None
     else:
         _update_image_set(connection, target, now_ms)
@@ -151,7 +154,8 @@ def _insert_image_set(connection: sqlite3.Connection, ds: int, target: Target, n
     tags = target.summary
     cursor = connection.execute(
         "INSERT INTO image_sets (ds, id, version, created_at, updated_at, is_primary, patient_id, accession_number, "
-        "study_id, study_uid, series_uid, study_dt, n_instances, tags) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "study_id, study_uid, series_uid, study_dt, n_instances, tags) "
+        "VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             ds,
             target.image_set_id,
@@ -213,4 +217,6 @@ def _dumps(value: Any) -> str:
     try:
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     except (TypeError, ValueError) as error:
-        raise ValueError(f"an instance record holds a value that is not JSON ({type(error).__name__}); send plain JSON values") from None
+        raise ValueError(
+            f"an instance record holds a value that is not JSON ({type(error).__name__}); send plain JSON values"
+        ) from None

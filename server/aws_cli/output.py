@@ -219,7 +219,8 @@ def _line_break(widths: list[int]) -> str:
 
 def _cells(cells: list[str], widths: list[int], place) -> str:
     """One line of cells, each placed by `place(text, width, left_edge)`; only the first cell has a left edge."""
-    return "".join(place(cell, width, "|" if index == 0 else "") for index, (cell, width) in enumerate(zip(cells, widths)))
+    placed = (place(cell, width, "|" if index == 0 else "") for index, (cell, width) in enumerate(zip(cells, widths)))
+    return "".join(placed)
 
 
 def _render_section(section: Section, max_width: int, stream: TextIO) -> None:
