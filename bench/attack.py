@@ -7,8 +7,9 @@ Builds a small demo datastore in a temporary folder, then attacks: the HealthIma
 this process), the MCP server over streamable HTTP on 127.0.0.2 without a token and on 127.0.0.1 with one (real
 `serve` processes), the MCP server over stdio (a real process fed raw lines), and the import command (real
 processes). Each attack is held or broken; the CPU a server spends refusing a request of `--keys` unknown argument
-keys, and of just fewer keys than are refused unparsed, is read from /proc (median of 3) and held under 100 ms. Prints one line per attack, then one JSON object last:
-attacks tried, held, broken (by name) and the refusal CPU figures.
+keys, and of just fewer keys than are refused unparsed, is read from /proc (median of 3) and held under 100 ms.
+Prints one line per attack, then one JSON object last: attacks tried, held, broken (by name) and the refusal CPU
+figures.
 """
 
 import argparse
@@ -102,14 +103,17 @@ def serve_api_attacks(endpoint) -> dict:
     return {
         "serve-api: rebound page with a made-up presigned URL": lambda: status(
             "POST", f"{metadata}?{MADE_UP_PRESIGNED}", b"x", rebound) == 421,
-        "serve-api: foreign Origin": lambda: status("GET", "/datastore", headers={**SIGNED, "Origin": "http://a.example"}) == 403,
+        "serve-api: foreign Origin": lambda: status(
+            "GET", "/datastore", headers={**SIGNED, "Origin": "http://a.example"}) == 403,
         "serve-api: made-up presigned URL": lambda: status("GET", f"/datastore?{MADE_UP_PRESIGNED}", headers={}) == 403,
-        "serve-api: text/plain body": lambda: status("POST", search, b"{}", {**SIGNED, "Content-Type": "text/plain"}) == 415,
+        "serve-api: text/plain body": lambda: status(
+            "POST", search, b"{}", {**SIGNED, "Content-Type": "text/plain"}) == 415,
         "serve-api: two Authorization headers": lambda: status(
             "GET", "/datastore", headers=[*SIGNED.items(), ("Authorization", SIGNED["Authorization"])]) == 403,
         "serve-api: version of 20 digits": lambda: status("POST", f"{metadata}?version=99999999999999999999") == 400,
         "serve-api: createdAt 1e308": lambda: status("POST", search, criteria({"createdAt": 1e308})) == 400,
-        "serve-api: updatedAt in year 10000": lambda: status("POST", search, criteria({"updatedAt": 253402300800})) == 400,
+        "serve-api: updatedAt in year 10000": lambda: status(
+            "POST", search, criteria({"updatedAt": 253402300800})) == 400,
         "serve-api: body nested 100,000 deep": lambda: status("POST", search, b"[" * 100_000 + b"]" * 100_000) == 400,
         "serve-api: a write (CreateDatastore)": lambda: status("POST", "/datastore", b"{}") >= 400,
         "serve-api: Content-Length past the cap": lambda: status(
@@ -288,7 +292,8 @@ def stdio_attacks(server: StdioServer, keys: int, figures: dict) -> dict:
 
     ping = b'{"jsonrpc": "2.0", "id": 2, "method": "ping"'
     return {
-        "stdio: JSON nested 300 deep": lambda: error_reply(ping + b', "params": {"a": ' + b"[" * 300 + b"]" * 300 + b"}}"),
+        "stdio: JSON nested 300 deep": lambda: error_reply(
+            ping + b', "params": {"a": ' + b"[" * 300 + b"]" * 300 + b"}}"),
         "stdio: a raw NUL byte": lambda: error_reply(b'{"jsonrpc": "2.0", "id": 3, "method": "pi\x00ng"}'),
         "stdio: a lone surrogate": lambda: error_reply(ping + b', "params": {"a": "\\ud800"}}'),
         "stdio: a batch": lambda: error_reply(b"[" + ping + b"}]"),

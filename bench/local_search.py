@@ -1,7 +1,7 @@
 """Benchmark the local datastore's SearchImageSets at scale, and the DICOM import rate next to plain pydicom's.
 
-    python bench/local_search.py --image-sets 1000000 [--db PATH] [--queries 100] [--import-files 2000]
-    python bench/local_search.py --import-only [--import-files 2000] [--repeats 5] [--import-from FOLDER]
+    python bench/local_search.py --image-sets 1000000 [--db PATH] [--queries 100] [--deep-samples 20]
+        [--import-files 2000]
 
 Builds (or reuses, cached under bench/.cache/) a store of N image sets with a direct bulk generator: patients with
 1-4 studies, 1-8 series per study, a few non-primary sets, study dates from 1995 to today, createdAt over the last
@@ -9,10 +9,8 @@ five years and about a third of the image sets updated later, uneven names (some
 descriptions. Then measures, for a 50-item page of each query shape, p50 and p95 latency in ms over different values;
 each refinement the store searches itself (modality, body part, name, description, sex, birth date) alone, with a
 one-year study-date window and with a patient id, at page 1 and page 100; the latency of page 2,000 (walked with
-tokens) over page 1's; and
-the import rate in files/s against pydicom's header-read rate on the same files (and the store's share alone:
-instances already read, added in the importer's batches). `--import-only` measures the import rate alone, without
-building the search store. Prints one JSON object last.
+tokens) over page 1's; and the import rate in files/s against pydicom's header-read rate on the same files
+(bench/import_rate.py, which also measures it alone and on a real-world corpus). Prints one JSON object last.
 """
 
 import argparse
@@ -20,11 +18,12 @@ import json
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+
+from import_rate import demo_rate
 
 from imageset_search.datastores.errors import ResourceNotFoundException
 from imageset_search.datastores.testbed.bulk import BulkImageSet, load_image_sets
@@ -38,8 +37,8 @@ DEEP_PAGE = 2000
 PAGE = 50
 DAY_MS = 86_400_000
 MODALITIES = [
-    ("CT", "CHEST"), ("CT", "HEAD"), ("CT", "ABDOMEN"), ("MR", "HEAD"), ("MR", "KNEE"), ("MR", "LSPINE"), ("CR", "CHEST"),
-    ("US", "ABDOMEN"), ("PT", "WHOLEBODY"), ("MG", "BREAST"), ("XA", "HEART"), ("NM", "BONE"),
+    ("CT", "CHEST"), ("CT", "HEAD"), ("CT", "ABDOMEN"), ("MR", "HEAD"), ("MR", "KNEE"), ("MR", "LSPINE"),
+    ("CR", "CHEST"), ("US", "ABDOMEN"), ("PT", "WHOLEBODY"), ("MG", "BREAST"), ("XA", "HEART"), ("NM", "BONE"),
 ]  # fmt: skip
 DESCRIPTIONS = [
     "CT HEAD W/O CONTRAST", "CT CHEST W CONTRAST", "CT ABDOMEN PELVIS W CONTRAST", "CT ANGIO CHEST", "MRI BRAIN W/WO",
@@ -64,13 +63,8 @@ def main() -> None:
     parser.add_argument("--import-files", type=int, default=2000, help="DICOM files for the import rate (0: skip)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--deep-samples", type=int, default=20, help="searches per refined shape timed at page 100")
-    parser.add_argument("--import-only", action="store_true", help="measure the import rate only")
     parser.add_argument("--repeats", type=int, default=3, help="import-rate runs (medians)")
-    parser.add_argument("--import-from", type=Path, help="time the import on the DICOM files under this folder")
     args = parser.parse_args()
-    if args.import_only:
-        print(json.dumps({"import": import_rate(args.import_files, args.seed, args.repeats, args.import_from)}))
-        return
     path = args.db or CACHE / f"local-search-{args.image_sets}-seed{args.seed}-v{SCHEMA_VERSION}.sqlite3"
     with LocalStore(path) as store:
         datastore_id, build_seconds = ensure_built(store, args.image_sets, args.seed)
@@ -91,7 +85,7 @@ def main() -> None:
             timing["p95"] for shape in refined.values() for timing in shape.values() if timing is not None
         ),
         "deep_page": deep,
-        "import": import_rate(args.import_files, args.seed, args.repeats) if args.import_files else None,
+        "import": demo_rate(args.import_files, args.seed, args.repeats) if args.import_files else None,
     }
     print(json.dumps(result))
 
@@ -165,7 +159,9 @@ def person_name(rng: random.Random) -> str:
     return f"{family}^{rng.choice(FIRST_NAMES)}"
 
 
-def series_image_sets(rng: random.Random, study_tags: dict, series: int, created: int, now_ms: int) -> Iterator[BulkImageSet]:
+def series_image_sets(
+    rng: random.Random, study_tags: dict, series: int, created: int, now_ms: int
+) -> Iterator[BulkImageSet]:
     """The primary image set of one series, and (2% of the time) a non-primary one from a conflicting instance."""
     modality, body_part = rng.choice(MODALITIES)
     tags = {
@@ -176,7 +172,9 @@ def series_image_sets(rng: random.Random, study_tags: dict, series: int, created
         "DICOMSeriesBodyPart": body_part,
     }
     updated = created if rng.random() < 0.65 else min(now_ms, created + rng.randint(1, 400 * DAY_MS))
-    yield BulkImageSet(f"{rng.getrandbits(128):032x}", created, updated, 1 + (updated > created), True, rng.randint(1, 300), tags)
+    yield BulkImageSet(
+        f"{rng.getrandbits(128):032x}", created, updated, 1 + (updated > created), True, rng.randint(1, 300), tags
+    )
     if rng.random() < 0.02:
         conflicting = {**tags, "DICOMAccessionNumber": f"ACC{rng.getrandbits(36):011d}"}
         yield BulkImageSet(f"{rng.getrandbits(128):032x}", updated, updated, 1, False, rng.randint(1, 5), conflicting)
@@ -213,7 +211,10 @@ def study_date_window(sample: dict, rng: random.Random) -> dict:
         {"DICOMStudyDateAndTime": {"DICOMStudyDate": high.strftime("%Y%m%d"), "DICOMStudyTime": "235959.999999"}},
     ]
     order = rng.choice(["ASC", "DESC"])
-    return {"filters": [{"values": bounds, "operator": "BETWEEN"}], "sort": {"sortField": "DICOMStudyDateAndTime", "sortOrder": order}}
+    return {
+        "filters": [{"values": bounds, "operator": "BETWEEN"}],
+        "sort": {"sortField": "DICOMStudyDateAndTime", "sortOrder": order},
+    }
 
 
 def updated_and_series(sample: dict, rng: random.Random) -> dict:
@@ -256,7 +257,9 @@ SHAPES: dict[str, Callable[[dict, random.Random], dict | None]] = {
     "between_updated_at_and_series_uid_updated_asc": updated_and_series,
     "no_filter_default_sort": lambda sample, rng: None,
     "extra_between_study_years_default_sort": study_years_default_sort,
-    "extra_equal_is_primary_false": lambda sample, rng: {"filters": [{"values": [{"isPrimary": False}], "operator": "EQUAL"}]},
+    "extra_equal_is_primary_false": lambda sample, rng: {
+        "filters": [{"values": [{"isPrimary": False}], "operator": "EQUAL"}]
+    },
     "extra_between_created_month_default_sort": created_month_default_sort,
 }
 
@@ -317,7 +320,9 @@ REFINED_WITH: dict[str, Callable[[dict, random.Random], dict | None]] = {
 }
 
 
-def measure_refined(store: LocalStore, datastore_id: str, samples: list[dict], rng: random.Random, deep_samples: int) -> dict:
+def measure_refined(
+    store: LocalStore, datastore_id: str, samples: list[dict], rng: random.Random, deep_samples: int
+) -> dict:
     """Each refinement alone and with a filter: page 1 over every sample, page 100 over the first `deep_samples`
     samples whose search has 100 pages."""
     shapes = {}
@@ -342,7 +347,9 @@ def deep_pages(store: LocalStore, datastore_id: str, calls: list, wanted: int) -
     for criteria, refinements in calls:
         token = None
         for _ in range(99):
-            page = store.search_image_sets(datastore_id, criteria, max_results=PAGE, next_token=token, refinements=refinements)
+            page = store.search_image_sets(
+                datastore_id, criteria, max_results=PAGE, next_token=token, refinements=refinements
+            )
             token = page.get("nextToken")
             if token is None:
                 break
@@ -353,7 +360,9 @@ def deep_pages(store: LocalStore, datastore_id: str, calls: list, wanted: int) -
     return found
 
 
-def measure(store: LocalStore, datastore_id: str, make: Callable, samples: list[dict], rng: random.Random) -> list[float]:
+def measure(
+    store: LocalStore, datastore_id: str, make: Callable, samples: list[dict], rng: random.Random
+) -> list[float]:
     """Milliseconds of one 50-item page per sample (after two warm-up calls)."""
     criteria = [make(sample, rng) for sample in samples]
     for warm in criteria[:2]:
@@ -386,83 +395,6 @@ def deep_page(store: LocalStore, datastore_id: str, repeats: int = 31) -> dict:
             timings.append((time.perf_counter() - started) * 1000)
     page1, page2000 = statistics.median(first), statistics.median(deep)
     return {"page1_ms": round(page1, 3), "page2000_ms": round(page2000, 3), "ratio": round(page2000 / page1, 3)}
-
-
-# -- import rate ----------------------------------------------------------------------------------------------------
-
-
-def import_rate(count: int, seed: int, repeats: int = 3, source: Path | None = None) -> dict | None:
-    """Files/s of the importer and of pydicom's bare header read over the same files (medians of `repeats`): `count`
-    generated demo files, or the files under `source` that both read."""
-    try:
-        from imageset_search.datastores.local.importer import import_paths, read_instance
-    except ImportError:
-        return None
-    import pydicom
-
-    folder, paths = (source, importable_files(source)) if source else demo_files(count, seed)
-    instances = [read_instance(path) for path in paths]
-    targets = paths if source else [folder]  # a folder of only these files is walked as the import walks folders
-    read_seconds, import_seconds, store_seconds = [], [], []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        for path in paths:
-            pydicom.dcmread(path, stop_before_pixels=True)
-        read_seconds.append(time.perf_counter() - started)
-        import_seconds.append(timed_into_new_store(lambda store, ds: import_paths(store, ds, targets)))
-        store_seconds.append(timed_into_new_store(lambda store, ds: add_in_batches(store, ds, instances)))
-    count = len(paths)
-    pydicom_rate, import_rate_ = count / statistics.median(read_seconds), count / statistics.median(import_seconds)
-    return {
-        "files": count,
-        "pydicom_files_per_s": round(pydicom_rate, 1),
-        "import_files_per_s": round(import_rate_, 1),
-        "ratio": round(import_rate_ / pydicom_rate, 3),
-        "store_only_instances_per_s": round(count / statistics.median(store_seconds), 1),
-    }
-
-
-def demo_files(count: int, seed: int) -> tuple[Path, list[Path]]:
-    """`count` generated demo files, written once under bench/.cache/."""
-    from imageset_search.datastores.local.demo import write_dicom_files
-
-    folder = CACHE / f"dicom-{count}-seed{seed}"
-    paths = sorted(folder.rglob("*.dcm")) if folder.exists() else []
-    if len(paths) != count:
-        paths = write_dicom_files(folder, count, seed)
-    return folder, paths
-
-
-def importable_files(source: Path) -> list[Path]:
-    """The files under `source` that pydicom reads as they are and the importer imports (no skip)."""
-    import pydicom
-
-    from imageset_search.datastores.local.importer import list_files, read_instance
-
-    kept = []
-    for path in list_files([source]):
-        try:
-            pydicom.dcmread(path, stop_before_pixels=True)
-            read_instance(path)
-        except Exception:  # SkipFile, or whatever pydicom raises on a file it cannot read as it is
-            continue
-        kept.append(path)
-    return kept
-
-
-def timed_into_new_store(work: Callable[[LocalStore, str], object]) -> float:
-    """Seconds `work` takes on a fresh datastore in a scratch store file."""
-    with tempfile.TemporaryDirectory() as scratch, LocalStore(Path(scratch) / "import.sqlite3") as store:
-        datastore_id = store.create_datastore("import")
-        started = time.perf_counter()
-        work(store, datastore_id)
-        return time.perf_counter() - started
-
-
-def add_in_batches(store: LocalStore, datastore_id: str, instances: list, size: int = 200) -> None:
-    """The store's share of an import: instances already read, added in the importer's batch size."""
-    for start in range(0, len(instances), size):
-        store.add_instances(datastore_id, instances[start : start + size])
 
 
 if __name__ == "__main__":

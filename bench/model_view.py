@@ -144,7 +144,8 @@ def main() -> None:
         found = anyio.run(measure, store)
     for name, tool in found["tools"].items():
         print(f"{name:26} definition {tool['definition']:6} (wire {tool['definition_wire']:6})  description "
-              f"{tool['description']:5}  input {tool['input_schema']:5}  output {tool['output_schema']:5}", file=sys.stderr)
+              f"{tool['description']:5}  input {tool['input_schema']:5}  output {tool['output_schema']:5}",
+              file=sys.stderr)
     for page, figures in found["bytes_per_image_set"].items():
         print(f"per image set, {page:12} " + "  ".join(f"{k} {v}" for k, v in figures.items()), file=sys.stderr)
     for size, figures in found["page_size"].items():

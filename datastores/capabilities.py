@@ -92,7 +92,9 @@ def _check_value(kind: str, value: Any) -> None:
         ok = (
             isinstance(value, (list, tuple))
             and len(value) == 2
-            and all(bound is None or (isinstance(bound, str) and len(bound) == 8 and bound.isdigit()) for bound in value)
+            and all(
+                bound is None or (isinstance(bound, str) and len(bound) == 8 and bound.isdigit()) for bound in value
+            )
         )
     elif kind == EXTRA_FILTERS:
         ok = isinstance(value, (list, tuple)) and bool(value) and all(isinstance(item, dict) for item in value)

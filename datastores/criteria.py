@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from imageset_search.datastores import healthimaging as service
 from imageset_search.datastores.instants import epoch_seconds_to_millis, to_millis
 from imageset_search.datastores.studytime import DAY_END, DAY_START, study_key
 from imageset_search.datastores.validation import invalid, short
@@ -26,17 +27,12 @@ ID_COLUMNS = {
     "DICOMStudyInstanceUID": "study_uid",
     "DICOMSeriesInstanceUID": "series_uid",
 }
-UID_ATTRIBUTES = {"DICOMStudyInstanceUID", "DICOMSeriesInstanceUID"}
 INSTANT_COLUMNS = {"createdAt": "created_at", "updatedAt": "updated_at"}
-ATTRIBUTES = [*ID_COLUMNS, *INSTANT_COLUMNS, "DICOMStudyDateAndTime", "isPrimary"]
 RANGE_ATTRIBUTES = ["createdAt", "updatedAt", "DICOMStudyDateAndTime"]
 SORT_COLUMNS = {"updatedAt": "updated_at", "createdAt": "created_at", "DICOMStudyDateAndTime": "study_dt"}
-SORT_ORDERS = ["ASC", "DESC"]
 DEFAULT_SORT = ("updatedAt", "DESC")
-MAX_ID_LENGTH = 512
 MIN_MILLIS = to_millis(datetime(1, 1, 1))
 MAX_MILLIS = to_millis(datetime(9999, 12, 31, 23, 59, 59, 999000))
-UID_PATTERN = re.compile(r"[0-9.]+")
 STUDY_DATE_PATTERN = re.compile(r"\d{8}")
 STUDY_TIME_PATTERN = re.compile(r"([01]\d|2[0-3])[0-5]\d[0-5]\d(\.\d{1,6})?")
 
@@ -71,7 +67,8 @@ class Query:
 
 
 def parse_criteria(criteria: Any) -> Query:
-    """The Query a `searchCriteria` (None or {} for every image set) asks for; ValidationException if it breaks a rule."""
+    """The Query a `searchCriteria` (None or {} for every image set) asks for; ValidationException if it breaks a
+    rule."""
     if criteria is None:
         criteria = {}
     path = "searchCriteria"
@@ -98,10 +95,10 @@ def _parse_filters(filters: Any) -> tuple[Condition, ...]:
     path = "searchCriteria.filters"
     if not isinstance(filters, list):
         raise invalid(path, "Member must be a list of 1 to 2 filters")
-    if not 1 <= len(filters) <= 2:
+    if not 1 <= len(filters) <= service.FILTERS_MAX:
         raise invalid(
             path,
-            f"Member must have length between 1 and 2, not {len(filters)} "
+            f"Member must have length between 1 and {service.FILTERS_MAX}, not {len(filters)} "
             "(leave out 'filters' entirely to search every image set)",
         )
     return tuple(_parse_filter(f"{path}.{number}", item) for number, item in enumerate(filters, 1))
@@ -115,10 +112,12 @@ def _parse_filter(path: str, item: Any) -> Condition:
         if key not in item:
             raise invalid(path, f"Member must have the key {key!r}")
     operator = item["operator"]
-    if operator not in ("EQUAL", "BETWEEN"):
-        raise invalid(f"{path}.operator", "Member must satisfy enum value set: [EQUAL, BETWEEN]", shown=operator)
+    if operator not in service.OPERATORS:
+        raise invalid(
+            f"{path}.operator", f"Member must satisfy enum value set: [{', '.join(service.OPERATORS)}]", shown=operator
+        )
     values = item["values"]
-    if not isinstance(values, list) or not 1 <= len(values) <= 2:
+    if not isinstance(values, list) or not 1 <= len(values) <= service.VALUES_MAX:
         raise invalid(f"{path}.values", "Member must be a list of 1 to 2 values, each an object with one attribute")
     attributes = [_single_attribute(f"{path}.values.{n}", value) for n, value in enumerate(values, 1)]
     if operator == "EQUAL":
@@ -129,10 +128,16 @@ def _parse_filter(path: str, item: Any) -> Condition:
 def _single_attribute(path: str, value: Any) -> str:
     """The one attribute a union value sets; it must set exactly one, from the union's members."""
     if not isinstance(value, dict) or len(value) != 1:
-        raise invalid(path, f"Member must be an object with exactly one of the keys [{', '.join(ATTRIBUTES)}]")
+        raise invalid(
+            path, f"Member must be an object with exactly one of the keys [{', '.join(service.SEARCH_ATTRIBUTES)}]"
+        )
     (attribute,) = value
-    if attribute not in ATTRIBUTES:
-        raise invalid(path, f"Member must have exactly one of the keys [{', '.join(ATTRIBUTES)}]; {short(attribute)!r} is not one")
+    if attribute not in service.SEARCH_ATTRIBUTES:
+        raise invalid(
+            path,
+            f"Member must have exactly one of the keys [{', '.join(service.SEARCH_ATTRIBUTES)}]; "
+            f"{short(attribute)!r} is not one",
+        )
     return attribute
 
 
@@ -160,7 +165,9 @@ def _parse_equal(path: str, attributes: list[str], values: list[dict]) -> Condit
 
 def _parse_between(path: str, attributes: list[str], values: list[dict]) -> Condition:
     if len(values) != 2:
-        raise invalid(f"{path}.values", "Member must have exactly 2 values (lower bound, then upper) when operator is BETWEEN")
+        raise invalid(
+            f"{path}.values", "Member must have exactly 2 values (lower bound, then upper) when operator is BETWEEN"
+        )
     if attributes[0] != attributes[1]:
         raise invalid(f"{path}.values", "Member must use the same attribute in both values of a BETWEEN")
     attribute = attributes[0]
@@ -175,21 +182,29 @@ def _parse_between(path: str, attributes: list[str], values: list[dict]) -> Cond
         low, high = (_instant(p, attribute, v[attribute]) for p, v in zip(paths, values))
         column = INSTANT_COLUMNS[attribute]
     else:
-        (low_date, low_time), (high_date, high_time) = (_study_date_and_time(p, v[attribute]) for p, v in zip(paths, values))
+        (low_date, low_time), (high_date, high_time) = (
+            _study_date_and_time(p, v[attribute]) for p, v in zip(paths, values)
+        )
         low, high = study_key(low_date, low_time or DAY_START), study_key(high_date, high_time or DAY_START)
         column = "study_dt"
     if low > high:
-        raise invalid(f"{path}.values", f"Member must list the lower {attribute} bound first: the first value is after the second")
+        raise invalid(
+            f"{path}.values", f"Member must list the lower {attribute} bound first: the first value is after the second"
+        )
     return Condition(column, low, high)
 
 
 def _id_value(path: str, attribute: str, raw: Any) -> str:
     if not isinstance(raw, str):
         raise invalid(path, "Member must be a string", name=attribute)
-    if len(raw) > MAX_ID_LENGTH:
-        raise invalid(path, f"Member must have length less than or equal to {MAX_ID_LENGTH}", name=attribute)
-    if attribute in UID_ATTRIBUTES and not UID_PATTERN.fullmatch(raw):
-        raise invalid(path, "Member must satisfy regular expression pattern: [0-9.]+ (digits and dots only)", name=attribute)
+    if len(raw) > service.VALUE_MAX_LENGTH:
+        raise invalid(path, f"Member must have length less than or equal to {service.VALUE_MAX_LENGTH}", name=attribute)
+    if attribute in service.UID_ATTRIBUTES and not service.UID_RE.fullmatch(raw):
+        raise invalid(
+            path,
+            f"Member must satisfy regular expression pattern: {service.UID_PATTERN} (digits and dots only)",
+            name=attribute,
+        )
     return raw
 
 
@@ -215,7 +230,11 @@ def _instant_millis(raw: Any) -> int | None:
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         return epoch_seconds_to_millis(raw)
     if isinstance(raw, str):
-        return epoch_seconds_to_millis(float(raw)) if _looks_numeric(raw) else to_millis(datetime.fromisoformat(raw.strip()))
+        return (
+            epoch_seconds_to_millis(float(raw))
+            if _looks_numeric(raw)
+            else to_millis(datetime.fromisoformat(raw.strip()))
+        )
     return None
 
 
@@ -226,13 +245,20 @@ def _looks_numeric(text: str) -> bool:
 def _study_date_and_time(path: str, raw: Any) -> tuple[str, str | None]:
     """(yyyyMMdd, HHmmss[.FFFFFF] or None) from a DICOMStudyDateAndTime value; an empty time counts as absent."""
     if not isinstance(raw, dict):
-        raise invalid(path, "Member must be an object with DICOMStudyDate (yyyyMMdd) and optional DICOMStudyTime (HHmmss[.FFFFFF])")
+        raise invalid(
+            path,
+            "Member must be an object with DICOMStudyDate (yyyyMMdd) and optional DICOMStudyTime (HHmmss[.FFFFFF])",
+        )
     _reject_unknown_keys(path, raw, ["DICOMStudyDate", "DICOMStudyTime"])
     if "DICOMStudyDate" not in raw:
         raise invalid(path, "Member must have the key 'DICOMStudyDate' (yyyyMMdd)")
     date = raw["DICOMStudyDate"]
     if not isinstance(date, str) or not STUDY_DATE_PATTERN.fullmatch(date) or not _real_date(date):
-        raise invalid(f"{path}.DICOMStudyDate", "Member must be a real date as 8 digits yyyyMMdd, e.g. 20230115", name="DICOMStudyDate")
+        raise invalid(
+            f"{path}.DICOMStudyDate",
+            "Member must be a real date as 8 digits yyyyMMdd, e.g. 20230115",
+            name="DICOMStudyDate",
+        )
     time = raw.get("DICOMStudyTime")
     if time is None or time == "":
         return date, None
@@ -262,8 +288,12 @@ def _parse_sort(sort: Any) -> tuple[str, str]:
         if key not in sort:
             raise invalid(path, f"Member must have both sortField and sortOrder; {key} is missing")
     field, order = sort["sortField"], sort["sortOrder"]
-    if not isinstance(field, str) or field not in SORT_COLUMNS:
-        raise invalid(f"{path}.sortField", f"Member must satisfy enum value set: [{', '.join(SORT_COLUMNS)}]", shown=field)
-    if order not in SORT_ORDERS:
-        raise invalid(f"{path}.sortOrder", "Member must satisfy enum value set: [ASC, DESC]", shown=order)
+    if not isinstance(field, str) or field not in service.SORT_FIELDS:
+        raise invalid(
+            f"{path}.sortField", f"Member must satisfy enum value set: [{', '.join(service.SORT_FIELDS)}]", shown=field
+        )
+    if order not in service.SORT_ORDERS:
+        raise invalid(
+            f"{path}.sortOrder", f"Member must satisfy enum value set: [{', '.join(service.SORT_ORDERS)}]", shown=order
+        )
     return field, order

@@ -9,11 +9,15 @@ from datetime import datetime, timedelta, timezone
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
+def aware(moment: datetime) -> datetime:
+    """`moment` with its time zone; a naive one means UTC, as botocore takes it. Every layer asks this one function,
+    so a naive datetime cannot mean UTC in one place and the local zone in another."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def to_millis(moment: datetime) -> int:
-    """A datetime (naive means UTC, as botocore takes it) as whole milliseconds, truncating finer digits."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return (moment - EPOCH) // timedelta(milliseconds=1)
+    """A datetime (naive means UTC) as whole milliseconds, truncating finer digits."""
+    return (aware(moment) - EPOCH) // timedelta(milliseconds=1)
 
 
 def from_millis(millis: int) -> datetime:

@@ -26,7 +26,9 @@ _NO_DECOMPOSITION = str.maketrans(
     {"ø": "o", "ł": "l", "đ": "d", "ħ": "h", "ŧ": "t", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th", "ð": "d"}
 )
 _KANA_VOICING = {"\u3099", "\u309a"}
-SUFFIX_MARK = "\x1f"  # starts the index terms that match only words in scripts written without spaces (never folded text)
+SUFFIX_MARK = (
+    "\x1f"  # starts the index terms that match only words in scripts written without spaces (never folded text)
+)
 _WORD_BREAK = re.compile(r"[\s\^,]+")
 _QUERY_BREAK = re.compile(r"[\s\^,=]+")
 _SPACES = re.compile(r"[\s_]+")

@@ -21,6 +21,8 @@ import os
 import secrets
 from pathlib import Path
 
+from imageset_search.datastores.healthimaging import ID_LENGTH, TOKEN_MAX_LENGTH
+
 log = logging.getLogger(__name__)
 
 # The kinds, one per issuer and layout.
@@ -34,9 +36,7 @@ SCOPE_BYTES = 6
 MAC_BYTES = 10
 SECRET_BYTES = 32
 ID_BYTES = 21  # a 32-character [0-9a-z] id read as a base-36 number fits in 166 bits
-ID_LENGTH = 32
 DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
-TEXT_MAX = 8192  # a service token carried inside another token: the service's own nextToken limit
 
 
 class TokenError(ValueError):
@@ -138,7 +138,7 @@ def unpack_text(data: bytes) -> tuple[str | None, bytes]:
         text = raw.decode() if kind == len(_TEXT_FORMS) + 1 else _TEXT_FORMS[kind - 1][1](raw)
     except UnicodeDecodeError:
         raise TokenError("damaged") from None
-    if len(text) > TEXT_MAX:
+    if len(text) > TOKEN_MAX_LENGTH:  # a service token carried inside another: the service's own limit
         raise TokenError("damaged")
     return text, rest
 

@@ -8,6 +8,7 @@ Only plain strings and numbers are ever repeated, never a structure that could h
 
 from typing import Any
 
+from imageset_search.datastores import healthimaging as service
 from imageset_search.datastores.errors import ValidationException
 
 
@@ -19,7 +20,9 @@ def invalid(path: str, constraint: str, shown: Any = None, name: str | None = No
         subject = f"The {name} value"
     else:
         subject = "Value"
-    return ValidationException(f"1 validation error detected: {subject} at '{path}' failed to satisfy constraint: {constraint}")
+    return ValidationException(
+        f"1 validation error detected: {subject} at '{path}' failed to satisfy constraint: {constraint}"
+    )
 
 
 def short(value: Any) -> str:
@@ -37,8 +40,25 @@ def check_int_range(path: str, value: Any, low: int, high: int) -> int:
     return value
 
 
+def check_page_size(path: str, value: Any) -> int:
+    """maxResults as every paginated operation takes it."""
+    return check_int_range(path, value, service.PAGE_MIN, service.PAGE_MAX)
+
+
 def check_token_text(path: str, value: Any) -> str:
-    """A nextToken as the model allows it: 1-8192 ASCII characters (its content is checked by whoever reads it)."""
-    if not isinstance(value, str) or not 1 <= len(value) <= 8192 or not value.isascii():
-        raise invalid(path, "Member must be a string of 1 to 8192 ASCII characters, as returned by the previous page")
+    """A nextToken as the model allows it: 1 to 8192 ASCII characters (its content is checked by whoever reads it)."""
+    if not isinstance(value, str) or not 1 <= len(value) <= service.TOKEN_MAX_LENGTH or not value.isascii():
+        raise invalid(
+            path,
+            f"Member must be a string of 1 to {service.TOKEN_MAX_LENGTH} ASCII characters, "
+            "as returned by the previous page",
+        )
+    return value
+
+
+def check_id(path: str, value: Any) -> str:
+    """A datastoreId or imageSetId; the value is repeated only when it is a string (an id is no patient data)."""
+    if not service.is_id(value):
+        shown = value if isinstance(value, str) else None
+        raise invalid(path, f"Member must satisfy regular expression pattern: {service.ID_PATTERN}", shown=shown)
     return value

@@ -24,23 +24,46 @@ import re
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 FRONT_MATTER = "+++"
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+NAME = r"^[a-z][a-z0-9_]{0,63}$"
+EXACT = ConfigDict(extra="forbid", frozen=True, strict=True)
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, pattern=NAME)]
 
 
 class PromptError(ValueError):
     """A template file that cannot be loaded, or a render call with missing or unknown arguments."""
 
 
-@dataclass(frozen=True)
-class PromptArgument:
-    name: str
-    description: str
+class PromptArgument(BaseModel):
+    """One [[arguments]] table of the front matter."""
+
+    model_config = EXACT
+    name: Name
+    description: Text
     required: bool = False
     default: str = ""  # what an optional argument's placeholder becomes when it is left out
+
+    @model_validator(mode="after")
+    def _no_default_when_required(self) -> "PromptArgument":
+        if self.required and self.default:
+            raise ValueError("a required argument has no default")
+        return self
+
+
+class FrontMatter(BaseModel):
+    """The TOML between the two `+++` lines: the template's MCP name, title and description, and its arguments."""
+
+    model_config = EXACT
+    name: Name
+    title: Text
+    description: Text
+    arguments: tuple[PromptArgument, ...] = Field(default=(), strict=False)  # TOML gives a list
 
 
 @dataclass(frozen=True)
@@ -86,29 +109,23 @@ def _split(text: str, source: str) -> tuple[dict[str, Any], str]:
     return front, "".join(lines[end + 1 :]).strip() + "\n"
 
 
-def _text_field(table: dict[str, Any], key: str, where: str) -> str:
-    value = table.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise PromptError(f"{where}: '{key}' must be a non-empty string")
-    return value.strip()
-
-
-def _argument(table: Any, where: str) -> PromptArgument:
-    if not isinstance(table, dict):
-        raise PromptError(f"{where}: each [[arguments]] entry is a table with name, description and required")
-    unknown = sorted(set(table) - {"name", "description", "required", "default"})
-    if unknown:
-        raise PromptError(f"{where}: unknown key {', '.join(unknown)}; use name, description, required, default")
-    name = _text_field(table, "name", where)
-    if not NAME.match(name):
-        raise PromptError(f"{where}: argument name {name!r} must be lower-case letters, digits and _")
-    required = table.get("required", False)
-    default = table.get("default", "")
-    if not isinstance(required, bool) or not isinstance(default, str):
-        raise PromptError(f"{where}: 'required' is true or false and 'default' a string")
-    if required and default:
-        raise PromptError(f"{where}: a required argument has no default")
-    return PromptArgument(name, _text_field(table, "description", where), required, default)
+def _complaint(error: dict, source: str) -> str:
+    """One pydantic error in the words of a template's author: where in the front matter, and what to write."""
+    loc = error["loc"]
+    where = f"{source} argument {loc[1] + 1}" if loc[:1] == ("arguments",) and len(loc) > 1 else source
+    key = str(loc[-1]) if loc else "front matter"
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"{where}: unknown {'key' if where != source else 'front matter key'} {key}"
+    if kind == "string_pattern_mismatch":
+        return f"{where}: {key} must be lower-case letters, digits and _"
+    if kind in ("bool_type", "string_type") and key in ("required", "default"):
+        return f"{where}: 'required' is true or false and 'default' a string"
+    if key in ("title", "description", "name") and kind in ("missing", "string_too_short", "string_type"):
+        return f"{where}: '{key}' must be a non-empty string"
+    if kind in ("tuple_type", "model_type"):
+        return f"{where}: arguments are [[arguments]] tables with name, description and required"
+    return f"{where}: {error['msg'].removeprefix('Value error, ')}"
 
 
 def _check_placeholders(template: PromptTemplate, source: str) -> None:
@@ -125,22 +142,11 @@ def _check_placeholders(template: PromptTemplate, source: str) -> None:
 def parse_template(text: str, source: str = "template") -> PromptTemplate:
     """One template from the text of its file; `source` names it in errors."""
     front, body = _split(text, source)
-    unknown = sorted(set(front) - {"name", "title", "description", "arguments"})
-    if unknown:
-        raise PromptError(f"{source}: unknown front matter key {', '.join(unknown)}")
-    name = _text_field(front, "name", source)
-    if not NAME.match(name):
-        raise PromptError(f"{source}: prompt name {name!r} must be lower-case letters, digits and _")
-    entries = front.get("arguments", [])
-    if not isinstance(entries, list):
-        raise PromptError(f"{source}: arguments are [[arguments]] tables")
-    template = PromptTemplate(
-        name=name,
-        title=_text_field(front, "title", source),
-        description=_text_field(front, "description", source),
-        arguments=tuple(_argument(entry, f"{source} argument {i + 1}") for i, entry in enumerate(entries)),
-        body=body,
-    )
+    try:
+        matter = FrontMatter.model_validate(front)
+    except ValidationError as exc:
+        raise PromptError(_complaint(exc.errors(include_url=False)[0], source)) from None
+    template = PromptTemplate(matter.name, matter.title, matter.description, matter.arguments, body)
     _check_placeholders(template, source)
     return template
 

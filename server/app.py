@@ -12,6 +12,8 @@ import json
 import logging
 import threading
 import traceback
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from types import UnionType
 from typing import Annotated, Any, Callable, Union, get_args, get_origin
 
@@ -64,7 +66,8 @@ class RawArguments(ArgModelBase):
 
 
 class LazyDatastore:
-    """Builds the datastore on first use (boto3 and SQLite stay out of `initialize`), once, for every session."""
+    """Builds the datastore on first use (boto3 and SQLite stay out of `initialize`), once, for every session, and
+    closes it when the server stops (the local store holds SQLite connections); a later call opens it again."""
 
     def __init__(self, factory: Callable[[], Datastore]):
         self._factory = factory
@@ -76,6 +79,26 @@ class LazyDatastore:
             if self._datastore is None:
                 self._datastore = self._factory()
             return self._datastore
+
+    def close(self) -> None:
+        with self._lock:
+            datastore, self._datastore = self._datastore, None
+        close = getattr(datastore, "close", None)
+        if callable(close):
+            close()
+
+
+def _closing(lazy: LazyDatastore):
+    """The server's lifespan: whatever datastore it opened is closed when it stops (end of stdio, HTTP shutdown)."""
+
+    @asynccontextmanager
+    async def lifespan(_server: MCPServer) -> AsyncIterator[dict[str, Any]]:
+        try:
+            yield {}
+        finally:
+            lazy.close()
+
+    return lifespan
 
 
 JSON_TEXT_MAX = 100_000  # longer JSON-in-a-string is left for validation to refuse, unparsed
@@ -247,7 +270,9 @@ class ImageSetServer(MCPServer):
     async def get_prompt(self, name: str, arguments: dict[str, Any] | None = None, context: Any = None) -> Any:
         if self._prompt_manager.get_prompt(name) is None:
             known = ", ".join(prompt.name for prompt in self._prompt_manager.list_prompts())
-            raise MCPError(INVALID_PARAMS, f"Unknown prompt (a name of {len(name)} characters): the prompts are {known}")
+            raise MCPError(
+                INVALID_PARAMS, f"Unknown prompt (a name of {len(name)} characters): the prompts are {known}"
+            )
         return await super().get_prompt(name, arguments, context)
 
     async def run_stdio_async(self) -> None:
@@ -261,7 +286,8 @@ class ImageSetServer(MCPServer):
             return await super().read_resource(uri, context)
         except ResourceNotFoundError:
             raise MCPError(
-                INVALID_PARAMS, f"Unknown resource (an address of {len(str(uri))} characters): read {RESOURCE_ADDRESSES}"
+                INVALID_PARAMS,
+                f"Unknown resource (an address of {len(str(uri))} characters): read {RESOURCE_ADDRESSES}",
             ) from None
         except UnexpectedResourceError:
             raise
@@ -270,19 +296,22 @@ class ImageSetServer(MCPServer):
 
 
 def create_server(datastore: Datastore | Callable[[], Datastore], settings: Settings) -> MCPServer:
-    """The MCP server over one datastore (or a factory for it, called on first use)."""
+    """The MCP server over one datastore (or a factory for it, called on first use). A datastore handed in stays
+    the caller's to close; one the server builds from a factory, it closes when it stops."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
         release = version("imageset-search-mcp")
     except PackageNotFoundError:
         release = "0"
-    lazy = LazyDatastore(datastore if callable(datastore) else lambda: datastore)
+    owned = callable(datastore)
+    lazy = LazyDatastore(datastore if owned else lambda: datastore)
     server = ImageSetServer(
         "imageset-search",
         version=release,
         instructions=INSTRUCTIONS,
         tools=[_tool(spec, lazy, settings) for spec in CATALOG],
+        lifespan=_closing(lazy) if owned else None,
     )
     server.middleware.append(Warmer(lazy.get))
     for template in load_prompts():

@@ -7,7 +7,11 @@ import os
 import sys
 from pathlib import Path
 
+from imageset_search.server.errors import CommandError
+
 ENV_PREFIX = "IMAGESET_SEARCH_"
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
 
 
 def env_name(option: str) -> str:
@@ -18,6 +22,24 @@ def env_name(option: str) -> str:
 def env_default(option: str, default=None):
     """The environment's value for an option, for argparse's `default=`."""
     return os.environ.get(env_name(option), default)
+
+
+def to_bool(text: str) -> bool:
+    """A yes/no value as every command reads it, so IMAGESET_SEARCH_NO_VERIFY_SSL=on means the same everywhere."""
+    lowered = text.strip().lower()
+    if lowered in TRUE_WORDS or lowered in FALSE_WORDS:
+        return lowered in TRUE_WORDS
+    raise ValueError("not a yes/no value: use 1/0, true/false, yes/no or on/off")
+
+
+def switch(value: bool | str | None, option: str) -> bool:
+    """A store_true option whose default is its environment variable: True when given, else that variable's yes/no."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    try:
+        return to_bool(value)
+    except ValueError as exc:
+        raise CommandError(f"{env_name(option)}: {exc}") from None
 
 
 def _user_dir(windows: tuple[str, str], xdg: tuple[str, str]) -> Path:
@@ -65,10 +87,10 @@ def timezone(name: str | None = None):
 
 
 def _system_zone_name() -> str | None:
-    """The IANA name /etc/localtime points at, where it is a link into a zoneinfo folder."""
+    """The machine's IANA zone name as tzlocal finds it on each platform; None when it cannot tell."""
+    import tzlocal
+
     try:
-        target = os.path.realpath("/etc/localtime")
-    except OSError:
+        return tzlocal.get_localzone_name()
+    except Exception:  # tzlocal raises its own and zoneinfo's errors for a misconfigured machine: fall back to UTC
         return None
-    marker = "zoneinfo/"
-    return target.split(marker, 1)[1] if marker in target else None

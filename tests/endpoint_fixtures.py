@@ -5,8 +5,11 @@ developer's home folder. Import the fixtures you use into a test module: `from e
 The endpoint runs once per module; `endpoint` hands it to each test with no faults set and clears them afterwards.
 """
 
+import http.client
+import json
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -90,3 +93,33 @@ def walk(datastore, datastore_id: str, criteria: dict[str, Any] | None = None, p
 
 def image_set_ids(pages) -> list[str]:
     return [summary["imageSetId"] for page in pages for summary in page["imageSetsMetadataSummaries"]]
+
+
+# Shaped like SigV4; the endpoint checks the shape, never the signature.
+SIGNED = {
+    "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDLOCALTESTING/20260101/us-east-1/medical-imaging/aws4_request, "
+    "SignedHeaders=host;x-amz-date, Signature=" + "0123456789abcdef" * 4,
+    "X-Amz-Date": "20260101T000000Z",
+    "Content-Type": "application/json",
+}
+
+
+def send(endpoint, method, path, body=b"", headers=SIGNED):
+    """One raw HTTP exchange: (status, headers, body bytes)."""
+    address = urlsplit(endpoint.url)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
+
+
+def aws_error(answer):
+    """(status, x-amzn-ErrorType, message) of an error answer, checking its AWS shape on the way."""
+    status, headers, body = answer
+    assert headers["Content-Type"] == "application/json"
+    document = json.loads(body)
+    assert list(document) == ["message"]
+    return status, headers["x-amzn-ErrorType"], document["message"]

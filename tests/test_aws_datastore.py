@@ -72,7 +72,11 @@ def test_a_read_timeout_is_service_unavailable(endpoint, aws_env):
     endpoint.faults = Faults(fail="1-", fail_kind="hang", hang_seconds=5)
     error = failure(lambda: impatient.search_image_sets(DEMO, BY_PATIENT))
     assert isinstance(error, errors.ServiceUnavailableException)
-    assert "after 1 attempt " in error.message and "ReadTimeoutError" in error.message and "--read-timeout" in error.message
+    assert (
+        "after 1 attempt " in error.message
+        and "ReadTimeoutError" in error.message
+        and "--read-timeout" in error.message
+    )
 
 
 def test_latency_beyond_the_read_timeout_is_a_timeout_too(endpoint, aws_env):
@@ -170,7 +174,9 @@ def test_botocores_own_report_is_used_without_the_values_when_the_service_rules_
 
 
 def test_a_custom_endpoint_turns_host_prefix_injection_off_and_counts_every_attempt(aws_env):
-    local = AwsDatastore(endpoint_url="http://127.0.0.1:9", region="eu-west-1", connect_timeout=2, read_timeout=4, max_attempts=5)
+    local = AwsDatastore(
+        endpoint_url="http://127.0.0.1:9", region="eu-west-1", connect_timeout=2, read_timeout=4, max_attempts=5
+    )
     config = local.client.meta.config
     assert config.inject_host_prefix is False
     assert config.retries == {"mode": "standard", "total_max_attempts": 5}
@@ -224,23 +230,3 @@ def test_importing_and_constructing_loads_no_boto3():
 def test_bad_retry_settings_are_refused_up_front(options):
     with pytest.raises(errors.ValidationException):
         AwsDatastore(**options)
-
-
-def test_resolving_the_datastore_when_none_or_several_exist(tmp_path, aws_env):
-    from imageset_search.datastores.testbed.endpoint import start_endpoint
-    from imageset_search.datastores.local.store import LocalStore
-
-    with LocalStore(tmp_path / "several.sqlite3") as store, start_endpoint(store) as served:
-        remote = AwsDatastore(endpoint_url=served.url, region="us-east-1")
-        assert isinstance(failure(remote.resolve_datastore), errors.ResourceNotFoundException)
-        first = store.create_datastore("first")
-        assert remote.resolve_datastore() == first
-        second = store.create_datastore("second")
-        error = failure(remote.resolve_datastore)
-        assert isinstance(error, errors.ValidationException)
-        assert first in error.message and second in error.message and "--datastore-id" in error.message
-        assert remote.resolve_datastore("second") == second
-        assert remote.resolve_datastore(first) == first
-        for unknown in ("third", ""):
-            missing = failure(lambda: remote.resolve_datastore(unknown))
-            assert isinstance(missing, errors.ResourceNotFoundException) and second in missing.message

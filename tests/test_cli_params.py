@@ -5,8 +5,9 @@ import json
 
 import pytest
 
+from imageset_search.server.config import to_bool
 from imageset_search.server.errors import CommandError
-from imageset_search.server.aws_cli.params import load_cli_input, load_json_object, read_param_text, setting, to_bool
+from imageset_search.server.aws_cli.params import load_cli_input, load_json_object, read_param_text, setting
 from imageset_search.server.aws_cli.skeleton import input_skeleton, operation_model
 
 CRITERIA = {"filters": [{"values": [{"DICOMPatientId": "SUBJECT08701"}], "operator": "EQUAL"}]}
@@ -45,7 +46,9 @@ def test_only_an_object_will_do(text, kind):
 
 def test_cli_input_accepts_exactly_the_skeleton_keys():
     keys = tuple(input_skeleton())
-    assert load_cli_input(json.dumps({"datastoreId": "x", "searchCriteria": CRITERIA}), keys)["searchCriteria"] == CRITERIA
+    assert (
+        load_cli_input(json.dumps({"datastoreId": "x", "searchCriteria": CRITERIA}), keys)["searchCriteria"] == CRITERIA
+    )
     with pytest.raises(CommandError, match='Unknown parameter in --cli-input-json: "SearchCriteria"'):
         load_cli_input(json.dumps({"SearchCriteria": CRITERIA}), keys)
 

@@ -400,24 +400,48 @@ def test_paging_keys_in_the_input_json_make_one_call_and_refuse_paging_options(c
     assert err == ("Cannot specify maxResults or nextToken in --cli-input-json along with pagination arguments: "
                    "--max-items\n")
     first = search(capsys, db, "--cli-input-json", document, datastore=None)
-    resumed = search(capsys, db, "--cli-input-json", json.dumps({**json.loads(document), "nextToken": first["nextToken"]}),
-                     datastore=None)
+    resumed = search(
+        capsys,
+        db,
+        "--cli-input-json",
+        json.dumps({**json.loads(document), "nextToken": first["nextToken"]}),
+        datastore=None,
+    )
     assert len(ids(first)) == len(ids(resumed)) == 3 and not set(ids(first)) & set(ids(resumed))
 
 
 def test_bad_options_are_refused_before_any_datastore_is_opened(capsys, tmp_path):
     fresh = tmp_path / "never-created.sqlite3"
-    for bad in (["--max-items", 0], ["--no-paginate", "--page-size", 5], ["--search-criteria", "{"],
-                ["--starting-token", "garbage"]):
+    for bad in (
+        ["--max-items", 0],
+        ["--no-paginate", "--page-size", 5],
+        ["--search-criteria", "{"],
+        ["--starting-token", "garbage"],
+    ):
         assert run(capsys, fresh, *bad)[0] == 252
     assert not fresh.exists()
 
 
-KEYS = ["filters", "sort", "values", "operator", "DICOMPatientId", "DICOMStudyDateAndTime", "DICOMStudyDate",
-        "createdAt", "isPrimary", "sortField", "sortOrder"]
+KEYS = [
+    "filters",
+    "sort",
+    "values",
+    "operator",
+    "DICOMPatientId",
+    "DICOMStudyDateAndTime",
+    "DICOMStudyDate",
+    "createdAt",
+    "isPrimary",
+    "sortField",
+    "sortOrder",
+]
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-5, 99999999) | st.sampled_from(
-        ["EQUAL", "BETWEEN", "ASC", "updatedAt", "19991122", "last March", "SUBJECT08701", "", "2022-12-06T21:40:59Z"]),
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 99999999)
+    | st.sampled_from(
+        ["EQUAL", "BETWEEN", "ASC", "updatedAt", "19991122", "last March", "SUBJECT08701", "", "2022-12-06T21:40:59Z"]
+    ),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(KEYS), inner, max_size=3),
     max_leaves=12,
 )

@@ -72,7 +72,8 @@ def test_paging_over_http_delivers_each_image_set_once(capsys, endpoint):
     every = [s["imageSetId"] for s in json.loads(out)["imageSetsMetadataSummaries"]]
     printed, token, sizes = [], None, [3, 5, 2]
     while True:
-        args = ["--max-items", 4, "--page-size", sizes[len(printed) % 3]] + (["--starting-token", token] if token else [])
+        resume = ["--starting-token", token] if token else []
+        args = ["--max-items", 4, "--page-size", sizes[len(printed) % 3], *resume]
         code, out, err = run(capsys, endpoint, *args)
         assert code == 0, err
         response = json.loads(out)

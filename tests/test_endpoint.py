@@ -10,12 +10,12 @@ import subprocess
 import sys
 import threading
 from datetime import datetime, timezone
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from endpoint_fixtures import DUMMY_ENV, aws_env, endpoint, running_endpoint  # noqa: F401
+from endpoint_fixtures import DUMMY_ENV, SIGNED, aws_env, aws_error, endpoint, running_endpoint, send  # noqa: F401
 
 from imageset_search.datastores import errors
 from imageset_search.datastores.testbed.faults import Faults, RequestRule
@@ -23,36 +23,6 @@ from imageset_search.datastores.testbed.faults import Faults, RequestRule
 DEMO = "12345678901234567890123456789012"
 DOCUMENTED = "09876543210987654321098765432109"
 DOCUMENTED_AT_EPOCH = 1670362859.429
-# Shaped like SigV4; the endpoint checks the shape, never the signature.
-SIGNED = {
-    "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDLOCALTESTING/20260101/us-east-1/medical-imaging/aws4_request, "
-    "SignedHeaders=host;x-amz-date, Signature=" + "0123456789abcdef" * 4,
-    "X-Amz-Date": "20260101T000000Z",
-    "Content-Type": "application/json",
-}
-
-
-def send(endpoint, method, path, body=b"", headers=SIGNED):
-    """One raw HTTP exchange: (status, headers, body bytes)."""
-    address = urlsplit(endpoint.url)
-    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
-    try:
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        return response.status, response.headers, response.read()
-    finally:
-        connection.close()
-
-
-def aws_error(answer):
-    """(status, x-amzn-ErrorType, message) of an error answer, checking its AWS shape on the way."""
-    status, headers, body = answer
-    assert headers["Content-Type"] == "application/json"
-    document = json.loads(body)
-    assert list(document) == ["message"]
-    return status, headers["x-amzn-ErrorType"], document["message"]
-
-
 def test_search_answers_json_with_epoch_seconds_and_a_page_token(endpoint):
     status, headers, body = send(endpoint, "POST", f"/datastore/{DEMO}/searchImageSets?maxResults=3", b"{}")
     assert status == 200 and headers["Content-Type"] == "application/json"
@@ -60,10 +30,15 @@ def test_search_answers_json_with_epoch_seconds_and_a_page_token(endpoint):
     assert len(page["imageSetsMetadataSummaries"]) == 3 and page["nextToken"]
     assert all(isinstance(s["createdAt"], (int, float)) for s in page["imageSetsMetadataSummaries"])
     status, _, body = send(
-        endpoint, "POST", f"/datastore/{DEMO}/searchImageSets?maxResults=3&nextToken={quote(page['nextToken'], safe='')}", b"{}"
+        endpoint,
+        "POST",
+        f"/datastore/{DEMO}/searchImageSets?maxResults=3&nextToken={quote(page['nextToken'], safe='')}",
+        b"{}",
     )
     following = json.loads(body)["imageSetsMetadataSummaries"]
-    assert status == 200 and following[0]["imageSetId"] not in {s["imageSetId"] for s in page["imageSetsMetadataSummaries"]}
+    assert status == 200 and following[0]["imageSetId"] not in {
+        s["imageSetId"] for s in page["imageSetsMetadataSummaries"]
+    }
 
 
 def test_epoch_seconds_in_the_request_body_are_instants(endpoint):

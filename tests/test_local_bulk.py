@@ -10,7 +10,12 @@ from imageset_search.datastores.local.store import LocalStore
 
 
 def bulk(n: int, series: str) -> BulkImageSet:
-    tags = {"DICOMPatientId": "P1", "DICOMSeriesInstanceUID": series, "DICOMStudyInstanceUID": "1.2", "DICOMStudyDate": "20200101"}
+    tags = {
+        "DICOMPatientId": "P1",
+        "DICOMSeriesInstanceUID": series,
+        "DICOMStudyInstanceUID": "1.2",
+        "DICOMStudyDate": "20200101",
+    }
     return BulkImageSet(f"{n:032d}", 1000 * n, 1000 * n + (n % 2), 1 + n % 2, True, 3, tags)
 
 
@@ -29,5 +34,7 @@ def test_bulk_image_sets_search_and_version_like_imported_ones(tmp_path):
         versions = store.list_image_set_versions(ds, f"{1:032d}")["imageSetPropertiesList"]
         assert [v["versionId"] for v in versions] == ["2", "1"]
     connection = sqlite3.connect(path)
-    indexes = {row[0] for row in connection.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+    indexes = {
+        row[0] for row in connection.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+    }
     assert indexes == set(statements(INDEXES))

@@ -56,7 +56,9 @@ def test_any_input_is_answered_or_refused_as_a_validation_error(searchable, crit
 @given(
     attribute=st.sampled_from(KEYS[6:]),
     operator=st.sampled_from(["EQUAL", "BETWEEN"]),
-    values=st.lists(leaves | st.dictionaries(st.sampled_from(["DICOMStudyDate", "DICOMStudyTime"]), leaves), max_size=3),
+    values=st.lists(
+        leaves | st.dictionaries(st.sampled_from(["DICOMStudyDate", "DICOMStudyTime"]), leaves), max_size=3
+    ),
 )
 def test_well_shaped_filters_with_any_values_are_answered_or_refused(searchable, attribute, operator, values):
     """Closer to real mistakes: the right structure with wrong values, which the fully random test rarely builds."""
@@ -70,7 +72,9 @@ def test_well_shaped_filters_with_any_values_are_answered_or_refused(searchable,
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    operation=st.sampled_from(["get_image_set", "get_image_set_metadata", "list_image_set_versions", "list_datastores", "get_datastore"]),
+    operation=st.sampled_from(
+        ["get_image_set", "get_image_set_metadata", "list_image_set_versions", "list_datastores", "get_datastore"]
+    ),
     arguments=st.lists(leaves | st.sampled_from(["0" * 32, "a" * 32, "1"]), max_size=3),
 )
 def test_other_operations_refuse_bad_arguments_as_aws_errors(searchable, operation, arguments):

@@ -9,9 +9,10 @@ with the fast reader switched off.
 import struct
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydicom.data import get_charset_files, get_testdata_file, get_testdata_files
+from pydicom.data import get_testdata_file
 from pydicom.datadict import dictionary_VR, tag_for_keyword
 
 from imageset_search.datastores.local import dicom_header, importer
@@ -59,10 +60,22 @@ def both_ways(path: Path, monkeypatch) -> tuple[tuple, tuple]:
 # -- real files -----------------------------------------------------------------------------------------------------
 
 
-def test_pydicom_and_demo_files_read_the_same_either_way(tmp_path, monkeypatch):
-    folders = [Path(get_testdata_files()[0]).parent, Path(get_charset_files()[0]).parent]
+def real_world_folders() -> list[Path]:
+    """The real-world files the test extra installs: pydicom's own test and character-set files, pydicom-data's
+    larger files (vendors' samples, big endian, deflated, JPEG, multi-frame), deid-data's CT, ultrasound and
+    secondary capture files."""
+    import data_store
+    import deid_data.data
+    from pydicom.data.data_manager import DATA_ROOT
+
+    pydicom_data = Path(data_store.__file__).parent / "data"
+    pydicom_own = [Path(DATA_ROOT) / "test_files", Path(DATA_ROOT) / "charset_files"]
+    return [*pydicom_own, pydicom_data, Path(deid_data.data.__file__).parent]
+
+
+def test_real_world_and_demo_files_read_the_same_either_way(tmp_path, monkeypatch):
     demo = write_dicom_files(tmp_path / "demo", 40, seed=3)
-    files = importer.list_files([*folders, tmp_path / "demo"])
+    files = importer.list_files([*real_world_folders(), tmp_path / "demo"])
 
     for path in files:
         fast, slow = both_ways(path, monkeypatch)
@@ -73,6 +86,7 @@ def test_pydicom_and_demo_files_read_the_same_either_way(tmp_path, monkeypatch):
     assert Path(get_testdata_file("CT_small.dcm")) in taken and len(taken) > len(demo) + 50
     assert Path(get_testdata_file("rtplan.dcm")) in taken  # implicit VR little endian
     assert Path(get_testdata_file("MR_small_implicit.dcm")) in taken  # with "US or SS" elements
+    assert len([path for path in taken if "data_store" in path.parts or "deid_data" in path.parts]) > 50
 
 
 def test_a_header_larger_than_the_first_read_is_read_whole(tmp_path, monkeypatch):
@@ -119,6 +133,49 @@ def test_rare_values_in_a_fast_read_file_are_decoded_by_pydicom_one_by_one(tmp_p
         fast, slow = both_ways(path, monkeypatch)
         assert fast == slow, name
     assert importer.read_instance(tmp_path / "AT.dcm").instance["FrameIncrementPointer"] == "00181063"
+
+
+def test_escape_sequences_pydicom_leaves_in_text_and_control_characters_are_not_stored(tmp_path, monkeypatch):
+    """pydicom 3 decodes ISO 2022 IR 58 text but leaves its `ESC $ ) A` in; the importer removes it, which leaves the
+    name as it should read, and drops control characters, whichever reader decoded the value."""
+    chinese = "王^小东".encode("gb2312").split(b"^")
+    name = b"Wang^XiaoDong=\x1b$)A" + chinese[0] + b"^\x1b$)A" + chinese[1] + b"="
+    path = tmp_path / "ir58.dcm"
+    body = element("PatientName", name) + element("StudyDescription", b"CHEST\x07\x00\x1b[1m") + element(
+        "ImageComments", b"line one\r\nline\ttwo\x0c"
+    )
+    path.write_bytes(dicom_file(required_uids(b"\\ISO 2022 IR 58") + body))
+
+    fast, slow = both_ways(path, monkeypatch)
+
+    assert fast == slow
+    instance = importer.read_instance(path)
+    assert instance.patient["PatientName"] == "Wang^XiaoDong=王^小东"
+    assert instance.study["StudyDescription"] == "CHEST"
+    assert instance.instance["ImageComments"] == "line one\r\nline\ttwo\x0c"  # what DICOM text may hold stays
+
+
+def test_a_dicomdir_is_known_by_its_content_whatever_its_file_meta_says(tmp_path, monkeypatch):
+    records = sequence(tag_for_keyword("DirectoryRecordSequence"), [element("DirectoryRecordType", b"PATIENT ")], False)
+    path = tmp_path / "DICOMDIR"
+    path.write_bytes(dicom_file(element("FileSetID", b"SET1") + records))  # no class in its meta says DICOMDIR
+
+    fast, slow = both_ways(path, monkeypatch)
+
+    assert fast == slow == ("skipped", "a DICOMDIR (a folder index, not an instance)")
+
+
+def test_the_us_or_ss_tags_the_reader_settles_are_those_pydicom_settles():
+    """The reader names the few retired "US or SS" tags pydicom leaves unsettled rather than importing pydicom's
+    private list; this checks the two still agree, so a pydicom upgrade that changes its list is noticed."""
+    import pydicom.filewriter
+    from pydicom.datadict import DicomDictionary
+
+    pydicom_settles = getattr(pydicom.filewriter, "_AMBIGUOUS_US_SS_TAGS", None)
+    if pydicom_settles is None:
+        pytest.skip("this pydicom keeps no list of the US or SS tags it settles")
+    ambiguous = {tag for tag, entry in DicomDictionary.items() if entry[0] == "US or SS"}
+    assert ambiguous - dicom_header._UNSETTLED_US_OR_SS == set(pydicom_settles)
 
 
 # -- generated raw bytes ----------------------------------------------------------------------------------------------

@@ -402,6 +402,24 @@ def test_each_file_is_read_once_and_stored_series_by_series(store, datastore, tm
     assert {summary["version"] for summary in summaries(store, datastore)} == {1}
 
 
+def test_instances_waiting_on_disk_are_stored_as_those_held_in_memory(store, tmp_path, monkeypatch):
+    """Past SHELF_MEMORY the instances read wait in a file on disk; what is stored is the same, version for version."""
+    from imageset_search.datastores.local.demo import write_dicom_files
+    from reliability.integrity import contents
+
+    write_dicom_files(tmp_path / "in", 30, seed=5)
+    in_memory, on_disk = store.create_datastore("memory"), store.create_datastore("disk")
+    import_paths(store, in_memory, [tmp_path / "in"], batch_size=4)
+    monkeypatch.setattr(importer, "SHELF_MEMORY", 1)  # the first instance already rolls the shelf over to disk
+    import_paths(store, on_disk, [tmp_path / "in"], batch_size=4)
+
+    def comparable(datastore_id):
+        stored = contents(store, datastore_id)
+        return {key: (held, summary["version"], summary["DICOMTags"]) for key, (held, summary) in stored.items()}
+
+    assert comparable(on_disk) == comparable(in_memory) and len(comparable(in_memory)) > 5
+
+
 def test_no_patient_value_reaches_the_log(tmp_path, caplog):
     # pydicom warns, quoting the value, about a UID with a leading-zero component when it reads one
     path = write_dicom(tmp_path / "x.dcm", FrameOfReferenceUID="1.2.0345.99")

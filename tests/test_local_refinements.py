@@ -55,11 +55,18 @@ def corpus(tmp_path_factory):
             if value is not None
         }
         late_name = tags.pop("DICOMPatientName", None) if rng.random() < 0.2 else None
-        place = {"series": f"1.{n}", "patient": rng.choice(PATIENTS), "study": f"2.{n % 9}", "study_date": rng.choice(DATES)}
+        place = {
+            "series": f"1.{n}",
+            "patient": rng.choice(PATIENTS),
+            "study": f"2.{n % 9}",
+            "study_date": rng.choice(DATES),
+        }
         created = T0 + timedelta(seconds=rng.randint(0, 20))
         store.add_instances(ds, [make_instance(**place, **tags)], now=created)
         if late_name:  # a second version fills the name in: its search terms are written then
-            store.add_instances(ds, [make_instance(**place, DICOMPatientName=late_name)], now=created + timedelta(seconds=9))
+            store.add_instances(
+                ds, [make_instance(**place, DICOMPatientName=late_name)], now=created + timedelta(seconds=9)
+            )
     every = walk(store, ds, None, None, [50] * 10)
     yield store, ds, every
     store.close()
@@ -76,7 +83,20 @@ def walk(store, ds, criteria, refinements, sizes):
 
 
 words = st.sampled_from(
-    ["jerome", "JÉRÔME", "dupont", "melissa", "mel huel", "ヤマダ", "山田太郎", "yamada 太郎", "홍길동", "小东", "sorensen", "zz"]
+    [
+        "jerome",
+        "JÉRÔME",
+        "dupont",
+        "melissa",
+        "mel huel",
+        "ヤマダ",
+        "山田太郎",
+        "yamada 太郎",
+        "홍길동",
+        "小东",
+        "sorensen",
+        "zz",
+    ]
     + ["龙", "i小", "i"]
 )
 refinements = st.fixed_dictionaries(
@@ -87,7 +107,9 @@ refinements = st.fixed_dictionaries(
         "patient_name": words,
         "study_description": st.sampled_from(["cerebrale", "CHEST", "chest pa", "mri", "r", "ct", "xyz"]),
         "patient_sex": st.sampled_from(["M", "F", "O"]),
-        "birth_date": st.tuples(st.sampled_from([None, "19500101", "19650317"]), st.sampled_from([None, "19801224", "19991231"])),
+        "birth_date": st.tuples(
+            st.sampled_from([None, "19500101", "19650317"]), st.sampled_from([None, "19801224", "19991231"])
+        ),
     },
 )
 filters = st.sampled_from(
@@ -108,8 +130,16 @@ sorts = st.sampled_from([None, ("updatedAt", "ASC"), ("createdAt", "DESC"), ("DI
     ids=["narrow-read-on-their-index", "wide-checked-in-sort-order", "budget-runs-out-and-falls-back"],
 )
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(chosen=refinements, search_filter=filters, extra=filters, sort=sorts, sizes=st.lists(st.integers(1, 50), min_size=70, max_size=70))
-def test_a_refined_walk_equals_the_scan(corpus, monkeypatch, range_scan_limit, scan_budget, chosen, search_filter, extra, sort, sizes):
+@given(
+    chosen=refinements,
+    search_filter=filters,
+    extra=filters,
+    sort=sorts,
+    sizes=st.lists(st.integers(1, 50), min_size=70, max_size=70),
+)
+def test_a_refined_walk_equals_the_scan(
+    corpus, monkeypatch, range_scan_limit, scan_budget, chosen, search_filter, extra, sort, sizes
+):
     monkeypatch.setattr(plan, "RANGE_SCAN_LIMIT", range_scan_limit)
     monkeypatch.setattr(plan, "SCAN_BUDGET", scan_budget)
     store, ds, _ = corpus
@@ -185,8 +215,11 @@ def test_the_plan_reads_rare_matches_on_their_index_and_common_ones_in_order(cor
     from imageset_search.datastores.local.refined import refine
 
     store, ds, _ = corpus
-    year = {"filters": [{"values": [{"DICOMStudyDateAndTime": {"DICOMStudyDate": "20220101"}},
-                                    {"DICOMStudyDateAndTime": {"DICOMStudyDate": "20231231"}}], "operator": "BETWEEN"}]}  # fmt: skip
+    bounds = [
+        {"DICOMStudyDateAndTime": {"DICOMStudyDate": "20220101"}},
+        {"DICOMStudyDateAndTime": {"DICOMStudyDate": "20231231"}},
+    ]
+    year = {"filters": [{"values": bounds, "operator": "BETWEEN"}]}
     with store._reading() as connection:
         key = store._ds(connection, ds)
 
@@ -208,12 +241,21 @@ def test_the_plan_reads_rare_matches_on_their_index_and_common_ones_in_order(cor
 def test_deleting_a_datastore_forgets_its_names_and_descriptions(tmp_path):
     with LocalStore(tmp_path / "store.sqlite3") as store:
         kept, dropped = store.create_datastore("kept"), store.create_datastore("dropped")
-        store.add_instances(kept, [make_instance(series="1.1", DICOMPatientName="Doe^Jane", DICOMStudyDescription="CT")])
-        store.add_instances(dropped, [make_instance(series="1.2", DICOMPatientName="Roe^Rick", DICOMStudyDescription="MR brain")])
+        store.add_instances(
+            kept, [make_instance(series="1.1", DICOMPatientName="Doe^Jane", DICOMStudyDescription="CT")]
+        )
+        store.add_instances(
+            dropped, [make_instance(series="1.2", DICOMPatientName="Roe^Rick", DICOMStudyDescription="MR brain")]
+        )
         store.delete_datastore(dropped)
         with store._reading() as connection:
             assert connection.execute("SELECT name FROM names").fetchall() == [("Doe^Jane",)]
             assert {term for (term,) in connection.execute("SELECT term FROM name_terms")} == {"doe", "jane", "doejane"}
             assert connection.execute("SELECT text FROM descriptions").fetchall() == [("ct",)]
-            assert connection.execute("SELECT rowid FROM description_words WHERE description_words MATCH 'brain'").fetchall() == []
+            assert (
+                connection.execute(
+                    "SELECT rowid FROM description_words WHERE description_words MATCH 'brain'"
+                ).fetchall()
+                == []
+            )
         assert len(walk(store, kept, None, {"patient_name": "jane", "study_description": "c"}, [50])) == 1

@@ -77,28 +77,56 @@ INVALID_CRITERIA = [
         "searchCriteria.filters.1.values.1",
         "exactly one of the keys",
     ),
-    ({"filters": [{"values": [{"DICOMModality": "CT"}], "operator": "EQUAL"}]}, "searchCriteria.filters.1.values.1", "'DICOMModality' is not one"),
+    (
+        {"filters": [{"values": [{"DICOMModality": "CT"}], "operator": "EQUAL"}]},
+        "searchCriteria.filters.1.values.1",
+        "'DICOMModality' is not one",
+    ),
     ({"filters": [{"values": [{}], "operator": "EQUAL"}]}, "searchCriteria.filters.1.values.1", "exactly one"),
     ({"filters": [{"values": ["P"], "operator": "EQUAL"}]}, "searchCriteria.filters.1.values.1", "exactly one"),
-    ({"filters": [{"values": ONE * 2, "operator": "EQUAL"}]}, "searchCriteria.filters.1.values", "exactly 1 value when operator is EQUAL"),
-    (between("createdAt", 1, 2) | {"filters": [{"values": [{"createdAt": 1}], "operator": "BETWEEN"}]}, "searchCriteria.filters.1.values", "exactly 2 values"),
+    (
+        {"filters": [{"values": ONE * 2, "operator": "EQUAL"}]},
+        "searchCriteria.filters.1.values",
+        "exactly 1 value when operator is EQUAL",
+    ),
+    (
+        between("createdAt", 1, 2) | {"filters": [{"values": [{"createdAt": 1}], "operator": "BETWEEN"}]},
+        "searchCriteria.filters.1.values",
+        "exactly 2 values",
+    ),
     (
         {"filters": [{"values": [{"createdAt": 1}, {"updatedAt": 2}], "operator": "BETWEEN"}]},
         "searchCriteria.filters.1.values",
         "same attribute",
     ),
     (between("DICOMPatientId", "a", "b"), "searchCriteria.filters.1.operator", "use EQUAL for DICOMPatientId"),
-    (between("isPrimary", True, False), "searchCriteria.filters.1.operator", "only allowed on [createdAt, updatedAt, DICOMStudyDateAndTime]"),
-    (equal("DICOMPatientId", SECRET * 60), "searchCriteria.filters.1.values.1.DICOMPatientId", "less than or equal to 512"),
+    (
+        between("isPrimary", True, False),
+        "searchCriteria.filters.1.operator",
+        "only allowed on [createdAt, updatedAt, DICOMStudyDateAndTime]",
+    ),
+    (
+        equal("DICOMPatientId", SECRET * 60),
+        "searchCriteria.filters.1.values.1.DICOMPatientId",
+        "less than or equal to 512",
+    ),
     (equal("DICOMAccessionNumber", 42), "searchCriteria.filters.1.values.1.DICOMAccessionNumber", "must be a string"),
-    (equal("DICOMStudyInstanceUID", "1.2." + SECRET), "searchCriteria.filters.1.values.1.DICOMStudyInstanceUID", "[0-9.]+"),
+    (
+        equal("DICOMStudyInstanceUID", "1.2." + SECRET),
+        "searchCriteria.filters.1.values.1.DICOMStudyInstanceUID",
+        "[0-9.]+",
+    ),
     (equal("DICOMSeriesInstanceUID", ""), "searchCriteria.filters.1.values.1.DICOMSeriesInstanceUID", "[0-9.]+"),
     (equal("DICOMStudyDateAndTime", study("2023-01-15")), "DICOMStudyDateAndTime.DICOMStudyDate", "yyyyMMdd"),
     (equal("DICOMStudyDateAndTime", study("230115")), "DICOMStudyDateAndTime.DICOMStudyDate", "yyyyMMdd"),
     (equal("DICOMStudyDateAndTime", study("20231340")), "DICOMStudyDateAndTime.DICOMStudyDate", "real date"),
     (equal("DICOMStudyDateAndTime", study("20230115", "25:00")), "DICOMStudyDateAndTime.DICOMStudyTime", "HHmmss"),
     (equal("DICOMStudyDateAndTime", study("20230115", "1015")), "DICOMStudyDateAndTime.DICOMStudyTime", "HHmmss"),
-    (equal("DICOMStudyDateAndTime", study("20230115", "101500.1234567")), "DICOMStudyDateAndTime.DICOMStudyTime", ".FFFFFF"),
+    (
+        equal("DICOMStudyDateAndTime", study("20230115", "101500.1234567")),
+        "DICOMStudyDateAndTime.DICOMStudyTime",
+        ".FFFFFF",
+    ),
     (equal("DICOMStudyDateAndTime", {"DICOMStudyTime": "101500"}), "DICOMStudyDateAndTime", "'DICOMStudyDate'"),
     (equal("DICOMStudyDateAndTime", {"DICOMStudyDate": "20230115", "Zone": "Z"}), "DICOMStudyDateAndTime", "'Zone'"),
     (equal("DICOMStudyDateAndTime", "20230115"), "DICOMStudyDateAndTime", "must be an object"),
@@ -107,7 +135,11 @@ INVALID_CRITERIA = [
         "searchCriteria.filters.1.values",
         "lower DICOMStudyDateAndTime bound first",
     ),
-    (between("createdAt", T0, T0 - timedelta(milliseconds=1)), "searchCriteria.filters.1.values", "lower createdAt bound first"),
+    (
+        between("createdAt", T0, T0 - timedelta(milliseconds=1)),
+        "searchCriteria.filters.1.values",
+        "lower createdAt bound first",
+    ),
     (equal("createdAt", "yesterday"), "searchCriteria.filters.1.values.1.createdAt", "ISO-8601"),
     (equal("updatedAt", True), "searchCriteria.filters.1.values.1.updatedAt", "epoch seconds"),
     (equal("updatedAt", None), "searchCriteria.filters.1.values.1.updatedAt", "epoch seconds"),
@@ -117,7 +149,11 @@ INVALID_CRITERIA = [
     (equal("isPrimary", "true"), "searchCriteria.filters.1.values.1.isPrimary", "true or false"),
     ({"sort": {"sortField": "updatedAt"}}, "searchCriteria.sort", "sortOrder is missing"),
     ({"sort": {"sortOrder": "ASC"}}, "searchCriteria.sort", "sortField is missing"),
-    ({"sort": {"sortField": "patientName", "sortOrder": "ASC"}}, "searchCriteria.sort.sortField", "[updatedAt, createdAt, DICOMStudyDateAndTime]"),
+    (
+        {"sort": {"sortField": "patientName", "sortOrder": "ASC"}},
+        "searchCriteria.sort.sortField",
+        "[updatedAt, createdAt, DICOMStudyDateAndTime]",
+    ),
     ({"sort": {"sortField": {"x": 1}, "sortOrder": "ASC"}}, "searchCriteria.sort.sortField", "enum value set"),
     ({"sort": {"sortField": "updatedAt", "sortOrder": "asc"}}, "searchCriteria.sort.sortOrder", "[ASC, DESC]"),
     ({"sort": {"sortField": "updatedAt", "sortOrder": "ASC", "nulls": "first"}}, "searchCriteria.sort", "'nulls'"),
@@ -182,8 +218,18 @@ def test_validation_happens_before_anything_is_read(store, ds):
 
 
 def test_equal_filters_match_whole_values_exactly(store, ds):
-    add(store, ds, make_instance(series="1.1", study="1.9", patient="P1", accession="A1", study_id="S1"), new_id=ids_counter("a"))
-    add(store, ds, make_instance(series="1.2", study="1.8", patient="P10", accession="a1", study_id="S10"), new_id=ids_counter("b"))
+    add(
+        store,
+        ds,
+        make_instance(series="1.1", study="1.9", patient="P1", accession="A1", study_id="S1"),
+        new_id=ids_counter("a"),
+    )
+    add(
+        store,
+        ds,
+        make_instance(series="1.2", study="1.8", patient="P10", accession="a1", study_id="S10"),
+        new_id=ids_counter("b"),
+    )
     first = "a" + "0" * 31
     assert search_ids(store, ds, equal("DICOMPatientId", "P1")) == [first]
     assert search_ids(store, ds, equal("DICOMAccessionNumber", "A1")) == [first]
@@ -217,14 +263,21 @@ def test_is_primary_filter(store, ds):
 
 def test_two_filters_and_together_also_on_the_same_attribute(store, ds):
     for n, day in enumerate(["20230101", "20230201", "20230301"]):
-        add(store, ds, make_instance(series=f"1.{n}", patient="P1" if n < 2 else "P2", study_date=day), new_id=ids_counter(f"{n}"))
+        add(
+            store,
+            ds,
+            make_instance(series=f"1.{n}", patient="P1" if n < 2 else "P2", study_date=day),
+            new_id=ids_counter(f"{n}"),
+        )
     jan_feb = between("DICOMStudyDateAndTime", study("20230101"), study("20230228"))
     feb_mar = between("DICOMStudyDateAndTime", study("20230201"), study("20230331"))
     both = {"filters": jan_feb["filters"] + feb_mar["filters"]}
     assert search_ids(store, ds, both) == ["1" + "0" * 31]
     patient_and_date = {"filters": [equal("DICOMPatientId", "P1")["filters"][0], feb_mar["filters"][0]]}
     assert search_ids(store, ds, patient_and_date) == ["1" + "0" * 31]
-    contradictory = {"filters": [equal("DICOMPatientId", "P1")["filters"][0], equal("DICOMPatientId", "P2")["filters"][0]]}
+    contradictory = {
+        "filters": [equal("DICOMPatientId", "P1")["filters"][0], equal("DICOMPatientId", "P2")["filters"][0]]
+    }
     assert search_ids(store, ds, contradictory) == []
 
 
@@ -245,9 +298,20 @@ def test_study_date_and_time_bounds_are_inclusive_and_a_missing_time_is_midnight
         found = set(search_ids(store, ds, criteria))
         return {name for name, image_set in made.items() if image_set in found}
 
-    assert names(between("DICOMStudyDateAndTime", study("20230115"), study("20230116"))) == {"midnight", "morning", "last", "next"}
-    assert names(between("DICOMStudyDateAndTime", study("20230115", "101500"), study("20230115", "235959.999999"))) == {"morning", "last"}
-    assert names(between("DICOMStudyDateAndTime", study("20230115", "101500.000001"), study("20230115", "235959.99"))) == set()
+    assert names(between("DICOMStudyDateAndTime", study("20230115"), study("20230116"))) == {
+        "midnight",
+        "morning",
+        "last",
+        "next",
+    }
+    assert names(between("DICOMStudyDateAndTime", study("20230115", "101500"), study("20230115", "235959.999999"))) == {
+        "morning",
+        "last",
+    }
+    assert (
+        names(between("DICOMStudyDateAndTime", study("20230115", "101500.000001"), study("20230115", "235959.99")))
+        == set()
+    )
     assert names(between("DICOMStudyDateAndTime", study("19000101"), study("29991231"))) == set(moments) - {"undated"}
     assert names(equal("DICOMStudyDateAndTime", study("20230115"))) == {"midnight", "morning", "last"}
     assert names(equal("DICOMStudyDateAndTime", study("20230115", "101500"))) == {"morning"}
@@ -358,7 +422,9 @@ def walk(store, ds, criteria, page_sizes):
         None,
         {"sort": {"sortField": "createdAt", "sortOrder": "ASC"}},
         {"sort": {"sortField": "DICOMStudyDateAndTime", "sortOrder": "DESC"}},
-        between("DICOMStudyDateAndTime", study("20220101"), study("20230101", "085959"), ("DICOMStudyDateAndTime", "ASC")),
+        between(
+            "DICOMStudyDateAndTime", study("20220101"), study("20230101", "085959"), ("DICOMStudyDateAndTime", "ASC")
+        ),
         between("updatedAt", T0, T0 + timedelta(seconds=4), ("updatedAt", "DESC")),
         between("createdAt", T0 + timedelta(seconds=1), T0 + timedelta(seconds=4), ("updatedAt", "ASC")),
     ],
@@ -471,7 +537,9 @@ def test_a_narrow_range_reads_its_own_index_and_a_wide_one_the_sort_index(store,
         assert plan.choose_plan(connection, key, parse_criteria(wide)) == plan.Plan(
             "image_sets_by_updated", plan.SCAN_BUDGET, "image_sets_by_study_dt"
         )
-        assert plan.choose_plan(connection, key, parse_criteria(patient_and_narrow)) == plan.Plan("image_sets_by_patient")
+        assert plan.choose_plan(connection, key, parse_criteria(patient_and_narrow)) == plan.Plan(
+            "image_sets_by_patient"
+        )
         updated_now = between("updatedAt", datetime.now(timezone.utc), datetime.now(timezone.utc))
         narrow_sort_key_and_wide = parse_criteria({"filters": wide["filters"] + updated_now["filters"]})
         assert plan.choose_plan(connection, key, narrow_sort_key_and_wide) == plan.Plan("image_sets_by_updated")

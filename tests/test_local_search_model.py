@@ -82,7 +82,10 @@ filters = st.one_of(
         lambda a: ({"values": [{a[0]: a[1]}], "operator": "EQUAL"}, lambda r: r[a[0]] == a[1])
     ),
     st.sampled_from([f"2.{n}" for n in range(8)]).map(
-        lambda uid: ({"values": [{"DICOMStudyInstanceUID": uid}], "operator": "EQUAL"}, lambda r: r["DICOMStudyInstanceUID"] == uid)
+        lambda uid: (
+            {"values": [{"DICOMStudyInstanceUID": uid}], "operator": "EQUAL"},
+            lambda r: r["DICOMStudyInstanceUID"] == uid,
+        )
     ),
     st.booleans().map(lambda b: ({"values": [{"isPrimary": b}], "operator": "EQUAL"}, lambda r: r["isPrimary"] is b)),
     st.tuples(st.sampled_from(["createdAt", "updatedAt"]), instants, instants).map(
@@ -95,12 +98,24 @@ filters = st.one_of(
     .filter(lambda a: study_key(a[0], a[1]) <= study_key(a[2], a[3]))
     .map(
         lambda a: (
-            {"values": [{"DICOMStudyDateAndTime": study_bound(a[0], a[1])}, {"DICOMStudyDateAndTime": study_bound(a[2], a[3])}], "operator": "BETWEEN"},
-            lambda r: r["DICOMStudyDateAndTime"] != "" and study_key(a[0], a[1]) <= r["DICOMStudyDateAndTime"] <= study_key(a[2], a[3]),
+            {
+                "values": [
+                    {"DICOMStudyDateAndTime": study_bound(a[0], a[1])},
+                    {"DICOMStudyDateAndTime": study_bound(a[2], a[3])},
+                ],
+                "operator": "BETWEEN",
+            },
+            lambda r: (
+                r["DICOMStudyDateAndTime"] != ""
+                and study_key(a[0], a[1]) <= r["DICOMStudyDateAndTime"] <= study_key(a[2], a[3])
+            ),
         )
     ),
 )
-sorts = st.one_of(st.none(), st.tuples(st.sampled_from(["updatedAt", "createdAt", "DICOMStudyDateAndTime"]), st.sampled_from(["ASC", "DESC"])))
+sorts = st.one_of(
+    st.none(),
+    st.tuples(st.sampled_from(["updatedAt", "createdAt", "DICOMStudyDateAndTime"]), st.sampled_from(["ASC", "DESC"])),
+)
 
 
 @pytest.mark.parametrize(
@@ -109,8 +124,14 @@ sorts = st.one_of(st.none(), st.tuples(st.sampled_from(["updatedAt", "createdAt"
     ids=["narrow-ranges-read-their-index", "wide-ranges-read-the-sort-index", "budget-runs-out-and-falls-back"],
 )
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(chosen=st.lists(filters, min_size=0, max_size=2), sort=sorts, sizes=st.lists(st.integers(1, 50), min_size=45, max_size=45))
-def test_a_token_walk_equals_the_reference_search(corpus, monkeypatch, range_scan_limit, scan_budget, chosen, sort, sizes):
+@given(
+    chosen=st.lists(filters, min_size=0, max_size=2),
+    sort=sorts,
+    sizes=st.lists(st.integers(1, 50), min_size=45, max_size=45),
+)
+def test_a_token_walk_equals_the_reference_search(
+    corpus, monkeypatch, range_scan_limit, scan_budget, chosen, sort, sizes
+):
     monkeypatch.setattr(plan, "RANGE_SCAN_LIMIT", range_scan_limit)
     monkeypatch.setattr(plan, "SCAN_BUDGET", scan_budget)
     store, ds, rows = corpus

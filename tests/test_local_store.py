@@ -17,7 +17,12 @@ import pytest
 from botocore.validate import ParamValidator
 from local_instances import make_instance
 
-from imageset_search.datastores.errors import ConflictException, DatastoreError, ResourceNotFoundException, ValidationException
+from imageset_search.datastores.errors import (
+    ConflictException,
+    DatastoreError,
+    ResourceNotFoundException,
+    ValidationException,
+)
 from imageset_search.datastores.local.schema import INDEXES, SCHEMA_VERSION, statements
 from imageset_search.datastores.local.store import LocalStore
 
@@ -159,9 +164,13 @@ def test_a_series_is_one_primary_image_set_and_conflicting_instances_go_to_non_p
     sets = by_series(store, ds, "1.1")
     primary = [s for s in sets if s["isPrimary"]]
     assert len(primary) == 1 and primary[0]["DICOMTags"]["DICOMPatientId"] == "P1"
-    non_primary = {(s["DICOMTags"]["DICOMPatientId"], s["DICOMTags"]["DICOMAccessionNumber"]) for s in sets if not s["isPrimary"]}
+    non_primary = {
+        (s["DICOMTags"]["DICOMPatientId"], s["DICOMTags"]["DICOMAccessionNumber"]) for s in sets if not s["isPrimary"]
+    }
     assert non_primary == {("P2", "ACC-1"), ("P1", "OTHER")}
-    later = store.add_instances(ds, [make_instance(series="1.1", patient="P2"), make_instance(series="1.1", patient="P1")])
+    later = store.add_instances(
+        ds, [make_instance(series="1.1", patient="P2"), make_instance(series="1.1", patient="P1")]
+    )
     assert (later.image_sets_created, later.image_sets_updated) == (0, 2)
     assert len(by_series(store, ds, "1.1")) == 3
 
@@ -197,9 +206,10 @@ def test_other_tags_do_not_split_a_series_and_the_summary_keeps_the_first_value(
 
 
 def test_versions_bump_once_per_call_and_duplicates_add_nothing(store, ds):
-    first = store.add_instances(ds, [make_instance(series="1.1", sop="1.1.1"), make_instance(series="1.1", sop="1.1.2")], now=T0)
+    first = store.add_instances(
+        ds, [make_instance(series="1.1", sop="1.1.1"), make_instance(series="1.1", sop="1.1.2")], now=T0
+    )
     assert (first.instances_added, first.image_sets_created, first.instances_duplicate) == (2, 1, 0)
-    image_set_id = first.image_set_ids[0]
     second = store.add_instances(
         ds,
         [make_instance(series="1.1", sop=f"1.1.{n}") for n in (2, 3, 4, 4)],
@@ -208,7 +218,12 @@ def test_versions_bump_once_per_call_and_duplicates_add_nothing(store, ds):
     assert (second.instances_added, second.instances_duplicate, second.image_sets_updated) == (2, 2, 1)
     assert second.instances_duplicate == 2
     again = store.add_instances(ds, [make_instance(series="1.1", sop="1.1.1")], now=T0 + timedelta(hours=2))
-    assert (again.instances_added, again.instances_duplicate, again.image_sets_updated, again.image_set_ids) == (0, 1, 0, ())
+    assert (again.instances_added, again.instances_duplicate, again.image_sets_updated, again.image_set_ids) == (
+        0,
+        1,
+        0,
+        (),
+    )
     (summary,) = summaries(store, ds)
     assert summary["version"] == 2
     assert summary["createdAt"] == T0 and summary["updatedAt"] == T0 + timedelta(hours=1)
@@ -328,7 +343,9 @@ def test_every_version_keeps_its_metadata_document(store, ds):
     first = store.add_instances(
         ds, [make_instance(series="1.1", sop="1.1.1", DICOMPatientName=None)], now=T0
     ).image_set_ids[0]
-    store.add_instances(ds, [make_instance(series="1.1", sop="1.1.2", DICOMPatientName="DOE^JO")], now=T0 + timedelta(days=1))
+    store.add_instances(
+        ds, [make_instance(series="1.1", sop="1.1.2", DICOMPatientName="DOE^JO")], now=T0 + timedelta(days=1)
+    )
     v1, latest = metadata(store, ds, first, "1"), metadata(store, ds, first)
     assert metadata(store, ds, first, "2") == latest
     assert latest["SchemaVersion"] == "1.1" and latest["DatastoreID"] == ds and latest["ImageSetID"] == first
@@ -488,7 +505,9 @@ def test_a_schema_1_file_is_migrated_to_the_current_schema_in_place_and_keeps_it
         assert len(migrated.search_image_sets(ds, next_token=token)["imageSetsMetadataSummaries"]) == 6
     connection = sqlite3.connect(path)
     assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    indexes = {row[0] for row in connection.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+    indexes = {
+        row[0] for row in connection.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+    }
     assert indexes == set(statements(INDEXES))
     connection.close()
 

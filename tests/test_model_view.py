@@ -151,7 +151,8 @@ async def test_the_other_tools_carry_their_ids_and_tokens_in_the_text(demo_store
         assert_text_holds_everything(content, text)
     assert f"image_set_id: {image_set_id}" in info_text and "version: 2" in info_text
     assert first["next_token"] and text_token(first_text) == first["next_token"]
-    assert [item["version"] for item in first["versions"] + rest["versions"]] == [2, 1] and "has_more: false" in rest_text
+    assert [item["version"] for item in first["versions"] + rest["versions"]] == [2, 1]
+    assert "has_more: false" in rest_text
     assert metadata["has_more"] and f"next_instance_offset: {metadata['next_instance_offset']}" in metadata_text
     sop_uid = metadata["series"][0]["instances"][0]["sop_instance_uid"]
     assert sop_uid in metadata_text and metadata["study"]["study_instance_uid"] in metadata_text
@@ -168,7 +169,8 @@ async def test_the_text_costs_no_more_bytes_per_image_set_than_the_json(demo_sto
 
 
 def test_the_dense_form_quotes_only_what_could_misread():
-    content = {"a": "plain words", "b": "", "rows": [{"x": "one, two", "y": 'say "hi"', "z": None}, {"x": 1, "w": True}],
+    content = {"a": "plain words", "b": "", "rows": [{"x": "one, two", "y": 'say "hi"', "z": None},
+                                                     {"x": 1, "w": True}],
                "lines": ["first, with a comma", "second"], "codes": ["CT", "MR"], "empty": []}  # fmt: skip
     assert dense(content).splitlines() == [
         "a: plain words",

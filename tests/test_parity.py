@@ -62,16 +62,27 @@ def query_shapes(sample):
         "created-between-naive": between("createdAt", datetime(2021, 1, 1), datetime(2023, 1, 1)),
         "created-between-iso": between("createdAt", "1985-04-12T23:20:50.52Z", "2022-04-12T23:20:50.52Z"),
         "created-between-epoch": between("createdAt", 1577836800, 1700000000),
-        "updated-window": between("updatedAt", updated - timedelta(days=30), updated, {"sortField": "updatedAt", "sortOrder": "ASC"}),
-        "study-between-times": between("DICOMStudyDateAndTime", study("19900101", "000000"), study("20230101", "000000")),
-        "study-between-dates": between(
-            "DICOMStudyDateAndTime", study("20200101"), study("20251231"), {"sortField": "DICOMStudyDateAndTime", "sortOrder": "DESC"}
+        "updated-window": between(
+            "updatedAt", updated - timedelta(days=30), updated, {"sortField": "updatedAt", "sortOrder": "ASC"}
         ),
-        "study-between-fraction": between("DICOMStudyDateAndTime", study("19991122", "140728"), study("19991122", "235959.999999")),
+        "study-between-times": between(
+            "DICOMStudyDateAndTime", study("19900101", "000000"), study("20230101", "000000")
+        ),
+        "study-between-dates": between(
+            "DICOMStudyDateAndTime",
+            study("20200101"),
+            study("20251231"),
+            {"sortField": "DICOMStudyDateAndTime", "sortOrder": "DESC"},
+        ),
+        "study-between-fraction": between(
+            "DICOMStudyDateAndTime", study("19991122", "140728"), study("19991122", "235959.999999")
+        ),
         "study-day": equal("DICOMStudyDateAndTime", study("19991122")),
         "two-filters": {
             "filters": [
-                between("createdAt", datetime(2020, 1, 1, tzinfo=timezone.utc), datetime(2030, 1, 1, tzinfo=timezone.utc))["filters"][0],
+                between(
+                    "createdAt", datetime(2020, 1, 1, tzinfo=timezone.utc), datetime(2030, 1, 1, tzinfo=timezone.utc)
+                )["filters"][0],
                 equal("isPrimary", True)["filters"][0],
             ],
             "sort": {"sortField": "createdAt", "sortOrder": "ASC"},
@@ -136,7 +147,9 @@ def bad_requests(demo_store):
         "no-filters": dict(search_criteria={"filters": []}),
         "no-values": dict(search_criteria={"filters": [{"values": [], "operator": "EQUAL"}]}),
         "two-keys-in-a-value": dict(
-            search_criteria={"filters": [{"values": [{"DICOMPatientId": "A", "DICOMStudyId": "B"}], "operator": "EQUAL"}]}
+            search_criteria={
+                "filters": [{"values": [{"DICOMPatientId": "A", "DICOMStudyId": "B"}], "operator": "EQUAL"}]
+            }
         ),
         "empty-value": dict(search_criteria={"filters": [{"values": [{}], "operator": "EQUAL"}]}),
         "unknown-criteria-key": dict(search_criteria={"filters": [good_filter], "limit": 5}),
@@ -153,11 +166,23 @@ def bad_requests(demo_store):
         # refused by the service's rules, not by botocore
         "three-filters": dict(search_criteria={"filters": [good_filter] * 3}),
         "max-results-51": dict(max_results=51),
-        "unknown-operator": dict(search_criteria={"filters": [{"values": [{"DICOMPatientId": "A"}], "operator": "LIKE"}]}),
+        "unknown-operator": dict(
+            search_criteria={"filters": [{"values": [{"DICOMPatientId": "A"}], "operator": "LIKE"}]}
+        ),
         "between-on-patient": dict(search_criteria=between("DICOMPatientId", "A", "B")),
-        "between-one-value": dict(search_criteria={"filters": [{"values": [{"createdAt": DOCUMENTED_AT}], "operator": "BETWEEN"}]}),
-        "equal-two-values": dict(search_criteria={"filters": [{"values": [{"DICOMPatientId": "A"}] * 2, "operator": "EQUAL"}]}),
-        "between-mixed": dict(search_criteria={"filters": [{"values": [{"createdAt": DOCUMENTED_AT}, {"updatedAt": DOCUMENTED_AT}], "operator": "BETWEEN"}]}),
+        "between-one-value": dict(
+            search_criteria={"filters": [{"values": [{"createdAt": DOCUMENTED_AT}], "operator": "BETWEEN"}]}
+        ),
+        "equal-two-values": dict(
+            search_criteria={"filters": [{"values": [{"DICOMPatientId": "A"}] * 2, "operator": "EQUAL"}]}
+        ),
+        "between-mixed": dict(
+            search_criteria={
+                "filters": [
+                    {"values": [{"createdAt": DOCUMENTED_AT}, {"updatedAt": DOCUMENTED_AT}], "operator": "BETWEEN"}
+                ]
+            }
+        ),
         "bounds-reversed": dict(search_criteria=between("createdAt", DOCUMENTED_AT, DOCUMENTED_AT - timedelta(days=1))),
         "not-a-date": dict(search_criteria=equal("DICOMStudyDateAndTime", study("20231301"))),
         "short-date": dict(search_criteria=equal("DICOMStudyDateAndTime", study("991122"))),
@@ -208,15 +233,16 @@ def test_image_set_operations_match(demo_store, aws):
         "datastores-bad-status": lambda d: d.list_datastores(datastore_status="GONE"),
         "datastore": lambda d: d.get_datastore(DEMO),
         "datastore-unknown": lambda d: d.get_datastore("f" * 32),
-        "resolve-only": lambda d: d.resolve_datastore(),
-        "resolve-name": lambda d: d.resolve_datastore("demo"),
-        "resolve-id": lambda d: d.resolve_datastore(DEMO),
     }
     for name, call in calls.items():
         direct, through_aws = both(demo_store, aws, call)
         assert through_aws == direct, name
     second_page = both(
-        demo_store, aws, lambda d: d.list_image_set_versions(DEMO, versioned, 1, d.list_image_set_versions(DEMO, versioned, 1)["nextToken"])
+        demo_store,
+        aws,
+        lambda d: d.list_image_set_versions(
+            DEMO, versioned, 1, d.list_image_set_versions(DEMO, versioned, 1)["nextToken"]
+        ),
     )
     assert second_page[0] == second_page[1]
 
@@ -237,7 +263,9 @@ def test_concurrent_walks_through_one_shared_client_match_the_store(demo_store, 
     from concurrent.futures import ThreadPoolExecutor
 
     shapes = query_shapes(sample)
-    jobs = [(name, size) for name in ("none", "sort-createdAt-ASC", "primary", "study-between-dates") for size in (9, 50)]
+    jobs = [
+        (name, size) for name in ("none", "sort-createdAt-ASC", "primary", "study-between-dates") for size in (9, 50)
+    ]
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(lambda job: walk(aws, DEMO, shapes[job[0]], job[1]), jobs))
     for (name, size), through_aws in zip(jobs, results):

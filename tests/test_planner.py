@@ -28,7 +28,10 @@ SUMMARY = {
 def test_nothing_declared_checks_every_refinement_and_third_filter_here():
     the_plan = plan(Query((PATIENT, SERIES, PRIMARY), REFINED))
     assert the_plan.refinements == {}
-    assert [f["values"][0] for f in the_plan.service_criteria["filters"]] == [{"DICOMSeriesInstanceUID": "1.2"}, {"DICOMPatientId": "P1"}]
+    assert [f["values"][0] for f in the_plan.service_criteria["filters"]] == [
+        {"DICOMSeriesInstanceUID": "1.2"},
+        {"DICOMPatientId": "P1"},
+    ]
     assert len(the_plan.here) == 5 and the_plan.here[0].startswith("primary")
     assert the_plan.matches(SUMMARY)
     assert not the_plan.matches({**SUMMARY, "DICOMTags": {**SUMMARY["DICOMTags"], "DICOMPatientSex": "M"}})

@@ -34,10 +34,23 @@ def imageset_commands() -> list[list[str]]:
     return found
 
 
-def date_phrases() -> list[str]:
+def date_rows() -> list[tuple[str, str]]:
+    """(phrase, the range its row states) for every phrase of the README's date table."""
     table = README.split("## Date phrases understood", 1)[1].split("##", 1)[0]
-    rows = [row for row in table.splitlines() if row.startswith("| `")]
-    return [phrase for row in rows for phrase in re.findall(r"`([^`]+)`", row.split("|")[1])]
+    rows = [row.split("|") for row in table.splitlines() if row.startswith("| `")]
+    return [(phrase, cells[2].strip()) for cells in rows for phrase in re.findall(r"`([^`]+)`", cells[1])]
+
+
+def stated_range(text: str) -> tuple[date | None, date | None]:
+    """'2026-03-01 to 2026-03-31', '... to today', 'up to D', 'from D' or one day 'D', as (start, end)."""
+    day = {"today": TODAY} | {found: date.fromisoformat(found) for found in re.findall(r"\d{4}-\d{2}-\d{2}", text)}
+    if match := re.fullmatch(r"up to (\S+)", text):
+        return None, day[match[1]]
+    if match := re.fullmatch(r"(\S+) to (\S+)", text):
+        return day[match[1]], day[match[2]]
+    if match := re.fullmatch(r"from (\S+)", text):
+        return day[match[1]], None
+    return day[text], day[text]
 
 
 def test_the_readme_has_both_set_up_commands():
@@ -57,11 +70,13 @@ def test_the_commands_cover_every_sub_command():
     assert {"demo", "demo-data", "search", "search-image-sets", "serve", "serve-api", "import"} <= named
 
 
-@pytest.mark.parametrize("phrase", date_phrases())
-def test_every_date_phrase_in_the_table_reads(phrase):
-    start, end = parse_date_range(phrase, TODAY)
-    assert start is not None or end is not None
-    assert start is None or end is None or start <= end
+@pytest.mark.parametrize(("phrase", "stated"), date_rows())
+def test_every_date_phrase_reads_as_its_row_states(phrase, stated):
+    assert parse_date_range(phrase, TODAY) == stated_range(stated)
+
+
+def test_the_date_table_is_read_whole():
+    assert len(date_rows()) == 44 and all(stated_range(stated) for _, stated in date_rows())
 
 
 def test_the_last_march_example_reads_as_the_readme_says():

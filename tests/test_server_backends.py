@@ -78,7 +78,9 @@ async def test_a_persistent_500_returns_what_was_gathered_and_a_token_that_resum
     aws = AwsDatastore(endpoint_url=endpoint.url, region="us-east-1", max_attempts=2, qido=False)
     arguments = {"modality": "MR", "detail": "full", "max_items": 50}
     async with session(demo_store) as local_client:
-        expected = [i["imageSetId"] for page, _ in await walk_pages(local_client, arguments) for i in page["image_sets"]]
+        expected = [
+            i["imageSetId"] for page, _ in await walk_pages(local_client, arguments) for i in page["image_sets"]
+        ]
     endpoint.faults = Faults(fail="3-")  # ListDatastores and the first page answer, every later request fails
     async with session(aws) as client:
         partial, text, is_error = await call(client, arguments)
@@ -96,8 +98,19 @@ async def test_a_persistent_500_returns_what_was_gathered_and_a_token_that_resum
 async def test_serve_with_the_aws_backend_over_stdio(endpoint, tmp_path):
     params = StdioServerParameters(
         command=sys.executable,
-        args=["-m", "imageset_search.server.cli", "serve", "--backend", "aws", "--endpoint-url", endpoint.url,
-              "--region", "us-east-1", "--datastore-id", "12345678901234567890123456789012"],  # fmt: skip
+        args=[
+            "-m",
+            "imageset_search.server.cli",
+            "serve",
+            "--backend",
+            "aws",
+            "--endpoint-url",
+            endpoint.url,
+            "--region",
+            "us-east-1",
+            "--datastore-id",
+            "12345678901234567890123456789012",
+        ],  # fmt: skip
         env=dict(DUMMY_AWS, HOME=str(tmp_path), AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull),
     )
     with open(tmp_path / "stderr.log", "w") as errlog:

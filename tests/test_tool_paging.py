@@ -112,7 +112,9 @@ REFINEMENT_ARGUMENTS = {
     max_items=sizes,
     budget=st.integers(min_value=20, max_value=120),
 )
-def test_walks_mixing_pushed_down_and_scanned_parts_are_exactly_once(demo_store, partial_store, arguments, declared, max_items, budget):
+def test_walks_mixing_pushed_down_and_scanned_parts_are_exactly_once(
+    demo_store, partial_store, arguments, declared, max_items, budget
+):
     """Any refinements, any of them searched by the datastore and the rest scanned here: every match once, in order."""
     if arguments.get("is_primary"):
         arguments = dict(arguments, patient_id=store_summaries(demo_store)[0]["DICOMTags"]["DICOMPatientId"])

@@ -128,7 +128,10 @@ async def test_a_scan_budget_stops_with_a_resumable_token(demo_store, aws):
     [
         ({"patient_idd": "X"}, "an unknown argument of 11 characters, did you mean 'patient_id'?"),
         ({"patientID": "X"}, "unknown argument 'patientID': did you mean 'patient_id'?"),
-        ({"search_criteria": {"filters": [], "sortt": 1}}, "an unknown key of 5 characters at search_criteria, did you mean 'sort'?"),
+        (
+            {"search_criteria": {"filters": [], "sortt": 1}},
+            "an unknown key of 5 characters at search_criteria, did you mean 'sort'?",
+        ),
         ({"max_items": "many"}, "max_items"),
         ({"max_items": 500}, "max_items"),
         ({"series_instance_uid": "1.2.abc"}, "series_instance_uid"),
@@ -181,7 +184,8 @@ async def test_token_alone_continues_and_criteria_must_match(demo_store):
         assert not is_error, text
         _, text, is_error = await call(client, {"next_token": token, "study_date": "since 2000"})
         assert is_error and "differ" in text
-        _, text, is_error = await call(client, {"next_token": token[:-3] + ("A" if token[-3] != "A" else "B") + token[-2:]})
+        damaged = token[:-3] + ("A" if token[-3] != "A" else "B") + token[-2:]
+        _, text, is_error = await call(client, {"next_token": damaged})
         assert is_error and "next_token is not valid" in text
 
 

@@ -38,7 +38,8 @@ def check_size(arguments: dict[str, Any], known: Collection[str]) -> None:
         if counted is None:
             raise SearchError(
                 f"Invalid arguments: {_named(name, known)} holds more than {MAX_ITEMS} keys and list items, or nests "
-                f"deeper than {MAX_DEPTH} levels: a search needs a few dozen; send only what the input schema describes."
+                f"deeper than {MAX_DEPTH} levels: a search needs a few dozen; "
+                "send only what the input schema describes."
             )
         budget -= counted
 

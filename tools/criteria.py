@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from imageset_search.datastores.instants import aware
 from imageset_search.tools.dates import DateParseError, readings, values
 from imageset_search.tools.errors import SearchError, describe_validation_error
 from imageset_search.tools.models import DateRange, SearchArgs, SearchCriteria, SearchFilter, StudyDateAndTime
@@ -87,12 +88,12 @@ def _described(attribute: str, found: list[dict[str, Any]], operator: str) -> Cr
 def as_instant(value: Any) -> datetime:
     """An instant the normalizer let through (datetime, epoch seconds or ISO text) as an aware UTC datetime."""
     if isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        moment = aware(value)
     elif isinstance(value, (int, float)):
         moment = datetime.fromtimestamp(value, timezone.utc)
     else:
         moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-        moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        moment = aware(moment)
     return moment.astimezone(timezone.utc)
 
 
@@ -226,7 +227,7 @@ def _joined(attribute: str, low: Criterion, high: Criterion) -> Criterion:
 def _instant_input(raw: Any) -> Any:
     """A datetime as the ISO text the normalizer passes through unchanged (naive means UTC, as botocore takes it)."""
     if isinstance(raw, datetime):
-        return (raw if raw.tzinfo else raw.replace(tzinfo=timezone.utc)).isoformat()
+        return aware(raw).isoformat()
     return raw
 
 

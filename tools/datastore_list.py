@@ -10,28 +10,26 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from imageset_search.datastores.healthimaging import DATASTORE_STATUSES, PAGE_MAX
 from imageset_search.datastores.protocol import Datastore
+from imageset_search.tools.arguments import NextTokenArg, PageSizeArg, ToolArguments
+from imageset_search.tools.choice import implied_datastore
 from imageset_search.tools.image_sets import datastore_token
-from imageset_search.tools.models import STRICT
 from imageset_search.tools.settings import Settings
-from imageset_search.tools.spec import ToolSpec
+from imageset_search.tools.spec import ToolResult, ToolSpec
 from imageset_search.tools.summaries import iso
 
-STATUSES = ("CREATING", "CREATE_FAILED", "ACTIVE", "DELETING", "DELETED")
 RESOURCE_PAGES = 10  # the datastores resource lists at most this many pages of 50
 
 
-class ListDatastoresArgs(BaseModel):
+class ListDatastoresArgs(ToolArguments):
     """Arguments of list_datastores."""
 
-    model_config = STRICT
-    status: Literal[STATUSES] | None = Field(  # type: ignore[valid-type]
+    status: Literal[DATASTORE_STATUSES] | None = Field(  # type: ignore[valid-type]
         None, description="Only datastores in this state; omit for all"
     )
-    max_items: int = Field(50, ge=1, le=50, description="Datastores per call")
-    next_token: str | None = Field(
-        None, min_length=1, max_length=8192, description="From a previous result: continues the list"
-    )
+    max_items: PageSizeArg = Field(50, description="Datastores per call")
+    next_token: NextTokenArg = Field(None, description="From a previous result: continues the list")
 
 
 class DatastoreBrief(BaseModel):
@@ -43,16 +41,12 @@ class DatastoreBrief(BaseModel):
     image_set_count: int | None = None
 
 
-class DatastoreListing(BaseModel):
+class DatastoreListing(ToolResult):
     count: int
     datastores: list[DatastoreBrief]
     default_datastore_id: str | None = Field(None, description="used when a call names no datastore_id")
     has_more: bool = Field(description="true: call again with next_token for more")
     next_token: str | None = None
-
-    def compact(self) -> dict[str, Any]:
-        """The structured content: empty fields dropped."""
-        return self.model_dump(mode="json", exclude_none=True)
 
 
 def _count(datastore: Datastore, summary: dict[str, Any]) -> int | None:
@@ -74,11 +68,9 @@ def _brief(datastore: Datastore, summary: dict[str, Any]) -> DatastoreBrief:
 
 
 def _default(found: list[DatastoreBrief], settings: Settings, complete: bool) -> str | None:
-    """What choose_datastore would pick for a call without datastore_id: the configured one, else the only one."""
-    if settings.default_datastore_id:
-        return settings.default_datastore_id
+    """What choose_datastore would pick for a call without datastore_id, when this listing shows every datastore."""
     active = [brief.datastore_id for brief in found if brief.status == "ACTIVE"]
-    return active[0] if complete and len(active) == 1 else None
+    return implied_datastore(settings.default_datastore_id, active if complete else [])
 
 
 def list_datastores(datastore: Datastore, args: ListDatastoresArgs, settings: Settings) -> DatastoreListing:
@@ -103,7 +95,7 @@ def datastore_listing(datastore: Datastore, settings: Settings) -> dict[str, Any
     found: list[DatastoreBrief] = []
     token = None
     for _ in range(RESOURCE_PAGES):
-        page = datastore.list_datastores(max_results=50, next_token=token)
+        page = datastore.list_datastores(max_results=PAGE_MAX, next_token=token)
         found += [_brief(datastore, summary) for summary in page.get("datastoreSummaries") or []]
         token = page.get("nextToken") or None
         if token is None:

@@ -9,7 +9,8 @@ import functools
 
 from pydantic import ValidationError
 
-from imageset_search.tools.models import VALUE_MEMBERS
+from imageset_search.datastores.healthimaging import SEARCH_ATTRIBUTES
+from imageset_search.tools.arguments import ToolArguments
 
 
 class SearchError(ValueError):
@@ -20,7 +21,7 @@ SHOWN_PROBLEMS = 5
 
 _HINTS = {
     "missing": "is required",
-    "union_member": "each value holds exactly one key, one of: " + ", ".join(VALUE_MEMBERS),
+    "union_member": "each value holds exactly one key, one of: " + ", ".join(SEARCH_ATTRIBUTES),
 }
 
 
@@ -31,11 +32,13 @@ _COUNTS = {
 }
 
 
-@functools.cache
 def _known_keys() -> frozenset[str]:
     """Every argument and key name the tools' input schemas hold: the vocabulary a misspelt key is compared with."""
-    from imageset_search.tools.catalog import CATALOG
+    return _names_in(tuple(ToolArguments.__subclasses__()))
 
+
+@functools.cache
+def _names_in(models: tuple[type[ToolArguments], ...]) -> frozenset[str]:
     found: set[str] = set()
 
     def collect(node):
@@ -47,8 +50,8 @@ def _known_keys() -> frozenset[str]:
             for value in node:
                 collect(value)
 
-    for spec in CATALOG:
-        collect(spec.arguments.model_json_schema(by_alias=True))
+    for model in models:
+        collect(model.model_json_schema(by_alias=True))
     return frozenset(found)
 
 

@@ -4,71 +4,31 @@ A search result's `image_set_id` and `datastore_id` feed these directly. Both ar
 (GetImageSet / ListImageSetVersions, boto3's shapes) is retold with plain names, ISO-8601 UTC timestamps and empty
 fields dropped. The version list pages with the datastore's own nextToken, so it works the same on AWS and locally.
 
-The argument types that name an image set (`DatastoreIdArg`, `ImageSetIdArg`, `VersionArg`) live here and are
-shared with get_image_set_metadata, so every tool describes and checks them the same way.
+The argument types they share with the other tools live in `tools.arguments`.
 """
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, Field
 
 from imageset_search.datastores.errors import ValidationException
 from imageset_search.datastores.protocol import Datastore
+from imageset_search.tools.arguments import (
+    DatastoreIdArg,
+    ImageSetIdArg,
+    NextTokenArg,
+    PageSizeArg,
+    ToolArguments,
+    VersionArg,
+    version_id,
+)
 from imageset_search.tools.choice import choose_datastore
 from imageset_search.tools.errors import SearchError
-from imageset_search.tools.models import ID_MAX, STRICT
 from imageset_search.tools.settings import Settings
-from imageset_search.tools.spec import ToolSpec
+from imageset_search.tools.spec import ToolResult, ToolSpec
 from imageset_search.tools.summaries import iso
-
-ID_PATTERN = r"^[0-9a-z]{32}$"
-VERSION_MAX = 2**31 - 1  # far above any real version, and inside what every store's integers hold
-
-
-def _no_bool(value: Any) -> Any:
-    """pydantic would read true as version 1; a version is a number, so a boolean is a mistake to report."""
-    if isinstance(value, bool):
-        raise ValueError("must be a version number such as 2, not true/false")
-    return value
-
-
-def _image_set_id(value: str) -> str:
-    """The id trimmed (hosts sometimes pad it); pydantic's own pattern error would only quote the regex."""
-    trimmed = value.strip()
-    if not re.fullmatch(ID_PATTERN, trimmed):
-        raise ValueError("must be 32 lower-case letters and digits: the image_set_id of a search_image_sets result")
-    return trimmed
-
-
-DatastoreIdArg = Annotated[
-    str | None,
-    Field(
-        max_length=ID_MAX,  # room for a pasted ARN, which choose_datastore then explains; not for megabytes
-        description="optional with one datastore or a default",
-    ),
-]
-ImageSetIdArg = Annotated[
-    str,
-    AfterValidator(_image_set_id),
-    Field(
-        description="An image_set_id from search_image_sets",
-        json_schema_extra={"pattern": ID_PATTERN},
-    ),
-]
-VersionArg = Annotated[
-    Annotated[int, Field(ge=1, le=VERSION_MAX)] | None,
-    BeforeValidator(_no_bool),
-    Field(description="omit for the latest"),
-]
-
-
-def version_id(version: int | None) -> str | None:
-    """The version as the datastore takes it (versionId is a string of digits)."""
-    return None if version is None else str(version)
-
 
 @contextmanager
 def datastore_token(next_token: str | None, tool: str) -> Iterator[None]:
@@ -100,16 +60,15 @@ def _forced(properties: dict[str, Any]) -> bool | None:
 # --- get_image_set -------------------------------------------------------------------------------------------------
 
 
-class GetImageSetArgs(BaseModel):
+class GetImageSetArgs(ToolArguments):
     """Arguments of get_image_set."""
 
-    model_config = STRICT
     datastore_id: DatastoreIdArg = None
     image_set_id: ImageSetIdArg
     version: VersionArg = None
 
 
-class ImageSetInfo(BaseModel):
+class ImageSetInfo(ToolResult):
     datastore_id: str
     image_set_id: str
     version: int
@@ -123,10 +82,6 @@ class ImageSetInfo(BaseModel):
     storage_tier: str | None = None
     forced: bool | None = Field(None, description="made with overrides.forced")
     message: str | None = None
-
-    def compact(self) -> dict[str, Any]:
-        """The structured content: empty fields dropped."""
-        return self.model_dump(mode="json", exclude_none=True)
 
 
 def get_image_set(datastore: Datastore, args: GetImageSetArgs, settings: Settings) -> ImageSetInfo:
@@ -171,17 +126,14 @@ def image_set_text(result: ImageSetInfo) -> str:
 # --- list_image_set_versions ---------------------------------------------------------------------------------------
 
 
-class ListVersionsArgs(BaseModel):
+class ListVersionsArgs(ToolArguments):
     """Arguments of list_image_set_versions."""
 
-    model_config = STRICT
     datastore_id: DatastoreIdArg = None
     image_set_id: ImageSetIdArg
-    max_items: int = Field(10, ge=1, le=50, description="Versions per call")
-    next_token: str | None = Field(
+    max_items: PageSizeArg = Field(10, description="Versions per call")
+    next_token: NextTokenArg = Field(
         None,
-        min_length=1,
-        max_length=8192,
         description="From a previous result, with the same image_set_id: continues the list",
     )
 
@@ -196,7 +148,7 @@ class VersionBrief(BaseModel):
     message: str | None = None
 
 
-class ImageSetVersions(BaseModel):
+class ImageSetVersions(ToolResult):
     datastore_id: str
     image_set_id: str
     is_primary: bool | None = None
@@ -205,10 +157,6 @@ class ImageSetVersions(BaseModel):
     versions: list[VersionBrief]
     has_more: bool = Field(description="true: call again with next_token for more")
     next_token: str | None = Field(None, description="send it with the same image_set_id")
-
-    def compact(self) -> dict[str, Any]:
-        """The structured content: empty fields dropped."""
-        return self.model_dump(mode="json", exclude_none=True)
 
 
 def _version_brief(properties: dict[str, Any]) -> VersionBrief:

@@ -20,12 +20,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from imageset_search.datastores.errors import InternalServerException
 from imageset_search.datastores.protocol import Datastore
+from imageset_search.tools.arguments import DatastoreIdArg, ImageSetIdArg, ToolArguments, VersionArg, version_id
 from imageset_search.tools.choice import choose_datastore
 from imageset_search.tools.errors import SearchError, describe_validation_error
-from imageset_search.tools.image_sets import DatastoreIdArg, ImageSetIdArg, VersionArg, version_id
-from imageset_search.tools.models import STRICT
 from imageset_search.tools.settings import Settings
-from imageset_search.tools.spec import ToolSpec
+from imageset_search.tools.spec import ToolResult, ToolSpec
 
 MAX_INSTANCES = 500
 MAX_ATTRIBUTES = 32
@@ -76,10 +75,9 @@ def dicom_keywords(keywords: list[str] | None) -> list[str] | None:
 Keyword = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9]{0,63}$")]
 
 
-class MetadataArgs(BaseModel):
+class MetadataArgs(ToolArguments):
     """Arguments of get_image_set_metadata."""
 
-    model_config = STRICT
     datastore_id: DatastoreIdArg = None
     image_set_id: ImageSetIdArg
     version: VersionArg = None
@@ -144,7 +142,7 @@ class SeriesSummary(BaseModel):
     instances: list[InstanceBrief] | None = None
 
 
-class MetadataSummary(BaseModel):
+class MetadataSummary(ToolResult):
     datastore_id: str
     image_set_id: str
     version: int
@@ -159,10 +157,6 @@ class MetadataSummary(BaseModel):
     next_instance_offset: int | None = None
     not_found: list[str] | None = Field(None, description="asked-for attributes found nowhere")
     warnings: list[str] | None = None
-
-    def compact(self) -> dict[str, Any]:
-        """The structured content: empty fields dropped."""
-        return self.model_dump(mode="json", exclude_none=True)
 
 
 # --- reading the document ------------------------------------------------------------------------------------------

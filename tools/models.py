@@ -13,15 +13,15 @@ Every model forbids unknown keys, so a misspelt argument is an error naming it i
 from datetime import datetime
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import BaseModel, Discriminator, Field, Tag, model_validator
 
-STRICT = ConfigDict(extra="forbid", populate_by_name=True)
-ID_MAX = 512
+from imageset_search.datastores import healthimaging as service
+from imageset_search.tools.arguments import STRICT, DatastoreIdArg, PageSizeArg, ToolArguments
+
 PHRASE_MAX = 200  # a date phrase; longer text is refused before any parsing
 Phrase = Annotated[str, Field(max_length=PHRASE_MAX)]
 Word = Annotated[str, Field(max_length=40)]
 ModalityCode = Annotated[str, Field(min_length=1, max_length=16)]  # DICOM CS values are at most 16 characters
-UID_PATTERN = r"^\s*[0-9.]+\s*$"
 
 
 class _Strict(BaseModel):
@@ -32,9 +32,9 @@ class _Strict(BaseModel):
 
 
 class StudyDateAndTime(_Strict):
-    DICOMStudyDate: str = Field(max_length=36, description="yyyyMMdd")
+    DICOMStudyDate: str = Field(max_length=service.STUDY_DATE_MAX_LENGTH, description="yyyyMMdd")
     DICOMStudyTime: str | None = Field(
-        None, max_length=56, description="HHmmss[.FFFFFF]; default 000000"
+        None, max_length=service.STUDY_TIME_MAX_LENGTH, description="HHmmss[.FFFFFF]; default 000000"
     )
 
 
@@ -45,23 +45,23 @@ LooseInstant = Annotated[
 
 
 class PatientIdValue(_Strict):
-    DICOMPatientId: str = Field(max_length=ID_MAX)
+    DICOMPatientId: str = Field(max_length=service.VALUE_MAX_LENGTH)
 
 
 class AccessionNumberValue(_Strict):
-    DICOMAccessionNumber: str = Field(max_length=ID_MAX)
+    DICOMAccessionNumber: str = Field(max_length=service.VALUE_MAX_LENGTH)
 
 
 class StudyIdValue(_Strict):
-    DICOMStudyId: str = Field(max_length=ID_MAX)
+    DICOMStudyId: str = Field(max_length=service.VALUE_MAX_LENGTH)
 
 
 class StudyInstanceUIDValue(_Strict):
-    DICOMStudyInstanceUID: str = Field(max_length=ID_MAX)
+    DICOMStudyInstanceUID: str = Field(max_length=service.VALUE_MAX_LENGTH)
 
 
 class SeriesInstanceUIDValue(_Strict):
-    DICOMSeriesInstanceUID: str = Field(max_length=ID_MAX)
+    DICOMSeriesInstanceUID: str = Field(max_length=service.VALUE_MAX_LENGTH)
 
 
 class CreatedAtValue(_Strict):
@@ -117,19 +117,19 @@ SearchValue = Annotated[
 
 class SearchFilter(_Strict):
     values: list[SearchValue] = Field(
-        min_length=1, max_length=2, description="EQUAL: one value; BETWEEN: lower, upper"
+        min_length=1, max_length=service.VALUES_MAX, description="EQUAL: one value; BETWEEN: lower, upper"
     )
-    operator: Literal["EQUAL", "BETWEEN"]
+    operator: Literal[service.OPERATORS]  # type: ignore[valid-type]
 
 
 class Sort(_Strict):
-    sortField: Literal["updatedAt", "createdAt", "DICOMStudyDateAndTime"]
-    sortOrder: Literal["ASC", "DESC"]
+    sortField: Literal[service.SORT_FIELDS]  # type: ignore[valid-type]
+    sortOrder: Literal[service.SORT_ORDERS]  # type: ignore[valid-type]
 
 
 class SearchCriteria(_Strict):
     filters: list[SearchFilter] | None = Field(
-        None, min_length=1, max_length=2, description="combined with AND"
+        None, min_length=1, max_length=service.FILTERS_MAX, description="combined with AND"
     )
     sort: Sort | None = None
 
@@ -162,25 +162,27 @@ REFINEMENT_FIELDS = ("modality", "body_part", "patient_name", "study_description
 CRITERIA_FIELDS = ID_FIELDS + DATE_FIELDS + ("is_primary",) + REFINEMENT_FIELDS
 
 
-class SearchArgs(_Strict):
+class SearchArgs(ToolArguments):
     """Arguments of search_image_sets."""
 
-    datastore_id: str | None = Field(
-        None, max_length=64, description="optional with one datastore or a default"
-    )
-    patient_id: str | None = Field(None, max_length=ID_MAX, description="DICOM PatientID")
-    accession_number: str | None = Field(None, max_length=ID_MAX, description="DICOM AccessionNumber")
-    study_id: str | None = Field(None, max_length=ID_MAX, description="DICOM StudyID")
-    study_instance_uid: str | None = Field(None, max_length=ID_MAX, description="digits and dots")
-    series_instance_uid: str | None = Field(None, max_length=ID_MAX, description="digits and dots")
+    datastore_id: DatastoreIdArg = None
+    patient_id: str | None = Field(None, max_length=service.VALUE_MAX_LENGTH, description="DICOM PatientID")
+    accession_number: str | None = Field(None, max_length=service.VALUE_MAX_LENGTH, description="DICOM AccessionNumber")
+    study_id: str | None = Field(None, max_length=service.VALUE_MAX_LENGTH, description="DICOM StudyID")
+    study_instance_uid: str | None = Field(None, max_length=service.VALUE_MAX_LENGTH, description="digits and dots")
+    series_instance_uid: str | None = Field(None, max_length=service.VALUE_MAX_LENGTH, description="digits and dots")
     study_date: DateInput | None = Field(None, description="DICOM StudyDate")
     created: InstantInput | None = Field(None, description="When the image set was created")
     updated: InstantInput | None = Field(None, description="When the image set was last updated")
     is_primary: bool | None = Field(None, description="false: non-primary image sets only")
     modality: ModalityCode | list[ModalityCode] | None = Field(None, description="e.g. CT, or [CT, PT]")
     body_part: str | None = Field(None, max_length=128, description="e.g. CHEST, any case")
-    patient_name: str | None = Field(None, max_length=ID_MAX, description="words in any order and case")
-    study_description: str | None = Field(None, max_length=ID_MAX, description="text it contains, any case")
+    patient_name: str | None = Field(
+        None, max_length=service.VALUE_MAX_LENGTH, description="words in any order and case"
+    )
+    study_description: str | None = Field(
+        None, max_length=service.VALUE_MAX_LENGTH, description="text it contains, any case"
+    )
     patient_sex: Literal["F", "M", "O"] | None = None
     patient_birth_date: DateInput | None = Field(None, description="e.g. '1920s'")
     search_criteria: SearchCriteria | None = Field(None, description="AWS's searchCriteria JSON, not with flat fields")
@@ -188,10 +190,10 @@ class SearchArgs(_Strict):
         None, description="default updated", json_schema_extra={"enum": ["updated", "created", "study_date"]}
     )
     sort_order: Word | None = Field(None, description="default DESC", json_schema_extra={"enum": ["ASC", "DESC"]})
-    max_items: int | None = Field(
-        None, ge=1, le=50, description="image sets per call (default 25)"
+    max_items: PageSizeArg | None = Field(None, description="image sets per call (default 25)")
+    next_token: str | None = Field(  # an empty one gets the token codec's own error, not pydantic's
+        None, max_length=service.TOKEN_MAX_LENGTH, description="from a previous result: continues that search"
     )
-    next_token: str | None = Field(None, max_length=8192, description="from a previous result: continues that search")
     detail: Literal["summary", "full"] | None = Field(
         None,
         description="summary (default): grouped by study; full: AWS's ImageSetsMetadataSummary",

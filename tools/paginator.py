@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from imageset_search.datastores.errors import DatastoreError, InternalServerException
+from imageset_search.datastores.healthimaging import PAGE_MAX
 from imageset_search.tools.errors import SearchError
 from imageset_search.tools.refine import Predicate, Summary
 from imageset_search.tools.settings import SCAN_BUDGET
 
-SERVICE_PAGE_MAX = 50
 DEFAULT_SIZE = 0  # as a page size: send no maxResults, take the service's default (the AWS CLI without --page-size)
 RESULT_KEY = "imageSetsMetadataSummaries"
 
@@ -79,8 +79,8 @@ def _page_size(position: Position, fixed: int | None, want: int | None, gathered
     if fixed is not None:
         return fixed
     if filtering or want is None:
-        return SERVICE_PAGE_MAX
-    return max(1, min(SERVICE_PAGE_MAX, want - gathered))
+        return PAGE_MAX
+    return max(1, min(PAGE_MAX, want - gathered))
 
 
 def collect(
@@ -130,7 +130,9 @@ def collect(
             return out
 
 
-def _after(token: str | None, size: int, consumed: list[Summary], length: int, following: str | None) -> Position | None:
+def _after(
+    token: str | None, size: int, consumed: list[Summary], length: int, following: str | None
+) -> Position | None:
     """The position after the `consumed` items of a page: mid-page, the next page, or the end."""
     if len(consumed) < length:
         return Position(token, size, len(consumed), item_mark(consumed[-1]))

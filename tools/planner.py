@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from imageset_search.datastores import capabilities as caps
+from imageset_search.datastores.healthimaging import FILTERS_MAX
 from imageset_search.tools.criteria import Criterion
 from imageset_search.tools.refine import Predicate, Refinements, all_of, filter_predicate
 
-SERVICE_FILTER_LIMIT = 2
 PUSH_DOWN_ORDER = (
     "DICOMSeriesInstanceUID",
     "DICOMStudyInstanceUID",
@@ -51,7 +51,7 @@ def plan(query: Query, capabilities: caps.Capabilities | None = None) -> Plan:
     """Where each criterion runs, given what the datastore declares it searches (nothing declared: the scan)."""
     declared = capabilities or {}
     ranked = sorted(query.criteria, key=lambda criterion: PUSH_DOWN_ORDER.index(criterion.attribute))
-    in_criteria, beyond = ranked[:SERVICE_FILTER_LIMIT], ranked[SERVICE_FILTER_LIMIT:]
+    in_criteria, beyond = ranked[:FILTERS_MAX], ranked[FILTERS_MAX:]
     service: dict[str, Any] = {}
     if in_criteria:
         service["filters"] = [criterion.filter for criterion in in_criteria]
@@ -60,7 +60,13 @@ def plan(query: Query, capabilities: caps.Capabilities | None = None) -> Plan:
     placed = _Placed(by_service=[c.said for c in in_criteria])
     if beyond:
         checks = [filter_predicate(c.attribute, c.filter) for c in beyond]
-        placed.add(declared.get(caps.EXTRA_FILTERS), caps.EXTRA_FILTERS, [c.filter for c in beyond], [c.said for c in beyond], checks)
+        placed.add(
+            declared.get(caps.EXTRA_FILTERS),
+            caps.EXTRA_FILTERS,
+            [c.filter for c in beyond],
+            [c.said for c in beyond],
+            checks,
+        )
     for part in query.refinements.parts():
         placed.add(declared.get(part.kind), part.kind, part.value, [part.said], [part.check])
     return Plan(
@@ -79,7 +85,9 @@ class _Placed:
     here: list[str] = field(default_factory=list)
     checks: list[Predicate] = field(default_factory=list)
 
-    def add(self, capability: caps.Capability | None, kind: str, value: Any, said: list[str], checks: list[Predicate]) -> None:
+    def add(
+        self, capability: caps.Capability | None, kind: str, value: Any, said: list[str], checks: list[Predicate]
+    ) -> None:
         """Push a criterion where the datastore searches it; check it here too unless its answer is exact."""
         if capability is not None:
             self.pushed[kind] = value

@@ -7,10 +7,12 @@ descriptions are matched by `datastores.matching`, the one function the local da
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Callable
 
 from imageset_search.datastores import capabilities, matching
+from imageset_search.datastores.instants import to_millis
+from imageset_search.datastores.studytime import study_key
 
 Summary = dict[str, Any]
 Predicate = Callable[[Summary], bool]
@@ -110,17 +112,9 @@ def _within(value: Any, low: Any, high: Any) -> bool:
 # --- AWS filters evaluated here --------------------------------------------------------------------------------------
 
 
-def _study_key(inner: dict[str, Any]) -> tuple[str, str]:
-    """(yyyyMMdd, HHmmss.FFFFFF) padded so that string order is time order; a missing time is 00:00."""
-    clock = str(inner.get("DICOMStudyTime") or "000000")
-    whole, _, fraction = clock.partition(".")
-    return str(inner.get("DICOMStudyDate") or ""), whole.ljust(6, "0") + "." + fraction.ljust(6, "0")
-
-
 def _millis(value: Any) -> int:
     if isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-        return int(moment.timestamp() * 1000 // 1)
+        return to_millis(value)
     return int(float(value) * 1000 // 1)
 
 
@@ -139,7 +133,7 @@ def _comparable(attribute: str, value: Any) -> Any:
     if attribute in ("createdAt", "updatedAt"):
         return _millis(value)
     if attribute == "DICOMStudyDateAndTime":
-        return _study_key(value)
+        return study_key(value.get("DICOMStudyDate"), value.get("DICOMStudyTime"))
     return value
 
 

@@ -4,6 +4,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from imageset_search.datastores.wording import counted
+from imageset_search.tools.spec import ToolResult
+
 
 class ImageSetBrief(BaseModel):
     image_set_id: str
@@ -39,7 +42,7 @@ class ScanReport(BaseModel):
     finished: bool = Field(description="false: more to scan; continue with next_token")
 
 
-class SearchResult(BaseModel):
+class SearchResult(ToolResult):
     datastore_id: str
     count: int = Field(description="image sets in this result")
     has_more: bool = Field(description="true: call again with only next_token for more")
@@ -52,19 +55,18 @@ class SearchResult(BaseModel):
     scan: ScanReport | None = None
     warnings: list[str] = Field(default_factory=list)
 
-    def compact(self) -> dict[str, Any]:
-        """The structured content: empty fields dropped."""
-        return self.model_dump(mode="json", exclude_none=True)
 
-
-def _counted(number: int, one: str, many: str) -> str:
-    return f"{number} {one if number == 1 else many}"
+def found_line(count: int, studies: int | None, datastore_id: str) -> str:
+    """'Found 3 image sets in 2 studies in datastore X.': the tool's headline and the search command's table open
+    with it."""
+    grouped = f" in {counted(studies, 'study', 'studies')}" if studies is not None else ""
+    return f"Found {counted(count, 'image set')}{grouped} in datastore {datastore_id}."
 
 
 def text(result: SearchResult) -> str:
     """The headline above the result: the count, and how to go on (the result itself follows it in full)."""
-    studies = f" in {_counted(len(result.studies), 'study', 'studies')}" if result.studies is not None else ""
-    found = f"Found {_counted(result.count, 'image set', 'image sets')}{studies} in datastore {result.datastore_id}."
+    studies = len(result.studies) if result.studies is not None else None
+    found = found_line(result.count, studies, result.datastore_id)
     if result.has_more:
         return f"{found} More remain: call search_image_sets again with only next_token (and max_items if you like)."
     return f"{found} That is all: there are no more results."

@@ -8,6 +8,8 @@ series-level ones under each image set, and drops empty fields: a model reads mo
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
+from imageset_search.datastores.instants import aware
+
 STUDY_FIELDS = {
     "study_instance_uid": "DICOMStudyInstanceUID",
     "patient_id": "DICOMPatientId",
@@ -35,8 +37,7 @@ TIME_FIELDS = {"created_at": "createdAt", "updated_at": "updatedAt"}
 def iso(value: Any) -> Any:
     """A timestamp as the AWS CLI prints it: ISO 8601 in UTC with microseconds."""
     if isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-        return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+        return aware(value).astimezone(timezone.utc).isoformat(timespec="microseconds")
     return value
 
 

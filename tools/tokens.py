@@ -19,13 +19,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
+from imageset_search.datastores import healthimaging as service
+from imageset_search.datastores.instants import aware
 from imageset_search.datastores.tokens import (
     CLI_RESUME, ID_BYTES, MAC_BYTES, SCOPE_BYTES, TOOL_SEARCH, TokenError, TokenSigner, from_b64url, pack_id,
     pack_text, unpack_id, unpack_text,
 )  # fmt: skip
 from imageset_search.tools.criteria import Criterion
 from imageset_search.tools.errors import SearchError
-from imageset_search.tools.paginator import SERVICE_PAGE_MAX, Position
+from imageset_search.tools.paginator import Position
 from imageset_search.tools.planner import Query
 from imageset_search.tools.refine import Refinements
 
@@ -34,17 +36,10 @@ _PLACE = struct.Struct(">BBI")  # page size, offset (both at most 50) and the 32
 # 10 took 31 calls for the 15 requests, 20 took 22, 25 took 20 and 50 took 17, while the largest page grew from 4.7
 # to 5.7, 7.7 and 12.1 KB of text; 25 saves most of the calls and keeps a broad first page well under 50's.
 DEFAULT_MAX_ITEMS = 25
-_ATTRIBUTES = (
-    "DICOMPatientId", "DICOMAccessionNumber", "DICOMStudyId", "DICOMStudyInstanceUID", "DICOMSeriesInstanceUID",
-    "createdAt", "updatedAt", "DICOMStudyDateAndTime", "isPrimary",
-)  # fmt: skip
-_CODES = {name: chr(ord("a") + index) for index, name in enumerate(_ATTRIBUTES)}
+_CODES = {name: chr(ord("a") + index) for index, name in enumerate(service.SEARCH_ATTRIBUTES)}  # order is format
 _NAMES = {code: name for name, code in _CODES.items()}
-_OPERATORS = ("EQUAL", "BETWEEN")
 _TIME_SHORTHANDS = {"000000": "0", "235959.999999": "9"}  # the bounds every date range has
 _TIME_LONGHANDS = {short: clock for clock, short in _TIME_SHORTHANDS.items()}
-_SORT_FIELDS = ("updatedAt", "createdAt", "DICOMStudyDateAndTime")
-_SORT_ORDERS = ("ASC", "DESC")
 _REFINEMENT_KEYS = {
     "modality": "m", "body_part": "b", "patient_name": "n", "study_description": "t", "patient_sex": "x",
     "birth_date": "y",
@@ -73,7 +68,7 @@ EMPTY = (
 
 def _pack_value(attribute: str, value: Any) -> Any:
     if attribute in ("createdAt", "updatedAt"):
-        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        moment = aware(value)
         return round(moment.timestamp() * 1000)
     if attribute == "DICOMStudyDateAndTime":
         if "DICOMStudyTime" not in value:
@@ -98,7 +93,7 @@ def _unpack_value(attribute: str, packed: Any) -> Any:
 def _pack_criterion(criterion: Criterion) -> list[Any]:
     attribute = criterion.attribute
     values = [_pack_value(attribute, value[attribute]) for value in criterion.filter["values"]]
-    return [_CODES[attribute], _OPERATORS.index(criterion.filter["operator"]), values]
+    return [_CODES[attribute], service.OPERATORS.index(criterion.filter["operator"]), values]
 
 
 def _unpack_criterion(packed: list[Any]) -> Criterion:
@@ -106,7 +101,7 @@ def _unpack_criterion(packed: list[Any]) -> Criterion:
     attribute = _NAMES[code]
     search_filter = {
         "values": [{attribute: _unpack_value(attribute, value)} for value in values],
-        "operator": _OPERATORS[operator],
+        "operator": service.OPERATORS[operator],
     }
     return Criterion(attribute, search_filter)
 
@@ -135,7 +130,8 @@ def pack_query(query: Query) -> dict[str, Any]:
     if refinements := _pack_refinements(query.refinements):
         packed["r"] = refinements
     if query.sort:
-        packed["s"] = [_SORT_FIELDS.index(query.sort["sortField"]), _SORT_ORDERS.index(query.sort["sortOrder"])]
+        field, order = query.sort["sortField"], query.sort["sortOrder"]
+        packed["s"] = [service.SORT_FIELDS.index(field), service.SORT_ORDERS.index(order)]
     return packed
 
 
@@ -143,7 +139,7 @@ def _unpack_query(packed: dict[str, Any]) -> Query:
     sort = None
     if "s" in packed:
         field, order = packed["s"]
-        sort = {"sortField": _SORT_FIELDS[field], "sortOrder": _SORT_ORDERS[order]}
+        sort = {"sortField": service.SORT_FIELDS[field], "sortOrder": service.SORT_ORDERS[order]}
     criteria = tuple(_unpack_criterion(item) for item in packed["f"])
     return Query(criteria, _unpack_refinements(packed.get("r", {})), sort)
 
@@ -167,10 +163,10 @@ def _unpack_position(data: bytes, default_size: bool) -> tuple[Position, bytes]:
     size, offset, last = _PLACE.unpack(data[: _PLACE.size])
     service_token, rest = unpack_text(data[_PLACE.size :])
     if offset:
-        fits = (1 <= size <= SERVICE_PAGE_MAX and offset < size) or (default_size and not size)
+        fits = (1 <= size <= service.PAGE_MAX and offset < size) or (default_size and not size)
     else:
         fits = size == 0 and last == 0
-    if not fits or offset > SERVICE_PAGE_MAX:
+    if not fits or offset > service.PAGE_MAX:
         raise TokenError("damaged")
     return Position(service_token, size, offset, last), rest
 

@@ -61,10 +61,14 @@ def answers(store: Store) -> dict:
         "R01": len(store.column()),
         "R02": len(store.column(f"{tag('DICOMSeriesModality')} = 'CT'")),
         "R03": sorted(store.column(f"{tag('DICOMSeriesModality')} = 'MR' AND {tag('DICOMSeriesBodyPart')} = 'KNEE'")),
-        "R04": sorted(set(store.column(f"{name_words} LIKE '%nguyen571%' AND {name_words} LIKE '%daniel446%'",
-                                       column="study_uid"))),
-        "R05": store.one(f"{tag('DICOMStudyDescription')} = 'CT HEAD W/O CONTRAST'", (), "accession_number",
-                         "ORDER BY study_dt DESC"),
+        "R04": sorted(
+            set(
+                store.column(f"{name_words} LIKE '%nguyen571%' AND {name_words} LIKE '%daniel446%'", column="study_uid")
+            )
+        ),
+        "R05": store.one(
+            f"{tag('DICOMStudyDescription')} = 'CT HEAD W/O CONTRAST'", (), "accession_number", "ORDER BY study_dt DESC"
+        ),
         "R06": [row[1][:8] for row in by_date[:-1]],
         "R07": store.one("id = ?", ("4d711843ea20e37baec65349e22f332c",), "n_instances"),
         "R08": store.one("accession_number = ? AND is_primary = 1", ("A13118537",), "sum(n_instances)"),
@@ -73,12 +77,19 @@ def answers(store: Store) -> dict:
             "SELECT count(*) FROM versions v JOIN image_sets i ON i.pk = v.image_set WHERE i.ds = ? AND i.id = ?",
             (store.ds, "8381f662cb9eed103a0b2c0de798bd37"),
         ).fetchone()[0],
-        "R11": len(set(store.column(f"{tag('DICOMStudyDescription')} = 'MRI BRAIN W/WO CONTRAST'",
-                                    column="patient_id"))),
+        "R11": len(
+            set(store.column(f"{tag('DICOMStudyDescription')} = 'MRI BRAIN W/WO CONTRAST'", column="patient_id"))
+        ),
         "R12": sorted(set(store.column(f"{tag('DICOMSeriesModality')} = 'MR'", column=tag("DICOMSeriesBodyPart")))),
         "R13": list(store.rows("accession_number = ?", ("A22505043",), f"{tag('DICOMPatientName')}, patient_id")[0]),
-        "R14": sorted(set(store.column(f"{tag('DICOMPatientSex')} = 'F' AND {tag('DICOMPatientBirthDate')} < '19600101'",
-                                       column="patient_id"))),
+        "R14": sorted(
+            set(
+                store.column(
+                    f"{tag('DICOMPatientSex')} = 'F' AND {tag('DICOMPatientBirthDate')} < '19600101'",
+                    column="patient_id",
+                )
+            )
+        ),
         "R15": latest_levels(store, series_two)["Series"]["SeriesDescription"],
     }
 

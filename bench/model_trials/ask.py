@@ -26,7 +26,9 @@ from mcp import ClientSession, StdioServerParameters, stdio_client
 
 def server(db: Path) -> StdioServerParameters:
     script = Path(sys.executable).parent / "imageset-search"
-    command, args = (str(script), ["serve"]) if script.exists() else (sys.executable, ["-m", "imageset_search.server.cli", "serve"])
+    command, args = (
+        (str(script), ["serve"]) if script.exists() else (sys.executable, ["-m", "imageset_search.server.cli", "serve"])
+    )
     env = dict(os.environ, IMAGESET_SEARCH_DB=str(db.resolve()))
     return StdioServerParameters(command=command, args=args, env=env)
 

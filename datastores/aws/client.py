@@ -101,7 +101,11 @@ def build_client(options: ClientOptions):
 
     def make(config):
         return session.client(
-            "medical-imaging", region_name=region, endpoint_url=options.endpoint_url, verify=options.verify(), config=config
+            "medical-imaging",
+            region_name=region,
+            endpoint_url=options.endpoint_url,
+            verify=options.verify(),
+            config=config,
         )
 
     client = make(config)

@@ -6,11 +6,11 @@ read in full (still gzip, as the service sends it), and failures as `datastores.
 Retries and backoff are botocore's (`retry_mode`, `max_attempts`: every attempt counted, the first included).
 """
 
-import re
 import threading
 from pathlib import Path
 from typing import Any
 
+from imageset_search.datastores import healthimaging as service
 from imageset_search.datastores.aws import qido_path
 from imageset_search.datastores.aws.client import (
     ClientOptions,
@@ -21,11 +21,10 @@ from imageset_search.datastores.aws.client import (
 )
 from imageset_search.datastores.aws.errors import Call, aws_errors
 from imageset_search.datastores.capabilities import check_refinements
-from imageset_search.datastores.errors import CredentialsError, ResourceNotFoundException, ValidationException
+from imageset_search.datastores.errors import CredentialsError, ValidationException
 from imageset_search.datastores.tokens import installation_secret
 
 RETRY_MODES = ("standard", "adaptive", "legacy")
-DATASTORE_ID = re.compile(r"[0-9a-z]{32}")
 
 
 class AwsDatastore:
@@ -153,34 +152,6 @@ class AwsDatastore:
     def get_datastore(self, datastore_id: str) -> dict[str, Any]:
         return self._call("GetDatastore", datastore_id, datastoreId=datastore_id)
 
-    def resolve_datastore(self, name_or_id: str | None = None) -> str:
-        """The datastore id to search: an id as given; a name looked up among the ACTIVE datastores; nothing, the
-        account's only ACTIVE datastore. Otherwise the error lists the ACTIVE ones to choose from."""
-        if name_or_id is not None and DATASTORE_ID.fullmatch(name_or_id):
-            return name_or_id
-        active = self._all_datastores("ACTIVE")
-        chosen = active if name_or_id is None else [d for d in active if d.get("datastoreName") == name_or_id]
-        if len(chosen) == 1:
-            return chosen[0]["datastoreId"]
-        listed = ", ".join(f"{d['datastoreId']} ({d.get('datastoreName', '')})" for d in active)
-        if not active:
-            raise ResourceNotFoundException(
-                "no ACTIVE HealthImaging datastore in this account and region: check --region and --profile, "
-                "or create one with `aws medical-imaging create-datastore`"
-            )
-        if name_or_id is not None:
-            raise ResourceNotFoundException(f"no ACTIVE datastore is named {name_or_id[:256]!r}; the ACTIVE ones: {listed}")
-        raise ValidationException(f"{len(active)} ACTIVE datastores; pass --datastore-id with one of: {listed}")
-
-    def _all_datastores(self, status: str) -> list[dict[str, Any]]:
-        summaries, token = [], None
-        while True:
-            page = self.list_datastores(datastore_status=status, max_results=50, next_token=token)
-            summaries += page.get("datastoreSummaries", [])
-            token = page.get("nextToken")
-            if not token:
-                return summaries
-
     def _qido_client(self, datastore_id: str):
         """The QIDO-RS client of one datastore: HealthImaging's DICOMweb host in the client's region (or the custom
         endpoint, which serves both APIs), SigV4-signed with the same credentials, TLS settings and read timeout."""
@@ -217,12 +188,14 @@ class AwsDatastore:
     def _call(self, operation: str, datastore_id: str | None, read=None, **params: Any) -> dict[str, Any]:
         """One boto3 call with the unset parameters left out (boto3 rejects None) and ResponseMetadata dropped;
         `read` finishes the response inside the error mapping (a streamed body can still fail)."""
+        from botocore import xform_name  # boto3's method names; imported here to keep botocore out of start-up
+
         sent = {name: value for name, value in params.items() if value is not None}
         endpoint = self.options.endpoint_url or f"HealthImaging in {self.options.region or 'the configured region'}"
         start_counting_attempts()
         try:
             with aws_errors(Call(operation, datastore_id, endpoint, sent)):
-                response = getattr(self.client, _snake(operation))(**sent)
+                response = getattr(self.client, xform_name(operation))(**sent)
                 if read:
                     response = read(response)
         except CredentialsError:
@@ -242,12 +215,8 @@ def _read_blob(response: dict[str, Any]) -> dict[str, Any]:
         blob.close()
 
 
-def _snake(operation: str) -> str:
-    """`SearchImageSets` -> `search_image_sets`, boto3's method name."""
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in operation).lstrip("_")
-
 
 def _checked_datastore_id(datastore_id: Any) -> None:
     """A datastore id goes into the DICOMweb URL's path: only the service's own form may."""
-    if not isinstance(datastore_id, str) or not DATASTORE_ID.fullmatch(datastore_id):
+    if not service.is_id(datastore_id):
         raise ValidationException("datastoreId must be 32 characters from 0-9 and a-z")

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from imageset_search.datastores import errors
 from imageset_search.datastores.aws.client import attempts_sent
 from imageset_search.datastores.aws.validation import service_rule_error
+from imageset_search.datastores.healthimaging import ID_PATTERN
+from imageset_search.datastores.wording import counted
 
 CREDENTIAL_CODES = {
     "ExpiredToken",
@@ -29,7 +31,7 @@ REFRESH_CREDENTIALS = (
     "refresh them with `aws sso login --profile NAME` (SSO), choose a profile with AWS_PROFILE or --profile, or set "
     "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) in the server's environment"
 )
-RESOURCE_ID = re.compile(r"\b[0-9a-z]{32}\b")
+RESOURCE_ID = re.compile(rf"\b{ID_PATTERN}\b")
 VALUE_IN_REPORT = re.compile(r", value: .*?(?=, type:|, valid |$)", re.MULTILINE)
 
 
@@ -72,7 +74,8 @@ def from_client_error(exc, call: Call) -> errors.DatastoreError:
     status, attempts = meta.get("HTTPStatusCode", 500), meta.get("RetryAttempts", 0) + 1
     if code in THROTTLING_CODES or status == 429:
         return errors.ThrottlingException(
-            f"{call.operation} was throttled after {attempts_text(attempts)}; retry later or lower the request rate"
+            f"{call.operation} was throttled after {counted(attempts, 'attempt')}; "
+            "retry later or lower the request rate"
         )
     if code in CREDENTIAL_CODES:
         return errors.CredentialsError(f"AWS did not accept the credentials ({code}): {REFRESH_CREDENTIALS}")
@@ -86,14 +89,12 @@ def from_client_error(exc, call: Call) -> errors.DatastoreError:
     kind = errors.ERROR_CLASSES.get(code)
     if kind in (errors.InternalServerException, errors.ServiceUnavailableException) or status >= 500:
         kind = errors.ServiceUnavailableException if status == 503 else errors.InternalServerException
-        return kind(f"{call.operation} failed on the service side after {attempts_text(attempts)} ({code}): {message}")
+        return kind(
+            f"{call.operation} failed on the service side after {counted(attempts, 'attempt')} ({code}): {message}"
+        )
     if kind is not None:
         return kind(message)
     return errors.ValidationException(f"{call.operation} was rejected ({code or status}): {message}")
-
-
-def attempts_text(count: int) -> str:
-    return f"{count} attempt" if count == 1 else f"{count} attempts"
 
 
 def _naming_datastore(message: str, call: Call) -> str:
@@ -123,7 +124,7 @@ def from_botocore_error(exc, call: Call) -> errors.DatastoreError:
         )
     if isinstance(exc, (bx.ConnectionError, bx.HTTPClientError, bx.IncompleteReadError)):
         return errors.ServiceUnavailableException(
-            f"{call.operation} got no answer from {call.endpoint} after {attempts_text(attempts_sent())} "
+            f"{call.operation} got no answer from {call.endpoint} after {counted(attempts_sent(), 'attempt')} "
             f"({type(exc).__name__}): check the network and the endpoint URL, or raise --read-timeout"
         )
     return errors.InternalServerException(f"{call.operation} failed in the AWS client ({type(exc).__name__}): {exc}")
@@ -131,8 +132,15 @@ def from_botocore_error(exc, call: Call) -> errors.DatastoreError:
 
 def _credential_errors(bx) -> tuple[type, ...]:
     """botocore's ways of having no usable credentials (LoginError, for `aws login`, exists in newer botocore only)."""
-    kinds = (bx.NoCredentialsError, bx.PartialCredentialsError, bx.CredentialRetrievalError, bx.TokenRetrievalError,
-             bx.NoAuthTokenError, bx.ProfileNotFound, bx.SSOError)
+    kinds = (
+        bx.NoCredentialsError,
+        bx.PartialCredentialsError,
+        bx.CredentialRetrievalError,
+        bx.TokenRetrievalError,
+        bx.NoAuthTokenError,
+        bx.ProfileNotFound,
+        bx.SSOError,
+    )
     return kinds + ((bx.LoginError,) if hasattr(bx, "LoginError") else ())
 
 

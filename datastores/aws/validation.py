@@ -9,12 +9,9 @@ fail alike for the same input; only if those rules pass (botocore is stricter) d
 
 from typing import Any
 
-from imageset_search.datastores.errors import ValidationException
 from imageset_search.datastores.criteria import parse_criteria
-from imageset_search.datastores.validation import check_int_range, check_token_text, invalid
-
-ID_PATTERN_TEXT = "[0-9a-z]{32}"
-PAGE_LIMIT = 50
+from imageset_search.datastores.errors import ValidationException
+from imageset_search.datastores.validation import check_id, check_page_size, check_token_text
 
 
 def service_rule_error(params: dict[str, Any]) -> ValidationException | None:
@@ -22,21 +19,13 @@ def service_rule_error(params: dict[str, Any]) -> ValidationException | None:
     try:
         for name in ("datastoreId", "imageSetId"):
             if name in params:
-                _check_id(name, params[name])
+                check_id(name, params[name])
         if "searchCriteria" in params:
             parse_criteria(params["searchCriteria"])
         if "maxResults" in params:
-            check_int_range("maxResults", params["maxResults"], 1, PAGE_LIMIT)
+            check_page_size("maxResults", params["maxResults"])
         if "nextToken" in params:
             check_token_text("nextToken", params["nextToken"])
     except ValidationException as exc:
         return exc
     return None
-
-
-def _check_id(name: str, value: Any) -> None:
-    """The store's id rule (32 characters [0-9a-z]); the value is shown only when it is a string, as the store does."""
-    if isinstance(value, str) and len(value) == 32 and value.isascii() and value.isalnum() and value == value.lower():
-        return
-    shown = value if isinstance(value, str) else None
-    raise invalid(name, f"Member must satisfy regular expression pattern: {ID_PATTERN_TEXT}", shown=shown)

@@ -29,10 +29,10 @@ from imageset_search.datastores import capabilities as caps
 from imageset_search.datastores.dicomweb import dicom_json
 from imageset_search.datastores.dicomweb.qido import QidoClient, QidoOptions, name_wildcard
 from imageset_search.datastores.errors import ResourceNotFoundException, ValidationException
+from imageset_search.datastores.healthimaging import PAGE_MAX
 from imageset_search.datastores.studytime import DAY_END, DAY_START, study_key
 from imageset_search.datastores.tokens import installation_secret
 
-MAX_PAGE = 50
 RESOLVE_PAGE = 200  # series per QIDO-RS call when an unknown image set id is looked for
 RESOLVE_LIMIT = 10_000  # series looked through before an id is declared unknown
 PLAIN = re.compile(r"[A-Za-z0-9._-]+")
@@ -142,9 +142,9 @@ class DicomwebDatastore:
     ) -> dict[str, Any]:
         self._check(datastore_id)
         refinements = caps.check_refinements(refinements, self.capabilities)
-        size = MAX_PAGE if max_results is None else max_results
-        if not 1 <= size <= MAX_PAGE:
-            raise ValidationException(f"maxResults must be between 1 and {MAX_PAGE}")
+        size = PAGE_MAX if max_results is None else max_results
+        if not 1 <= size <= PAGE_MAX:
+            raise ValidationException(f"maxResults must be between 1 and {PAGE_MAX}")
         keys, checks, nothing = _query(search_criteria or {}, refinements)
         response: dict[str, Any] = {"imageSetsMetadataSummaries": []}
         if nothing:

@@ -21,7 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from imageset_search.datastores.local.dicom_instance import DICOMDIR_CLASS_UID, STORE_COUNTED
-from imageset_search.datastores.local.dicom_values import BINARY_VRS, NotDecoded, element_value, raw_value
+from imageset_search.datastores.local.dicom_values import (
+    BINARY_VRS,
+    NotDecoded,
+    element_value,
+    raw_json_value,
+    raw_value,
+)
 from imageset_search.datastores.local.pydicom_reader import quiet_pydicom
 
 FIRST_CHUNK = 64 * 1024
@@ -32,10 +38,12 @@ _LUT_DESCRIPTORS = frozenset({0x00281101, 0x00281102, 0x00281103, 0x00283002})  
 # Retired "US or SS" attributes that pydicom leaves ambiguous instead of settling them from PixelRepresentation.
 _UNSETTLED_US_OR_SS = frozenset({0x00280071, 0x00281100, 0x00281111, 0x00281112, 0x00281113})
 _LONG_LENGTH_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "UC", "UN", "UR", "UT"})
-_VRS = _LONG_LENGTH_VRS | {
+_SHORT_LENGTH_VRS = frozenset({
     "AE", "AS", "AT", "CS", "DA", "DS", "DT", "FD", "FL", "IS", "LO", "LT", "PN", "SH", "SL", "SS", "ST", "SV", "TM",
     "UI", "UL", "US", "UV",
-}  # fmt: skip
+})  # fmt: skip
+# An explicit VR element's two VR bytes -> (VR, whether a 4-byte length follows two reserved bytes).
+_EXPLICIT_VRS = {vr.encode(): (vr, vr in _LONG_LENGTH_VRS) for vr in _LONG_LENGTH_VRS | _SHORT_LENGTH_VRS}
 _CHARACTER_SET_TAG = 0x00080005
 _SOP_CLASS_TAG, _SYNTAX_TAG = 0x00020002, 0x00020010
 _IMPLICIT_LITTLE_ENDIAN = "1.2.840.10008.1.2"
@@ -52,6 +60,10 @@ class _Declined(Exception):
 
 class _Truncated(Exception):
     """The file ends inside its header."""
+
+
+def _declined():
+    raise _Declined
 
 
 @dataclass(frozen=True)
@@ -116,20 +128,20 @@ def _parse_file(source: _Source) -> FastHeader:
     if source.data[128:132] != b"DICM":
         raise _Declined
     walk = _Walk(source, implicit=False)
-    meta, position = walk.dataset(132, lambda tag: tag >> 16 != 0x0002)
+    meta, position = walk.elements(132, None, lambda tag: tag >> 16 != 0x0002)
     syntax = _uid(meta.get(_SYNTAX_TAG))
     walk.implicit = syntax == _IMPLICIT_LITTLE_ENDIAN
     if not (walk.implicit or syntax in _explicit_little_endian_syntaxes()):
         raise _Declined
     if _uid(meta.get(_SOP_CLASS_TAG)) == DICOMDIR_CLASS_UID or walk.implicit and _looks_explicit(source, position):
         raise _Declined
-    elements, stopped_at = walk.dataset(position, _PIXEL_TAGS.__contains__)
+    elements, stopped_at = walk.elements(position, None, _PIXEL_TAGS.__contains__)
     if not elements:
         raise _Declined
     if walk.implicit:
         _settle_ambiguous_vrs(elements)
     elif not source.ends_at(stopped_at):
-        walk.explicit_head(stopped_at)  # pydicom reads the pixel data element's whole head before it stops
+        walk.check_explicit_head(stopped_at)  # pydicom reads the pixel data element's whole head before it stops
     return FastHeader(elements, syntax)
 
 
@@ -154,103 +166,89 @@ class _Walk:
     def __init__(self, source: _Source, implicit: bool):
         self.source = source
         self.implicit = implicit
+        self.dictionary = _dictionary()
 
-    def dataset(self, position: int, stop) -> tuple[dict[int, tuple[str, Any]], int]:
-        """The top level's elements from `position` to the first tag `stop` accepts, or to the file's end."""
-        source = self.source
-        data = source.data
-        elements: dict[int, tuple[str, Any]] = {}
-        while True:
-            if position + 8 > len(data):
-                if source.ends_at(position):
-                    return elements, position
-                data = source.holding(position + 8)
-            group, number = _ITEM_HEAD.unpack_from(data, position)[:2]
-            tag = group << 16 | number
-            if stop(tag):
-                return elements, position
-            position = self._element(tag, position, elements)
-            data = source.data
+    def elements(self, position: int, end: int | None, stop=None) -> tuple[dict[int, tuple[str, Any]], int]:
+        """The elements from `position`: at the top level (`stop` given), to the first tag `stop` accepts or to the
+        file's end; in an item, to `end` or (undefined length: `end` None) to the item delimiter. A private element
+        is only walked past. A repeated tag keeps its first place and its last value, as in pydicom's Dataset.
 
-    def item(self, position: int, end: int | None) -> tuple[dict[int, tuple[str, Any]], int]:
-        """An item's elements from `position` to `end`, or (undefined length, `end` None) to the item delimiter."""
-        source = self.source
+        This is the reader's inner loop, so each element's head is read here rather than in a helper."""
+        source, implicit, dictionary = self.source, self.implicit, self.dictionary
         data = source.data
         elements: dict[int, tuple[str, Any]] = {}
         while end is None or position < end:
             if position + 8 > len(data):
+                if stop is not None and source.ends_at(position):
+                    return elements, position
                 data = source.holding(position + 8)
-            group, number = _ITEM_HEAD.unpack_from(data, position)[:2]
+            group, number, length = _ITEM_HEAD.unpack_from(data, position)
             tag = group << 16 | number
-            if tag == _ITEM_END and end is None:
+            if stop is not None:
+                if stop(tag):
+                    return elements, position
+            elif tag == _ITEM_END and end is None:
                 return elements, position + 8
-            position = self._element(tag, position, elements)
-            data = source.data
+            if group == 0xFFFE:
+                raise _Declined
+            start = position + 8
+            if implicit:  # the dictionary's VR; "" for a tag it does not know (private or unknown: never kept)
+                entry = dictionary.get(tag)
+                vr = entry[0] if entry else ""
+            else:
+                vr, long_length = _EXPLICIT_VRS.get(data[position + 4 : position + 6]) or _declined()
+                if long_length:
+                    if position + 12 > len(data):
+                        data = source.holding(position + 12)
+                    length, start = _LENGTH.unpack_from(data, position + 8)[0], position + 12
+                else:
+                    length >>= 16  # the 2-byte length after the 2-byte VR
+            private = group & 1
+            if vr == "SQ" or (implicit and not vr and length == _UNDEFINED):  # an unknown tag's, read as a sequence
+                if private and length != _UNDEFINED:  # its end is known, and nothing private is kept: skip its items
+                    position = start + length
+                    if position > len(data):
+                        data = source.holding(position)
+                    continue
+                value, position = self._items(start, None if length == _UNDEFINED else start + length)
+                data = source.data
+            elif length == _UNDEFINED or (vr == "UN" and not private):
+                raise _Declined  # pydicom reads these as sequences or by the dictionary's VR
+            else:
+                position = start + length
+                if position > len(data):
+                    data = source.holding(position)
+                if private:
+                    continue
+                value = data[start:position]
+            elements[tag] = (vr, value)
         if position != end:
             raise _Declined
         return elements, position
 
-    def _element(self, tag: int, position: int, elements: dict[int, tuple[str, Any]]) -> int:
-        """Read the element at `position` into `elements` (a private one is only walked past); where the next one
-        begins. A repeated tag keeps its first place and its last value, as in pydicom's Dataset."""
-        if tag >> 16 == 0xFFFE:
-            raise _Declined
-        vr, length, start = self._implicit_head(position, tag) if self.implicit else self.explicit_head(position)
-        private = tag >> 16 & 1
-        if vr == "SQ" or (self.implicit and not vr and length == _UNDEFINED):  # an unknown tag's, read as a sequence
-            if private and length != _UNDEFINED:  # its end is known, and nothing private is kept: skip its items
-                self._check_within(start + length)
-                return start + length
-            value, position = self._items(start, None if length == _UNDEFINED else start + length)
-        elif length == _UNDEFINED or (vr == "UN" and not private):
-            raise _Declined  # pydicom reads these as sequences or by the dictionary's VR
-        else:
-            position = start + length
-            self._check_within(position)
-            if private:
-                return position
-            value = self.source.data[start:position]
-        elements[tag] = (vr, value)
-        return position
-
-    def _check_within(self, position: int) -> None:
-        """Raise _Truncated when the file ends before `position` (reading on up to there if need be)."""
-        if position > len(self.source.data):
-            self.source.holding(position)
-
-    def explicit_head(self, position: int) -> tuple[str, int, int]:
-        """(VR, value length, value start) of an explicit VR element."""
-        data = self.source.data
-        vr = data[position + 4 : position + 6].decode("latin-1")
-        if vr not in _VRS:
-            raise _Declined
-        if vr in _LONG_LENGTH_VRS:
-            data = self.source.holding(position + 12)
-            return vr, _LENGTH.unpack_from(data, position + 8)[0], position + 12
-        return vr, _SHORT_LENGTH.unpack_from(data, position + 6)[0], position + 8
-
-    def _implicit_head(self, position: int, tag: int) -> tuple[str, int, int]:
-        """(VR, value length, value start) of an implicit VR element: the dictionary's VR, "" for a tag it does not
-        know (private or unknown: never kept, only walked past). An ambiguous VR ("US or SS", ...) is settled
-        afterwards."""
-        entry = _dictionary().get(tag)
-        vr = entry[0] if entry else ""
-        return vr, _LENGTH.unpack_from(self.source.data, position + 4)[0], position + 8
+    def check_explicit_head(self, position: int) -> None:
+        """Decline or raise _Truncated unless a whole explicit VR element head starts at `position`."""
+        _vr, long_length = _EXPLICIT_VRS.get(self.source.data[position + 4 : position + 6]) or _declined()
+        if long_length:
+            self.source.holding(position + 12)
 
     def _items(self, position: int, end: int | None) -> tuple[list[dict[int, tuple[str, Any]]], int]:
         """A sequence's items, to `end` or (undefined length) to the sequence delimiter."""
         items = []
+        data = self.source.data
         while end is None or position < end:
-            data = self.source.holding(position + 8)
+            if position + 8 > len(data):
+                data = self.source.holding(position + 8)
             group, number, length = _ITEM_HEAD.unpack_from(data, position)
             tag = group << 16 | number
             if tag == _SEQUENCE_END and end is None:
                 return _UndefinedLengthItems(items), position + 8
             if tag != _ITEM:
                 raise _Declined
-            item, position = self.item(position + 8, None if length == _UNDEFINED else position + 8 + length)
-            if any(" or " in vr and vr != "OB or OW" for vr, _value in item.values()):
-                raise _Declined  # VRs pydicom settles from the item's ancestors
+            item, position = self.elements(position + 8, None if length == _UNDEFINED else position + 8 + length)
+            data = self.source.data
+            if self.implicit and any(" or " in vr and vr != "OB or OW" for vr, _value in item.values()):
+                raise _Declined  # VRs pydicom settles from the item's ancestors (explicit VRs are never ambiguous)
             items.append(item)
         if position != end:
             raise _Declined
@@ -330,10 +328,12 @@ def _kept_elements(
     leaves out an element whose value pydicom cannot decode. An item may repeat the file's Specific Character Set
     (`character_set`, as vendors' items often do); an item with another one is declined."""
     kept = []
+    dictionary = _dictionary()
+    encoding = encodings[0]
     for tag, (vr, raw) in elements.items():
         if not tag & 0xFFFF or vr in BINARY_VRS:
             continue
-        entry = _dictionary().get(tag)
+        entry = dictionary.get(tag)
         keyword = entry[4] if entry else ""
         if not keyword or keyword in STORE_COUNTED:
             continue
@@ -342,13 +342,18 @@ def _kept_elements(
                 continue
             value = element_value(vr, raw, lambda item: _item_value(item, encodings, character_set))
         else:
-            decoded = _decoded(tag, vr, raw, encodings)
-            if decoded is _UNDECODABLE:
-                continue
             try:
-                value = element_value(vr, decoded, None)
-            except Exception:
-                continue
+                if tag in _LUT_DESCRIPTORS and vr == "SS":
+                    raise NotDecoded("a LUT descriptor pydicom mends")
+                value = raw_json_value(vr, raw, encoding)
+            except NotDecoded:
+                decoded = _pydicom_decoded(tag, vr, raw, encodings)
+                if decoded is _UNDECODABLE:
+                    continue
+                try:
+                    value = element_value(vr, decoded, None)
+                except Exception:
+                    continue
         kept.append((keyword, vr, value))
     return kept
 
@@ -380,6 +385,11 @@ def _decoded(tag: int, vr: str, raw: bytes, encodings: tuple[str, ...]) -> Any:
             return raw_value(vr, raw, encodings[0])
         except NotDecoded:
             pass
+    return _pydicom_decoded(tag, vr, raw, encodings)
+
+
+def _pydicom_decoded(tag: int, vr: str, raw: bytes, encodings: tuple[str, ...]) -> Any:
+    """The element's value as pydicom's own conversion gives it; `_UNDECODABLE` when pydicom raises."""
     from pydicom.dataelem import RawDataElement, convert_raw_data_element
     from pydicom.tag import BaseTag
 
@@ -389,4 +399,3 @@ def _decoded(tag: int, vr: str, raw: bytes, encodings: tuple[str, ...]) -> Any:
             return convert_raw_data_element(element, encoding=list(encodings), ds=None).value
     except Exception:
         return _UNDECODABLE
-

@@ -17,15 +17,28 @@ BINARY_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "UN", "OB or OW", "U
 INTEGER_VRS = frozenset({"IS", "SL", "SS", "SV", "UL", "US", "UV", "US or SS"})
 FLOAT_VRS = frozenset({"DS", "FD", "FL"})
 
+# An escape sequence: a terminal's control sequence (ESC [, parameters, intermediates, a final byte), or an ISO 2022
+# one (ESC, intermediate bytes, a final byte); and the control characters no value keeps.
+_ESCAPE_SEQUENCE = re.compile(r"\x1b(\[[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]?|[\x20-\x2f]*[\x30-\x7e]?)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 _LEGACY_DATE = re.compile(r"^(\d{4})[.\-/](\d{2})[.\-/](\d{2})$")
 _LEGACY_TIME = re.compile(r"^(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?$")
 
 
 def clean_text(value: Any) -> str | None:
-    """Trim DICOM padding (spaces, NULs); an empty string becomes None, as HealthImaging writes empty values."""
+    """Trim DICOM padding (spaces, NULs); an empty string becomes None, as HealthImaging writes empty values.
+
+    No control character is kept but tab, line feed, carriage return and form feed (the ones DICOM text may hold):
+    an ISO 2022 escape sequence that pydicom leaves in decoded text (it does for `ESC $ ) A`, ISO 2022 IR 58) is
+    removed whole, which leaves that text as it should read; so is a terminal's control sequence; and any other
+    control character is dropped, so no stored value can drive a terminal.
+    """
     if value is None:
         return None
-    text = str(value).strip(" \x00\t\r\n")
+    text = str(value)
+    if not text.isprintable():
+        text = _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text))
+    text = text.strip(" \x00\t\r\n")
     return text or None
 
 
@@ -88,6 +101,9 @@ def scalar_value(vr: str, value: Any) -> Any:
     return _JSON_CONVERTERS.get(vr, clean_text)(value)
 
 
+_PLAIN_SCALARS = frozenset({str, int, float, type(None)})
+
+
 def element_value(vr: str, value: Any, item_to_json) -> Any:
     """A whole element's value as JSON: one value bare, several as a list, a sequence as a list of item dicts.
 
@@ -96,7 +112,9 @@ def element_value(vr: str, value: Any, item_to_json) -> Any:
     """
     if vr == "SQ":
         return [item_to_json(item) for item in value] or None
-    if isinstance(value, (MutableSequence, tuple)):  # pydicom's MultiValue is a MutableSequence
+    if type(value) in _PLAIN_SCALARS:  # most values: spares the slower abstract-class check below
+        return _JSON_CONVERTERS.get(vr, clean_text)(value) if value is not None else None
+    if isinstance(value, (list, tuple, MutableSequence)):  # pydicom's MultiValue is a MutableSequence
         values = [scalar_value(vr, one) for one in value]
         return values or None
     return scalar_value(vr, value)
@@ -128,6 +146,21 @@ def raw_value(vr: str, data: bytes, encoding: str) -> Any:
     if convert is None:
         raise NotDecoded(vr)
     return convert(data, encoding)
+
+
+def raw_json_value(vr: str, data: bytes, encoding: str) -> Any:
+    """`element_value` of `raw_value`, in one step: the JSON value of an element of `vr` whose raw bytes are `data`.
+    The fast reader converts nearly every value this way; raises NotDecoded as `raw_value` does."""
+    if not data:
+        return None
+    convert = _RAW_CONVERTERS.get(vr)
+    if convert is None:
+        raise NotDecoded(vr)
+    value = convert(data, encoding)
+    to_json = _JSON_CONVERTERS.get(vr, clean_text)
+    if type(value) is list:
+        return [to_json(one) for one in value] or None
+    return to_json(value)
 
 
 def _numbers(code: str):

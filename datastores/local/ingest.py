@@ -116,7 +116,9 @@ def _known(connection: sqlite3.Connection, target: Target, sop_uid: str) -> bool
         return True
     if target.pk is None:
         return False
-    row = connection.execute("SELECT 1 FROM instances WHERE image_set = ? AND sop_uid = ?", (target.pk, sop_uid)).fetchone()
+    row = connection.execute(
+        "SELECT 1 FROM instances WHERE image_set = ? AND sop_uid = ?", (target.pk, sop_uid)
+    ).fetchone()
     return row is not None
 
 
@@ -134,7 +136,8 @@ def _write(connection: sqlite3.Connection, ds: int, target: Target, now_ms: int,
             target.pk = _insert_image_set(connection, ds, target, now_ms)
         except sqlite3.IntegrityError:
             raise ConflictException(
-                f"Image set id {target.image_set_id} is already taken in this datastore: new_id() must return unused ids"
+                f"Image set id {target.image_set_id} is already taken in this datastore: "
+                "new_id() must return unused ids"
             ) from None
     else:
         _update_image_set(connection, target, now_ms)
@@ -217,4 +220,6 @@ def _dumps(value: Any) -> str:
     try:
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     except (TypeError, ValueError) as error:
-        raise ValueError(f"an instance record holds a value that is not JSON ({type(error).__name__}); send plain JSON values") from None
+        raise ValueError(
+            f"an instance record holds a value that is not JSON ({type(error).__name__}); send plain JSON values"
+        ) from None

@@ -7,9 +7,9 @@ sort indexes carry all of them, so every refinement is checked on index entries 
 each has its own index for the values that match few image sets (plan.py chooses). A name query is matched against
 the distinct names only, by `datastores.matching`'s own rules: its index terms find a word by prefix ranges, and
 `matching.name_matches` decides where several words must share one `=` group, so the local search matches exactly
-as the server's check on a summary does. A description query is found among the distinct folded descriptions by the trigram FTS5
-index (three characters or more) or by instr: `matching.text_contains`'s rule, the folded query inside the folded
-description.
+as the server's check on a summary does. A description query is found among the distinct folded descriptions by
+the trigram FTS5 index (three characters or more) or by instr: `matching.text_contains`'s rule, the folded query
+inside the folded description.
 """
 
 import sqlite3
@@ -153,7 +153,9 @@ def _birth_date(value: list[str | None]) -> Check:
     if high:
         terms.append("s.birth_date <= ?")
         parameters.append(high)
-    return Check(caps.PATIENT_BIRTH_DATE, " AND ".join(terms), tuple(parameters), "birth_date", "image_sets_by_birth_date")
+    return Check(
+        caps.PATIENT_BIRTH_DATE, " AND ".join(terms), tuple(parameters), "birth_date", "image_sets_by_birth_date"
+    )
 
 
 def _name(value: str) -> Check:
@@ -193,7 +195,13 @@ def _description(value: str) -> Check:
         parameter = '"' + key.replace('"', '""') + '"'
     else:
         found, parameter = "SELECT id FROM descriptions WHERE instr(text, ?) > 0", key
-    return Check(caps.STUDY_DESCRIPTION, f"s.description_id IN ({found})", (parameter,), "description_id", "image_sets_by_description")
+    return Check(
+        caps.STUDY_DESCRIPTION,
+        f"s.description_id IN ({found})",
+        (parameter,),
+        "description_id",
+        "image_sets_by_description",
+    )
 
 
 _BUILDERS = {

@@ -201,7 +201,8 @@ def _add_refinements(connection: sqlite3.Connection) -> None:
     for column in REFINEMENT_COLUMNS:
         kind = "INTEGER NOT NULL DEFAULT 0" if column.endswith("_id") else "TEXT NOT NULL DEFAULT ''"
         connection.execute(f"ALTER TABLE image_sets ADD COLUMN {column} {kind}")
-    for statement in statements(REFINEMENT_TABLES + "DROP INDEX image_sets_by_updated; DROP INDEX image_sets_by_created; DROP INDEX image_sets_by_study_dt;"):
+    old_sort_indexes = "".join(f"DROP INDEX image_sets_by_{key};" for key in ("updated", "created", "study_dt"))
+    for statement in statements(REFINEMENT_TABLES + old_sort_indexes):
         connection.execute(statement)
     rows = connection.execute("SELECT pk, tags FROM image_sets").fetchall()
     write_refinements(connection, [(pk, json.loads(tags)) for pk, tags in rows])

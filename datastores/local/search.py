@@ -2,10 +2,10 @@
 
 The page is `WHERE <filters> AND <after the cursor> ORDER BY <sort key>, id LIMIT n+1` on the index plan.py picks:
 the cursor is the last row's (sort key, id), so page 2,000 is read with the same index range seek as page 1 (no
-OFFSET). Ties on the sort key are broken by imageSetId in the same direction as the sort, which lets one
-(datastore, key, id) index serve both orders. The study counts in DICOMTags are computed for the page's studies when it is read, over the primary image
-sets of each study (non-primary sets are conflicting copies of a series, so counting them would count a series
-twice); a study with no primary image set has no counts in DICOMTags.
+OFFSET). Ties on the sort key are broken by imageSetId in the same direction as the sort, which lets one (datastore,
+key, id) index serve both orders. The study counts in DICOMTags are computed for the page's studies when it is read,
+over the primary image sets of each study (non-primary sets are conflicting copies of a series, so counting them
+would count a series twice); a study with no primary image set has no counts in DICOMTags.
 """
 
 import json
@@ -90,7 +90,10 @@ def _page_sql(
     else:
         carried = {c.column for c in checked} | {refinement.column for refinement in others}
         needed = ", ".join(sorted({"pk", "id", column, *carried}))  # on the index: no table reads
-        scanned = f"SELECT {needed} FROM image_sets AS s INDEXED BY {index} WHERE {' AND '.join(seek)} {order} LIMIT {int(budget)}"
+        scanned = (
+            f"SELECT {needed} FROM image_sets AS s INDEXED BY {index} WHERE {' AND '.join(seek)} {order} "
+            f"LIMIT {int(budget)}"
+        )
         # No ORDER BY outside: the subquery runs as a co-routine yielding rows in its order, so the first matches
         # are the page and the scan stops there (an outer ORDER BY would read the whole budget every time).
         ids = f"SELECT pk FROM ({scanned}) AS s WHERE {' AND '.join(check) or '1'} LIMIT ?"
@@ -145,7 +148,8 @@ def _summary(row: tuple, counts: dict[str, tuple[int, int]]) -> dict[str, Any]:
     image_set_id, version, created_at, updated_at, is_primary, study_uid, tags = row[:7]
     dicom_tags = json.loads(tags)
     if study_uid in counts:
-        dicom_tags["DICOMNumberOfStudyRelatedSeries"], dicom_tags["DICOMNumberOfStudyRelatedInstances"] = counts[study_uid]
+        dicom_tags["DICOMNumberOfStudyRelatedSeries"] = counts[study_uid][0]
+        dicom_tags["DICOMNumberOfStudyRelatedInstances"] = counts[study_uid][1]
     return {
         "imageSetId": image_set_id,
         "version": version,

@@ -31,6 +31,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from imageset_search.datastores import healthimaging as service
 from imageset_search.datastores import tokens
 from imageset_search.datastores.capabilities import check_refinements
 from imageset_search.datastores.criteria import parse_criteria
@@ -50,16 +51,13 @@ from imageset_search.datastores.local.schema import BUSY_TIMEOUT_SECONDS, connec
 from imageset_search.datastores.local.search import pack_cursor, read_page, unpack_cursor
 from imageset_search.datastores.local.shapes import datastore_fields, image_set_arn, metadata_document, version_fields
 from imageset_search.datastores.local.summary import check_instance
-from imageset_search.datastores.validation import check_int_range, check_token_text, invalid
+from imageset_search.datastores.validation import check_id, check_page_size, check_token_text, invalid
 
 __all__ = ["LocalStore", "AddResult"]
 
-ID_PATTERN = re.compile(r"[0-9a-z]{32}")
 NAME_PATTERN = re.compile(r"[A-Za-z0-9._/#-]{1,256}")
 VERSION_PATTERN = re.compile(r"\d+")
 MAX_DIGITS = 18  # every number of up to 18 digits fits SQLite's 64-bit integers
-DATASTORE_STATUSES = ("CREATING", "CREATE_FAILED", "ACTIVE", "DELETING", "DELETED")
-MAX_PAGE = 50
 HOW_TO_CREATE = "create one with `imageset-search import PATH --datastore NAME` or `imageset-search demo-data`"
 LISTED_DATASTORES = 10
 
@@ -132,7 +130,8 @@ class LocalStore:
             connection = connect(self.path, self.busy_timeout)
         except sqlite3.Error as error:
             raise InternalServerException(
-                f"Cannot open the local datastore file {self.path} ({error}): pass --db with a writable SQLite file path"
+                f"Cannot open the local datastore file {self.path} ({error}): "
+                "pass --db with a writable SQLite file path"
             ) from None
         with self._lock:
             self._opened.append(connection)
@@ -199,7 +198,7 @@ class LocalStore:
         """A new empty datastore; its id is random unless given. Duplicate ids and names are ConflictExceptions."""
         if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
             raise invalid("datastoreName", "Member must be 1-256 characters from A-Z a-z 0-9 . _ / # -", shown=name)
-        datastore_id = _new_id() if datastore_id is None else _checked_id("datastoreId", datastore_id)
+        datastore_id = _new_id() if datastore_id is None else check_id("datastoreId", datastore_id)
         millis = now_millis(now)
         with self._writing() as connection:
             clash = connection.execute(
@@ -237,7 +236,8 @@ class LocalStore:
             if name_or_id is None:
                 return self._only_datastore(connection)
             row = connection.execute(
-                "SELECT id FROM datastores WHERE id = ? OR name = ? ORDER BY id = ? DESC", (name_or_id, name_or_id, name_or_id)
+                "SELECT id FROM datastores WHERE id = ? OR name = ? ORDER BY id = ? DESC",
+                (name_or_id, name_or_id, name_or_id),
             ).fetchone()
             if row:
                 return row[0]
@@ -253,7 +253,7 @@ class LocalStore:
 
     def _ds(self, connection: sqlite3.Connection, datastore_id: Any) -> int:
         """The internal key of a datastore id, after checking the id's form."""
-        _checked_id("datastoreId", datastore_id)
+        check_id("datastoreId", datastore_id)
         row = connection.execute("SELECT ds FROM datastores WHERE id = ?", (datastore_id,)).fetchone()
         if row is None:
             raise self._not_found(connection, f"Datastore {datastore_id} does not exist in this local store")
@@ -276,9 +276,11 @@ class LocalStore:
     def list_datastores(
         self, datastore_status: str | None = None, max_results: int | None = None, next_token: str | None = None
     ) -> dict[str, Any]:
-        if datastore_status is not None and datastore_status not in DATASTORE_STATUSES:
+        if datastore_status is not None and datastore_status not in service.DATASTORE_STATUSES:
             raise invalid(
-                "datastoreStatus", f"Member must satisfy enum value set: [{', '.join(DATASTORE_STATUSES)}]", shown=datastore_status
+                "datastoreStatus",
+                f"Member must satisfy enum value set: [{', '.join(service.DATASTORE_STATUSES)}]",
+                shown=datastore_status,
             )
         limit = _page_size(max_results)
         scope = f"datastores:{datastore_status}"
@@ -341,7 +343,7 @@ class LocalStore:
         refinements: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """SearchImageSets, and with `refinements` (datastores.capabilities) the image sets that match them too."""
-        _checked_id("datastoreId", datastore_id)
+        check_id("datastoreId", datastore_id)
         query = refine(parse_criteria(search_criteria), check_refinements(refinements, self.capabilities))
         limit = _page_size(max_results)
         scope = f"search:{datastore_id}:{query.canonical()}"
@@ -393,7 +395,8 @@ class LocalStore:
             ds = self._ds(connection, datastore_id)
             image_set = self._image_set(connection, ds, datastore_id, image_set_id)
             rows = connection.execute(
-                "SELECT version, updated_at FROM versions WHERE image_set = ? AND version < ? ORDER BY version DESC LIMIT ?",
+                "SELECT version, updated_at FROM versions WHERE image_set = ? AND version < ? "
+                "ORDER BY version DESC LIMIT ?",
                 (image_set["pk"], image_set["version"] + 1 if below is None else below, limit + 1),
             ).fetchall()
         listed = [version_fields(image_set, v, u, status_key="ImageSetWorkflowStatus") for v, u in rows[:limit]]
@@ -419,8 +422,10 @@ class LocalStore:
         with self._reading() as connection:
             return qido.instances(connection, self._ds(connection, datastore_id), study_uid, series_uid, params)
 
-    def _image_set(self, connection: sqlite3.Connection, ds: int, datastore_id: str, image_set_id: Any) -> dict[str, Any]:
-        _checked_id("imageSetId", image_set_id)
+    def _image_set(
+        self, connection: sqlite3.Connection, ds: int, datastore_id: str, image_set_id: Any
+    ) -> dict[str, Any]:
+        check_id("imageSetId", image_set_id)
         row = connection.execute(
             "SELECT pk, id, version, created_at, is_primary, series_uid FROM image_sets WHERE ds = ? AND id = ?",
             (ds, image_set_id),
@@ -436,9 +441,12 @@ class LocalStore:
         elif isinstance(version_id, str) and VERSION_PATTERN.fullmatch(version_id) and len(version_id) <= MAX_DIGITS:
             number = int(version_id)
         else:
-            raise invalid("versionId", f"Member must be a version number as a string of up to {MAX_DIGITS} digits, e.g. '1'")
+            raise invalid(
+                "versionId", f"Member must be a version number as a string of up to {MAX_DIGITS} digits, e.g. '1'"
+            )
         row = connection.execute(
-            "SELECT version, updated_at, levels FROM versions WHERE image_set = ? AND version = ?", (image_set["pk"], number)
+            "SELECT version, updated_at, levels FROM versions WHERE image_set = ? AND version = ?",
+            (image_set["pk"], number),
         ).fetchone()
         if row is None:
             raise ResourceNotFoundException(
@@ -463,13 +471,7 @@ def _create_private(path: Path) -> None:
 
 def _page_size(max_results: Any) -> int:
     """maxResults as every paginated operation takes it: 1-50, 50 when not given."""
-    return MAX_PAGE if max_results is None else check_int_range("maxResults", max_results, 1, MAX_PAGE)
-
-
-def _checked_id(path: str, value: Any) -> str:
-    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
-        raise invalid(path, "Member must satisfy regular expression pattern: [0-9a-z]{32}", shown=value if isinstance(value, str) else None)
-    return value
+    return service.PAGE_MAX if max_results is None else check_page_size("maxResults", max_results)
 
 
 def _checked_ids(new_id: Callable[[], str]) -> Callable[[], str]:
@@ -477,7 +479,7 @@ def _checked_ids(new_id: Callable[[], str]) -> Callable[[], str]:
 
     def checked() -> str:
         value = new_id()
-        if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
+        if not service.is_id(value):
             raise ValueError("new_id() must return 32 characters from [0-9a-z], such as uuid.uuid4().hex")
         return value
 

@@ -9,26 +9,12 @@ whenever another series of the study arrives, so the search computes them when i
 
 from typing import Any
 
+from imageset_search.datastores.healthimaging import DICOM_TAGS
 from imageset_search.datastores.local.records import Instance
 from imageset_search.datastores.studytime import study_key
 
-SUMMARY_KEYS = (
-    "DICOMPatientId",
-    "DICOMPatientName",
-    "DICOMPatientBirthDate",
-    "DICOMPatientSex",
-    "DICOMStudyInstanceUID",
-    "DICOMStudyId",
-    "DICOMStudyDescription",
-    "DICOMAccessionNumber",
-    "DICOMStudyDate",
-    "DICOMStudyTime",
-    "DICOMSeriesInstanceUID",
-    "DICOMSeriesModality",
-    "DICOMSeriesBodyPart",
-    "DICOMSeriesNumber",
-)
 STUDY_COUNT_KEYS = ("DICOMNumberOfStudyRelatedSeries", "DICOMNumberOfStudyRelatedInstances")
+SUMMARY_KEYS = tuple(key for key in DICOM_TAGS if key not in STUDY_COUNT_KEYS)  # what an instance's tags give
 GROUPING_KEYS = (
     "DICOMStudyDate",
     "DICOMAccessionNumber",
@@ -51,9 +37,11 @@ def check_instance(position: int, instance: Any) -> None:
         value = getattr(instance, name)
         if not isinstance(value, str) or not value:
             raise ValueError(f"{where} has no {name}: every instance needs its SOP and series UIDs")
-    unknown = sorted(set(instance.tags) - set(SUMMARY_KEYS) - set(STUDY_COUNT_KEYS))
+    unknown = sorted(set(instance.tags) - set(DICOM_TAGS))
     if unknown:
-        raise ValueError(f"{where} has tags the summary does not know: {', '.join(unknown)}; use records.Instance's keys")
+        raise ValueError(
+            f"{where} has tags the summary does not know: {', '.join(unknown)}; use records.Instance's keys"
+        )
     series_number = instance.tags.get("DICOMSeriesNumber")
     if series_number is not None and (isinstance(series_number, bool) or not isinstance(series_number, int)):
         raise ValueError(f"{where} has a DICOMSeriesNumber that is not an integer")

@@ -33,10 +33,12 @@ from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from imageset_search.datastores.errors import DatastoreError, ValidationException
+from imageset_search.datastores.healthimaging import PAGE_MAX, PAGE_MIN
+from imageset_search.datastores.instants import aware
 from imageset_search.datastores.testbed.faults import ANSWERS, Faults
+from imageset_search.datastores.protocol import Datastore
 from imageset_search.datastores.testbed.gate import Gate
 from imageset_search.datastores.validation import invalid
-from imageset_search.datastores.protocol import Datastore
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +64,7 @@ class Request:
         try:
             return int(value)
         except ValueError:
-            raise invalid(name, "Member must be an integer between 1 and 50") from None
+            raise invalid(name, f"Member must be an integer between {PAGE_MIN} and {PAGE_MAX}") from None
 
     def search_criteria(self) -> dict[str, Any] | None:
         """The body is the bare searchCriteria object; its epoch-second instants become UTC datetimes."""
@@ -133,7 +135,9 @@ ROUTES = [
             r.query.get("datastoreStatus"), r.integer("maxResults"), r.query.get("nextToken")
         ),
     ),
-    route("GetDatastore", "GET", "/datastore/{datastoreId}", lambda store, r: store.get_datastore(r.path["datastoreId"])),
+    route(
+        "GetDatastore", "GET", "/datastore/{datastoreId}", lambda store, r: store.get_datastore(r.path["datastoreId"])
+    ),
     # HealthImaging's DICOMweb QIDO-RS representations (host dicom-medical-imaging.*), answered in DICOM JSON.
     route(
         "SearchDICOMStudies",
@@ -199,8 +203,7 @@ def _is_number(value: Any) -> bool:
 def wire_value(value: Any) -> Any:
     """JSON for what json cannot encode itself: datetimes as epoch seconds, exact to the microsecond."""
     if isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-        micros = (moment - EPOCH) // timedelta(microseconds=1)
+        micros = (aware(value) - EPOCH) // timedelta(microseconds=1)
         return micros // 10**6 if micros % 10**6 == 0 else micros / 10**6  # int / int rounds once, correctly
     raise TypeError(f"cannot send a {type(value).__name__} as JSON")
 
@@ -274,8 +277,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.rfile.read(int(length))
         self.close_connection = True  # the body is left unread, so this connection cannot carry another request
         self.send_error_json(
-            400, "ValidationException", f"Content-Length must be a byte count up to {MAX_BODY_BYTES}: "
-            "the only body any operation takes is a searchCriteria object of a few kilobytes"
+            400,
+            "ValidationException",
+            f"Content-Length must be a byte count up to {MAX_BODY_BYTES}: "
+            "the only body any operation takes is a searchCriteria object of a few kilobytes",
         )
         return None
 
@@ -303,7 +308,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         except Exception as exc:  # a bug in the store must still answer in AWS's shape, without its details
             log.error("%s failed in the datastore: %s", candidate.operation, type(exc).__name__)
-            self.send_error_json(500, "InternalServerException", f"{candidate.operation} failed inside the local datastore")
+            self.send_error_json(
+                500, "InternalServerException", f"{candidate.operation} failed inside the local datastore"
+            )
             return
         log.info("%s -> 200", candidate.operation)
         if isinstance(result, bytes):  # GetImageSetMetadata: the gzip blob, sent as AWS sends it
@@ -329,7 +336,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def lose_connection(self, action: str, hang_seconds: float):
-        """"drop" closes at once; "hang" first stays silent for `hang_seconds` (or until the endpoint stops)."""
+        """ "drop" closes at once; "hang" first stays silent for `hang_seconds` (or until the endpoint stops)."""
         if action == "hang":
             self.server.stopping.wait(hang_seconds)
         self.close_connection = True

@@ -9,7 +9,8 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 from imageset_search.server.errors import CommandError
-from imageset_search.server.aws_cli.params import setting, to_bool, to_int
+from imageset_search.server.aws_cli.params import setting, to_int
+from imageset_search.server.config import to_bool
 
 log = logging.getLogger(__name__)
 

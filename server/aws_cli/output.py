@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any, TextIO
 
 from imageset_search.server.errors import CommandError
+from imageset_search.server.terminal_text import printable
 
 OUTPUT_FORMATS = ("json", "text", "table")
 
@@ -74,9 +75,9 @@ def render(data: Any, output: str, *, query=None, title: str = "SearchImageSets"
     if output == "json":
         write_json(data, stream)
     elif output == "text":
-        write_text(data, stream)
+        write_text(printable(data), stream)
     else:
-        write_table(data, title, stream)
+        write_table(printable(data), title, stream)
 
 
 def write_json(data: Any, stream: TextIO) -> None:
@@ -218,7 +219,8 @@ def _line_break(widths: list[int]) -> str:
 
 def _cells(cells: list[str], widths: list[int], place) -> str:
     """One line of cells, each placed by `place(text, width, left_edge)`; only the first cell has a left edge."""
-    return "".join(place(cell, width, "|" if index == 0 else "") for index, (cell, width) in enumerate(zip(cells, widths)))
+    placed = (place(cell, width, "|" if index == 0 else "") for index, (cell, width) in enumerate(zip(cells, widths)))
+    return "".join(placed)
 
 
 def _render_section(section: Section, max_width: int, stream: TextIO) -> None:

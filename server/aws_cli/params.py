@@ -9,12 +9,10 @@ import json
 from pathlib import Path
 from typing import Any, Callable
 
-from imageset_search.server.errors import CommandError
 from imageset_search.server.config import env_default, env_name
+from imageset_search.server.errors import CommandError
 
 FILE_PREFIX = "file://"
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
 
 
 def dest(option: str) -> str:
@@ -71,13 +69,6 @@ def load_cli_input(value: str | None, allowed: tuple[str, ...]) -> dict[str, Any
             f"Unknown parameter in --cli-input-json: {json.dumps(unknown[0])}, must be one of: {', '.join(allowed)}"
         )
     return document
-
-
-def to_bool(text: str) -> bool:
-    lowered = text.strip().lower()
-    if lowered in _TRUE | _FALSE:
-        return lowered in _TRUE
-    raise ValueError("not a yes/no value: use 1/0, true/false, yes/no or on/off")
 
 
 def to_int(text: str) -> int:

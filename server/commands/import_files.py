@@ -4,15 +4,15 @@ The summary says what happened in counts and lists the files left out with the r
 the user's own, a patient's name or ID read from a file never is printed.
 """
 
-import re
 import sys
 from collections import Counter
 
+from imageset_search.datastores.healthimaging import is_id
+from imageset_search.datastores.wording import counted
 from imageset_search.server.errors import CommandError
 
 DEFAULT_DATASTORE = "default"
 LISTED_SKIPS = 50  # past this many, the rest are counted by reason rather than listed
-_DATASTORE_ID = re.compile(r"^[0-9a-z]{32}$")
 
 
 def register(subparsers, common) -> None:
@@ -41,7 +41,9 @@ def run(args) -> int:
 
     missing = [path for path in args.paths if not Path(path).exists()]
     if missing:
-        raise CommandError(f"no such file or folder: {', '.join(map(shown, missing))}; give existing DICOM files or folders")
+        raise CommandError(
+            f"no such file or folder: {', '.join(map(shown, missing))}; give existing DICOM files or folders"
+        )
     store = open_datastore("local", args.db)
     datastore_id, created = open_or_create(store, args.datastore)
     progress = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
@@ -63,7 +65,7 @@ def open_or_create(store, name_or_id: str) -> tuple[str, bool]:
     try:
         return store.resolve_datastore(name_or_id), False
     except ResourceNotFoundException:
-        if _DATASTORE_ID.match(name_or_id):
+        if is_id(name_or_id):
             raise CommandError(
                 f"no datastore has id {name_or_id}; give an existing datastore's id, or a name to create a new one"
             ) from None
@@ -80,10 +82,10 @@ def summary(report, name: str, datastore_id: str, created: bool) -> str:
     """One paragraph of counts, then each skipped file with its reason."""
     where = f"new datastore {name!r}" if created else f"datastore {name!r}"
     lines = [
-        f"Imported {_count(report.instances_added, 'instance')} from {_count(report.files_seen, 'file')} into "
-        f"{where} ({datastore_id}): {_count(report.image_sets_created, 'image set')} created, "
-        f"{report.image_sets_updated} updated, {_count(report.duplicates, 'instance')} already stored, "
-        f"{_count(len(report.skipped), 'file')} skipped."
+        f"Imported {counted(report.instances_added, 'instance')} from {counted(report.files_seen, 'file')} into "
+        f"{where} ({datastore_id}): {counted(report.image_sets_created, 'image set')} created, "
+        f"{report.image_sets_updated} updated, {counted(report.duplicates, 'instance')} already stored, "
+        f"{counted(len(report.skipped), 'file')} skipped."
     ]
     lines += [f"  skipped {shown(path)}: {reason}" for path, reason in report.skipped[:LISTED_SKIPS]]
     rest = Counter(reason for _path, reason in report.skipped[LISTED_SKIPS:])
@@ -95,10 +97,6 @@ def shown(path: str) -> str:
     """A path as it may reach a terminal: as it is when every character prints as itself, else escaped repr-style,
     so that a file name holding a newline or a terminal escape cannot write lines of its own (a fake summary)."""
     return path if path.isprintable() else repr(path)
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 class ProgressLine:

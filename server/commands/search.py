@@ -14,9 +14,11 @@ import sys
 from contextlib import contextmanager
 from typing import Any
 
-from imageset_search.server.errors import CommandError, one_line_errors
+from imageset_search.datastores.wording import counted
 from imageset_search.server.commands.serve import add_aws_options, add_dicomweb_options
-from imageset_search.server.config import env_default, env_name
+from imageset_search.server.config import env_default, env_name, to_bool
+from imageset_search.server.errors import CommandError, one_line_errors
+from imageset_search.server.terminal_text import printable
 
 EXIT_USAGE = 2
 CRITERIA_FLAGS = (
@@ -105,12 +107,10 @@ def _env_option(group, option: str, text: str, **kwargs) -> None:
 
 
 def _yes_no(text: str) -> bool:
-    lowered = text.strip().lower()
-    if lowered in ("true", "yes", "1"):
-        return True
-    if lowered in ("false", "no", "0"):
-        return False
-    raise argparse.ArgumentTypeError("give true or false")
+    try:
+        return to_bool(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("give true or false") from None
 
 
 def _whole_number(text: str) -> int:
@@ -196,7 +196,7 @@ def run(args) -> int:
         raise CommandError(explain(exc)) from None
     content = result.compact()
     output = args.output or ("table" if sys.stdout.isatty() else "json")
-    print(_table(content, _continuation(args)) if output == "table" else json.dumps(content, indent=2))
+    print(_table(printable(content), _continuation(args)) if output == "table" else json.dumps(content, indent=2))
     return 0
 
 
@@ -223,7 +223,7 @@ def _table(content: dict[str, Any], continuation: str) -> str:
         lines.append("Checked here on each result: " + "; ".join(here) + ".")
     if "scan" in content:
         scan = content["scan"]
-        lines.append(f"Examined {_count(scan['scanned'], 'image set')} here; {scan['matched']} matched.")
+        lines.append(f"Examined {counted(scan['scanned'], 'image set')} here; {scan['matched']} matched.")
     lines += [f"Note: {warning}" for warning in content.get("warnings", [])]
     for study in content.get("studies", []):
         lines += [""] + _study_lines(study)
@@ -237,12 +237,10 @@ def _table(content: dict[str, Any], continuation: str) -> str:
 
 
 def _headline(content: dict[str, Any]) -> str:
-    studies = f" in {_count(len(content['studies']), 'study', 'studies')}" if "studies" in content else ""
-    return f"Found {_count(content['count'], 'image set')}{studies} in datastore {content['datastore_id']}."
+    from imageset_search.tools.results import found_line
 
-
-def _count(number: int, noun: str, plural: str | None = None) -> str:
-    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+    studies = len(content["studies"]) if "studies" in content else None
+    return found_line(content["count"], studies, content["datastore_id"])
 
 
 def _day(value: str | None) -> str:
@@ -274,7 +272,7 @@ def _study_lines(study: dict[str, Any]) -> list[str]:
         f"accession {study['accession_number']}" if study.get("accession_number") else None,
         f"study id {study['study_id']}" if study.get("study_id") else None,
         f"{study['series_count']} series" if study.get("series_count") is not None else None,
-        _count(study["instance_count"], "instance") if study.get("instance_count") is not None else None,
+        counted(study["instance_count"], "instance") if study.get("instance_count") is not None else None,
     ]
     lines = [f"Study {title or '(no date or description)'}"]
     lines += [f"  patient {patient}"] if patient else []

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from imageset_search.datastores.errors import CredentialsError, DatastoreError, ServiceUnavailableException
+from imageset_search.datastores.healthimaging import NON_AGGREGATE_KEYS
 from imageset_search.datastores.tokens import TokenError
-from imageset_search.server.aws_cli.params import env_help, setting, to_bool, to_int
+from imageset_search.server.aws_cli.params import env_help, setting, to_int
+from imageset_search.server.config import to_bool
 from imageset_search.server.errors import CommandError, one_line_errors
 from imageset_search.tools import tokens
 from imageset_search.tools.paginator import DEFAULT_SIZE, RESULT_KEY, PlaceLost, Position, collect
@@ -25,7 +27,6 @@ from imageset_search.tools.paginator import DEFAULT_SIZE, RESULT_KEY, PlaceLost,
 log = logging.getLogger(__name__)
 
 OPERATION = "SearchImageSets"
-NON_AGGREGATE_KEYS = ("sort",)  # botocore's paginators-1.sdk-extras.json for SearchImageSets
 PAGING_OPTIONS = {"--starting-token": str, "--page-size": to_int, "--max-items": to_int}
 EXIT_BAD_PARAMETER = 252
 EXIT_CONFIGURATION = 253
@@ -95,8 +96,13 @@ def _add_connection_options(parser) -> None:
     _option(parser, "--profile", "the AWS profile from your credentials file", metavar="NAME")
     _option(parser, "--cli-read-timeout", "socket read timeout in seconds (default 60; 0 keeps the default)", type=int,
             metavar="SECONDS")
-    _option(parser, "--cli-connect-timeout", "socket connect timeout in seconds (default 60; 0 keeps the default)", type=int,
-            metavar="SECONDS")
+    _option(
+        parser,
+        "--cli-connect-timeout",
+        "socket connect timeout in seconds (default 60; 0 keeps the default)",
+        type=int,
+        metavar="SECONDS",
+    )
     _flag(parser, "--no-verify-ssl", "do not verify TLS certificates")
     _option(parser, "--ca-bundle", "the CA bundle to verify TLS certificates with", metavar="PATH")
 
@@ -111,8 +117,9 @@ def run(args) -> int:
     except CommandError as exc:
         return _fail(str(exc), EXIT_BAD_PARAMETER)
     except DatastoreError as exc:
-        return _fail(f"An error occurred ({exc.code}) when calling the {OPERATION} operation: {exc.message}",
-                     _exit_code(exc))
+        return _fail(
+            f"An error occurred ({exc.code}) when calling the {OPERATION} operation: {exc.message}", _exit_code(exc)
+        )
 
 
 def _quiet_stdout() -> None:

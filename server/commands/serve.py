@@ -6,8 +6,8 @@ so a desktop host's `env` block can configure it.
 
 import os
 
+from imageset_search.server.config import env_default, env_name, switch
 from imageset_search.server.errors import CommandError
-from imageset_search.server.config import env_default, env_name
 
 
 def _option(parser, option: str, help: str, **kwargs) -> None:
@@ -68,7 +68,7 @@ def dicomweb_options(args) -> dict:
                 args.dicomweb_url,
                 auth,
                 ca_bundle=args.ca_bundle,
-                verify_ssl=not _true(args.no_verify_ssl),
+                verify_ssl=not switch(args.no_verify_ssl, "--no-verify-ssl"),
                 timeout=args.read_timeout or DEFAULT_TIMEOUT,
             )
         }
@@ -101,16 +101,12 @@ def aws_options(args) -> dict:
         "connect_timeout": args.connect_timeout,
         "read_timeout": args.read_timeout,
         "ca_bundle": args.ca_bundle,
-        "verify_ssl": not _true(args.no_verify_ssl),
+        "verify_ssl": not switch(args.no_verify_ssl, "--no-verify-ssl"),
         "retry_mode": args.retry_mode,
         "max_attempts": args.max_attempts,
-        "qido": not _true(getattr(args, "no_qido", False)),
+        "qido": not switch(getattr(args, "no_qido", False), "--no-qido"),
     }
     return {key: value for key, value in found.items() if value is not None}
-
-
-def _true(value) -> bool:
-    return value is True or str(value).lower() in ("1", "true", "yes")
 
 
 def _token(args) -> str | None:
@@ -142,7 +138,7 @@ def run(args) -> int:
     from imageset_search.server.logs import configure
     from imageset_search.tools.settings import Settings
 
-    configure(debug=_true(args.debug), level=args.log_level)
+    configure(debug=switch(args.debug, "--debug"), level=args.log_level)
     try:
         settings = Settings(tz=timezone(args.timezone), default_datastore_id=args.datastore_id)
     except ValueError as exc:

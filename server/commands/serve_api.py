@@ -74,11 +74,14 @@ def run(args) -> int:
     path = db_path(args.db)
     if not path.exists():
         raise CommandError(f"no local datastore at {path}: build one with `imageset-search demo-data` or pass --db")
+    store = LocalStore(path)
     try:
-        endpoint = start_endpoint(LocalStore(path), host=args.host, port=args.port, faults=faults)
+        endpoint = start_endpoint(store, host=args.host, port=args.port, faults=faults)
     except OSError as exc:
+        store.close()
         raise CommandError(
-            f"cannot listen on {args.host}:{args.port} ({exc.strerror or exc}): pick another --port (0 picks a free one)"
+            f"cannot listen on {args.host}:{args.port} ({exc.strerror or exc}): "
+            "pick another --port (0 picks a free one)"
         ) from None
     if not is_loopback(args.host):
         print(f"warning: {args.host} is not loopback, and this endpoint accepts any signature", file=sys.stderr)
@@ -87,6 +90,7 @@ def run(args) -> int:
         endpoint.wait()
     finally:
         endpoint.stop()
+        store.close()
     return 0
 
 

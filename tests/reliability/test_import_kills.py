@@ -1,10 +1,11 @@
 """An import killed with SIGKILL at 20 seeded-random moments: each time the store is sound, and a rerun completes it.
 
 Each moment is its own datastore in one SQLite file, imported by a child process from the same DICOM folders. The
-child reports each file read and each batch stored; the parent kills it at a randomly chosen share of the files
-read or of the batches stored, plus a random fraction of a step's time, so the kills land while it reads files,
-inside a transaction, or between them. After each kill the file passes SQLite's integrity check, every image set holds whole uploads and study
-counts agree; rerunning the import in-process then stores exactly what a clean import stores, versions included.
+child reports each file read and each batch stored; the parent kills it at a randomly chosen share of the files read
+or of the batches stored, plus a random fraction of a step's time, so the kills land while it reads files, inside a
+transaction, or between them. After each kill the file passes SQLite's integrity check, every image set holds whole
+uploads and study counts agree; rerunning the import in-process then stores exactly what a clean import stores,
+versions included.
 """
 
 import os

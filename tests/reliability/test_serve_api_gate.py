@@ -10,8 +10,10 @@ the AWS datastore tests; here it is checked once more together with the refusals
 import json
 
 import pytest
-from endpoint_fixtures import aws, aws_env, endpoint, running_endpoint  # noqa: F401
-from test_endpoint import DEMO, DOCUMENTED, SIGNED, aws_error, send
+from endpoint_fixtures import SIGNED, aws, aws_env, aws_error, endpoint, running_endpoint, send  # noqa: F401
+
+from conftest import DEMO_DATASTORE_ID as DEMO
+from conftest import DOCUMENTED_IMAGE_SET_ID as DOCUMENTED
 
 SEARCH = f"/datastore/{DEMO}/searchImageSets"
 METADATA = f"/datastore/{DEMO}/imageSet/{DOCUMENTED}/getImageSetMetadata"

@@ -39,7 +39,8 @@ class Server:
     def __init__(self, demo_db, home):
         self.process = subprocess.Popen(
             [sys.executable, "-m", "imageset_search.server.cli", "serve", "--db", str(demo_db)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env={"HOME": str(home), "PATH": ""},
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            env={"HOME": str(home), "PATH": ""},
         )  # fmt: skip
         self.lines: queue.Queue = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()

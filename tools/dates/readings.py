@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from imageset_search.datastores.instants import aware
+
 from .errors import DateParseError
 from .phrases import parse_date_range
 from .values import NormalizeError, dicom_date, dicom_time
@@ -46,10 +48,7 @@ class Reading:
 
 def today_in(tz: ZoneInfo, now: datetime | None = None) -> date:
     """Today's date in `tz` (a naive `now` is taken as UTC): in Tokyo it is already tomorrow while London sleeps."""
-    now = now or datetime.now(timezone.utc)
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=timezone.utc)
-    return now.astimezone(tz).date()
+    return aware(now or datetime.now(timezone.utc)).astimezone(tz).date()
 
 
 # ---- study date ---------------------------------------------------------------------------------------------------
@@ -206,7 +205,7 @@ def _exact_instant(value, tz: ZoneInfo, attribute: str) -> datetime | None:
         except (OverflowError, OSError, ValueError):
             raise NormalizeError(attribute, "epoch seconds out of range (years 1970-9999)") from None
     if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=tz)).astimezone(timezone.utc)
+        return aware(value).astimezone(timezone.utc)
     if isinstance(value, str) and _EXACT_INSTANT.fullmatch(value.strip()):
         try:
             return datetime.fromisoformat(value.strip()).astimezone(timezone.utc)

@@ -7,8 +7,8 @@ is refused here with an error naming the argument and the rule, never the value 
 import re
 from datetime import date
 
-MAX_ID = 512
-_UID = re.compile(r"[0-9.]+")
+from imageset_search.datastores.healthimaging import UID_RE, VALUE_MAX_LENGTH
+
 _DATE = re.compile(r"(\d{4})([-./]?)(\d{2})\2(\d{2})")
 _TIMES = (re.compile(r"(\d{2})(?:(\d{2})(?:(\d{2})(?:\.(\d{1,6}))?)?)?"),
           re.compile(r"(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?"))
@@ -53,15 +53,15 @@ def clean_id(value, field: str) -> str:
     text = _text(value, field)
     if not text:
         raise NormalizeError(field, "is empty; send the ID, or leave the argument out")
-    if len(text) > MAX_ID:
-        raise NormalizeError(field, f"is longer than {MAX_ID} characters, the service's limit for IDs")
+    if len(text) > VALUE_MAX_LENGTH:
+        raise NormalizeError(field, f"is longer than {VALUE_MAX_LENGTH} characters, the service's limit for IDs")
     return text
 
 
 def clean_uid(value, field: str) -> str:
     """A DICOM UID: trimmed, 1-512 characters of digits and dots only (the service's pattern [0-9.]+)."""
     text = clean_id(value, field)
-    if not _UID.fullmatch(text):
+    if not UID_RE.fullmatch(text):
         raise NormalizeError(field, "must contain only digits and dots (pattern [0-9.]+, e.g. 1.2.840.10008.1.2); "
                                     "it has letters, spaces or other characters inside")
     return text

@@ -2,7 +2,7 @@
 from them that every grammar rule shares (so "Sept", "sep" and "september" are one month everywhere).
 """
 
-from .calendar import SEASONS, UNIT_WORDS
+from .calendar import SEASONS, UNIT_WORDS  # noqa: F401 (grammar imports UNIT_WORDS from here)
 
 MONTHS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5,
