@@ -42,7 +42,12 @@ QIDO_PATHS = {"SearchDICOMStudies": STUDY, "SearchDICOMSeries": STUDY + "/1.2/se
 def fingerprint(path) -> tuple[str, dict[str, str]]:
     """(digest of the file's bytes, table -> digest of its rows in key order), read with no writer open."""
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
-        tables = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        tables = [  # a virtual table (the FTS5 index) is read through its shadow tables, which are listed too
+            row[0]
+            for row in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL TABLE%'"
+            )
+        ]
         rows = {table: _digest(connection.execute(f"SELECT * FROM {table} ORDER BY 1, 2")) for table in tables}
     connection.close()
     return hashlib.sha256(path.read_bytes()).hexdigest(), rows
