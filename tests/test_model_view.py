@@ -80,8 +80,18 @@ async def test_a_first_page_and_its_continuation_in_both_channels(demo_store, de
     assert_both_channels(content, text, page_ids(demo_store, 10, 10))
 
 
-async def test_a_scan_stopped_at_its_budget_is_resumable_from_either_channel(demo_store):
-    async with session(demo_store, scan_budget=60) as client:
+@pytest.fixture
+def scanning_store(demo_db):
+    """The demo store declaring no capabilities: every refinement is scanned here, as on AWS's SearchImageSets."""
+    from imageset_search.datastores.local.store import LocalStore
+
+    with LocalStore(demo_db) as store:
+        store.capabilities = {}
+        yield store
+
+
+async def test_a_scan_stopped_at_its_budget_is_resumable_from_either_channel(scanning_store):
+    async with session(scanning_store, scan_budget=60) as client:
         content, text, is_error = await call(client, {"patient_name": "Nobody Atall", "max_items": 10})
     assert not is_error, text
     scan = content["scan"]

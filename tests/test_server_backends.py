@@ -54,6 +54,13 @@ async def walk_pages(client, arguments) -> list:
             for content, error in seen]  # fmt: skip
 
 
+def image_sets_found(pages: list) -> list:
+    """Every image set of a walk, in order. The local datastore searches a modality itself, while SearchImageSets
+    cannot, so the server scans for it there (500 summaries a call): the pages and what they say ran where differ,
+    the image sets found must not."""
+    return [image_set for content, _ in pages for study in content["studies"] for image_set in study["image_sets"]]
+
+
 async def test_aws_backend_matches_local_byte_for_byte(demo_store, endpoint, aws_env):
     # SearchImageSets alone: the DICOMweb path lists by study (test_aws_qido_path.py checks it against this one)
     aws = AwsDatastore(endpoint_url=endpoint.url, region="us-east-1", qido=False)
@@ -61,6 +68,8 @@ async def test_aws_backend_matches_local_byte_for_byte(demo_store, endpoint, aws
         async with session(demo_store) as local_client, session(aws) as aws_client:
             local = await walk_pages(local_client, arguments)
             remote = await walk_pages(aws_client, arguments)
+        if "modality" in arguments:
+            local, remote = image_sets_found(local), image_sets_found(remote)
         assert remote == local, arguments
 
 

@@ -115,6 +115,7 @@ def other_file_tokens(tmp_path_factory) -> list[str]:
     from imageset_search.datastores.local.store import LocalStore
 
     store = LocalStore(tmp_path_factory.mktemp("other") / "other.sqlite3")
+    store.capabilities = {}  # refinements scanned here: a first page's token holds no service token of its own
     build_demo(store, image_sets=40, seed=5, today=DEMO_TODAY)
     service = store.search_image_sets(DEMO_DATASTORE_ID, None, max_results=2)["nextToken"]
     yield [service], store
