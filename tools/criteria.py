@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from imageset_search.datastores.criteria import RANGE_ATTRIBUTES
 from imageset_search.datastores.instants import aware
 from imageset_search.tools.dates import DateParseError, readings, values
 from imageset_search.tools.errors import SearchError, describe_validation_error
@@ -251,8 +252,9 @@ def _check_arity(attribute: str, raws: list[Any], operator: str, where: str) -> 
             f"{where}: BETWEEN takes two values, the lower then the upper bound (or, for dates, one phrase such as "
             "'last March')"
         )
-    if operator == "BETWEEN" and attribute not in INSTANT_ATTRIBUTES | {"DICOMStudyDateAndTime"}:
-        raise SearchError(f"{where}: BETWEEN works on createdAt, updatedAt and DICOMStudyDateAndTime; use EQUAL")
+    if operator == "BETWEEN" and attribute not in RANGE_ATTRIBUTES:  # the service's rule, stated once
+        ranged = f"{', '.join(RANGE_ATTRIBUTES[:-1])} and {RANGE_ATTRIBUTES[-1]}"
+        raise SearchError(f"{where}: BETWEEN works on {ranged}; use EQUAL")
 
 
 def _filter_criterion(search_filter: SearchFilter, index: int, clock: Clock) -> Criterion:

@@ -76,6 +76,15 @@ class Walk:
             self.wrong.append(f"a partial result without results or a token: {content}")
 
 
+def faulty_aws(endpoint) -> AwsDatastore:
+    """The AWS backend with one attempt per request and a short read timeout, scanning SearchImageSets pages only:
+    these walks test the scan through faults, in the service's one sort order. (With QIDO-RS, a modality search goes
+    study by study instead; tests/test_aws_qido_path.py walks that path.)"""
+    return AwsDatastore(
+        endpoint_url=endpoint.url, region="us-east-1", max_attempts=1, read_timeout=READ_TIMEOUT, qido=False
+    )
+
+
 async def healthy_walk(store, arguments, sizes) -> list[str]:
     async with session(store) as client:
         return await Walk(client, arguments, sizes).run()
@@ -86,7 +95,7 @@ async def healthy_walk(store, arguments, sizes) -> list[str]:
 async def test_a_walk_through_faults_is_exactly_once_or_stops_with_a_token(demo_store, endpoint, aws_env, walk, fault):
     arguments, sizes = WALKS[walk]
     expected = await healthy_walk(demo_store, arguments, sizes)
-    aws = AwsDatastore(endpoint_url=endpoint.url, region="us-east-1", max_attempts=1, read_timeout=READ_TIMEOUT)
+    aws = faulty_aws(endpoint)
     endpoint.faults = Faults(seed=len(walk) * 31 + len(fault), **FAULTS[fault])
     async with session(aws) as client:
         driver = Walk(client, arguments, sizes)
@@ -103,7 +112,7 @@ async def test_a_fault_after_the_first_page_of_a_call_gives_the_results_so_far_a
     """With the datastore named, request 1 is a call's first page and request 2 its second: only the second fails."""
     arguments, sizes = dict(WALKS["client-side match"][0], datastore_id=DEMO_DATASTORE_ID), (50,)
     expected = await healthy_walk(demo_store, arguments, sizes)
-    aws = AwsDatastore(endpoint_url=endpoint.url, region="us-east-1", max_attempts=1, read_timeout=READ_TIMEOUT)
+    aws = faulty_aws(endpoint)
     second = {name: "2" if isinstance(rule, RequestRule) else rule for name, rule in FAULTS[fault].items()}
     endpoint.faults = Faults(**second)
     async with session(aws) as client:
