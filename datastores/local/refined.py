@@ -59,27 +59,30 @@ def refinement_columns(connection: sqlite3.Connection, tags: dict[str, Any]) -> 
 
 
 def _name_id(connection: sqlite3.Connection, name: str) -> int:
-    if not name:
-        return 0
-    row = connection.execute("SELECT id FROM names WHERE name = ?", (name,)).fetchone()
-    if row:
-        return row[0]
-    name_id = connection.execute("INSERT INTO names (name) VALUES (?)", (name,)).lastrowid
-    connection.executemany(
-        "INSERT INTO name_terms (term, name) VALUES (?, ?)", [(term, name_id) for term in matching.name_terms(name)]
-    )
+    """The id of a patient name (0: none), stored with its index terms the first time it is seen."""
+    name_id, new = _stored_once(connection, "names", "name", name)
+    if new:
+        terms = [(term, name_id) for term in matching.name_terms(name)]
+        connection.executemany("INSERT INTO name_terms (term, name) VALUES (?, ?)", terms)
     return name_id
 
 
 def _description_id(connection: sqlite3.Connection, text: str) -> int:
-    if not text:
-        return 0
-    row = connection.execute("SELECT id FROM descriptions WHERE text = ?", (text,)).fetchone()
-    if row:
-        return row[0]
-    description_id = connection.execute("INSERT INTO descriptions (text) VALUES (?)", (text,)).lastrowid
-    connection.execute("INSERT INTO description_words (rowid, text) VALUES (?, ?)", (description_id, text))
+    """The id of a folded description (0: none), stored in the trigram index the first time it is seen."""
+    description_id, new = _stored_once(connection, "descriptions", "text", text)
+    if new:
+        connection.execute("INSERT INTO description_words (rowid, text) VALUES (?, ?)", (description_id, text))
     return description_id
+
+
+def _stored_once(connection: sqlite3.Connection, table: str, column: str, value: str) -> tuple[int, bool]:
+    """The id of a value in one of the tables of distinct values (0 for an empty one), and whether it is new."""
+    if not value:
+        return 0, False
+    row = connection.execute(f"SELECT id FROM {table} WHERE {column} = ?", (value,)).fetchone()
+    if row:
+        return row[0], False
+    return connection.execute(f"INSERT INTO {table} ({column}) VALUES (?)", (value,)).lastrowid, True
 
 
 def forget_unused(connection: sqlite3.Connection) -> None:
