@@ -19,6 +19,7 @@ import hmac
 import logging
 import os
 import secrets
+import threading
 from pathlib import Path
 
 from imageset_search.datastores.healthimaging import ID_LENGTH, TOKEN_MAX_LENGTH
@@ -150,6 +151,22 @@ _TEXT_FORMS = (
 
 
 _PROCESS_SECRET = secrets.token_bytes(SECRET_BYTES)
+
+
+class InstallationSecret:
+    """A backend's installation secret (see `installation_secret`), read or created on first use and then held: a
+    server that never pages never touches the config folder."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self._lock = threading.Lock()
+        self._value: bytes | None = None
+
+    def get(self) -> bytes:
+        with self._lock:
+            if self._value is None:
+                self._value = installation_secret(self.path)
+            return self._value
 
 
 def installation_secret(path: Path | None) -> bytes:

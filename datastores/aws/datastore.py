@@ -6,7 +6,6 @@ read in full (still gzip, as the service sends it), and failures as `datastores.
 Retries and backoff are botocore's (`retry_mode`, `max_attempts`: every attempt counted, the first included).
 """
 
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from imageset_search.datastores.aws.client import (
 from imageset_search.datastores.aws.errors import Call, aws_errors
 from imageset_search.datastores.capabilities import check_refinements
 from imageset_search.datastores.errors import CredentialsError, ValidationException
-from imageset_search.datastores.tokens import installation_secret
+from imageset_search.datastores.tokens import InstallationSecret
 
 RETRY_MODES = ("standard", "adaptive", "legacy")
 
@@ -65,16 +64,12 @@ class AwsDatastore:
         self._qido = qido_path.QidoPath(self._qido_client) if qido else None
         self._qido_clients: dict[str, Any] = {}
         self.token_secret_file = token_secret_file
-        self._secret: bytes | None = None
-        self._secret_lock = threading.Lock()
+        self._secret = InstallationSecret(token_secret_file)
 
     def token_secret(self) -> bytes:
         """The installation's secret that signs the tools' tokens (read, or created, on first use): the service's
         own tokens are not ours to sign, so ours wrap them. Without a file, this process's secret."""
-        with self._secret_lock:
-            if self._secret is None:
-                self._secret = installation_secret(self.token_secret_file)
-            return self._secret
+        return self._secret.get()
 
     def search_image_sets(
         self,

@@ -31,7 +31,7 @@ from imageset_search.datastores.dicomweb.qido import QidoClient, QidoOptions, na
 from imageset_search.datastores.errors import ResourceNotFoundException, ValidationException
 from imageset_search.datastores.healthimaging import PAGE_MAX
 from imageset_search.datastores.studytime import DAY_END, DAY_START, study_key
-from imageset_search.datastores.tokens import installation_secret
+from imageset_search.datastores.tokens import InstallationSecret
 
 RESOLVE_PAGE = 200  # series per QIDO-RS call when an unknown image set id is looked for
 RESOLVE_LIMIT = 10_000  # series looked through before an id is declared unknown
@@ -90,7 +90,7 @@ class DicomwebDatastore:
         process's own, so tokens do not outlive it)."""
         self.client = QidoClient(options)
         self.token_secret_file = token_secret_file
-        self._secret: bytes | None = None
+        self._secret = InstallationSecret(token_secret_file)
         parts = urlsplit(options.url)
         self.datastore_id = _id("dicomweb:" + options.url.rstrip("/"))
         self.name = "dicomweb-" + re.sub(r"[^A-Za-z0-9._-]", "-", parts.hostname or "archive")
@@ -99,10 +99,7 @@ class DicomwebDatastore:
 
     def token_secret(self) -> bytes:
         """The secret that signs the tools' tokens over this archive (read, or created, on first use)."""
-        with self._lock:
-            if self._secret is None:
-                self._secret = installation_secret(self.token_secret_file)
-            return self._secret
+        return self._secret.get()
 
     # -- datastores ------------------------------------------------------------------------------------------------
 
