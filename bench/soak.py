@@ -96,7 +96,8 @@ class MemorySampler(threading.Thread):
 
     def run(self):
         self.started = time.monotonic()
-        while not self.stop.wait(SAMPLE_SECONDS):
+        while not self.stop.is_set():
+            time.sleep(SAMPLE_SECONDS)  # not stop.wait(): a timed lock wait misses a moved clock's sleeps (faketime)
             rss = rss_mb(self.pid)
             if rss is not None:
                 self.samples.append((time.monotonic() - self.started, rss))
