@@ -58,6 +58,7 @@ class Warmer:
 
     def _run(self) -> None:
         started, cpu = time.perf_counter(), time.thread_time()
+        log.debug("warming what a first call needs")
         for step in self.steps:
             try:
                 step()

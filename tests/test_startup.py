@@ -87,9 +87,14 @@ def test_stdout_carries_nothing_but_protocol_even_with_debug_logs_and_errors(tmp
 
 
 def test_heavy_libraries_are_not_imported_to_answer_initialize_and_tools_list(tmp_path, demo_db):
-    run = serve(tmp_path, demo_db, handshake() + line("tools/list", 2), python_options=("-X", "importtime"), answered=2)
+    """Only the background warming, which starts after the first answer that follows `initialize` (here tools/list,
+    sent without the initialized notification), may import them: the import log up to its first line must not."""
+    hello = {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}}
+    requests = line("initialize", 1, hello) + line("tools/list", 2)
+    run = serve(tmp_path, demo_db, requests, "--debug", python_options=("-X", "importtime"), answered=2)
     assert run.returncode == 0
     assert sorted(answers(run.stdout)) == [1, 2]
-    imported = {text.split("|")[-1].strip().split(".")[0] for text in run.stderr.splitlines() if "|" in text}
+    answering = run.stderr.split("warming what a first call needs")[0]
+    imported = {text.split("|")[-1].strip().split(".")[0] for text in answering.splitlines() if "|" in text}
     assert "mcp" in imported  # the import log is really there
     assert imported.isdisjoint(HEAVY), imported & set(HEAVY)
